@@ -1,0 +1,2 @@
+"""Pure geometry helpers (torch): rotations, cameras, gravity-view frames, camera motion and
+root trajectories. No state, no ROS."""

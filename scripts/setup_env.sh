@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Creates (or updates) the project's virtual environment and builds the package's messages.
+#
+#   scripts/setup_env.sh [VENV_DIR]      (default: .venv)
+#
+# Idempotent: pip skips what is installed, colcon rebuilds only what changed.
+# What it does, in order:
+#   1. python3 -m venv, pip install torch==2.13.0 (the local CPU wheel), requirements*.txt
+#   2. rewrites the /opt/python/cp311-cp311 paths baked into the ROS wheels' exported CMake
+#      files so that they name this interpreter's include dir and NumPy's include dir
+#   3. colcon build of this package (messages + Python library) into ./install
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+venv="${1:-$here/.venv}"
+py="${PYTHON:-python3}"
+
+if [ ! -x "$venv/bin/python" ]; then
+  echo "[setup] creating virtual environment $venv"
+  "$py" -m venv "$venv"
+fi
+pip() {  # quiet install; drops the noise of file:// indexes this machine's pip.conf names
+  "$venv/bin/python" -m pip install --disable-pip-version-check -q "$@" 2> >(grep -v 'is ignored: it is neither' >&2)
+}
+echo "[setup] installing Python packages (torch, ROS 2 Jazzy wheels, library deps)"
+pip torch==2.13.0
+pip -r "$here/requirements-ros.txt" -r "$here/requirements.txt"
+
+echo "[setup] pointing the ROS wheels' CMake exports at this interpreter"
+py_inc="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')"
+np_inc="$("$venv/bin/python" -c 'import numpy; print(numpy.get_include())')"
+{ grep -rlZ --include='*.cmake' '/opt/python/cp311-cp311' "$venv/share" 2>/dev/null || true; } \
+  | xargs -0 -r sed -i \
+      -e "s#/opt/python/cp311-cp311/lib/python3.11/site-packages/numpy/_core/include#${np_inc}#g" \
+      -e "s#/opt/python/cp311-cp311/include/python3.11#${py_inc}#g"
+
+echo "[setup] colcon build (messages + library)"
+# shellcheck disable=SC1091
+source "$here/scripts/ros_env.sh" "$venv"
+cd "$here"
+colcon --log-base "$here/log" build --paths "$here" \
+  --build-base "$here/build" --install-base "$here/install" \
+  --symlink-install --event-handlers console_direct- \
+  --cmake-args -DPython3_EXECUTABLE="$venv/bin/python" -DBUILD_TESTING=OFF > "$here/log/colcon_build.txt" 2>&1 \
+  || { tail -n 60 "$here/log/colcon_build.txt"; echo "[setup] colcon build failed (full log: log/colcon_build.txt)"; exit 1; }
+echo "[setup] done: source scripts/ros_env.sh to use it in a shell"
