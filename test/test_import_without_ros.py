@@ -1,0 +1,40 @@
+"""The library below fhmr_ros/ros imports in a clean interpreter where ROS cannot be found."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SCRIPT = r"""
+import importlib, pkgutil, sys
+
+class NoRos:
+    ROS = ("rclpy", "rosidl", "rcl_interfaces", "builtin_interfaces", "std_msgs",
+           "geometry_msgs", "sensor_msgs", "nav_msgs", "visualization_msgs", "diagnostic_msgs")
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in self.ROS or name.startswith("fhmr_ros.msg"):
+            raise ImportError(f"blocked ROS import: {name}")
+        return None
+
+sys.meta_path.insert(0, NoRos())
+import fhmr_ros
+names = []
+for info in pkgutil.walk_packages(fhmr_ros.__path__, "fhmr_ros."):
+    if info.name.startswith(("fhmr_ros.ros", "fhmr_ros.msg")):
+        continue
+    importlib.import_module(info.name)
+    names.append(info.name)
+print(len(names), " ".join(sorted(names)))
+"""
+
+
+def test_library_imports_without_ros():
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}  # no ROS paths, no sourcing
+    out = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + SCRIPT],
+                         capture_output=True, text=True, env=env, cwd="/", timeout=120)
+    assert out.returncode == 0, out.stderr
+    count, names = out.stdout.split(" ", 1)
+    for module in ("fhmr_ros.body.body_model", "fhmr_ros.body.standin_model",
+                   "fhmr_ros.geometry.rotations", "fhmr_ros.geometry.trajectory"):
+        assert module in names.split()
