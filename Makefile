@@ -1,8 +1,9 @@
 # fhmr_ros — the two commands: `make demo` (main job on the embedded default) and `make test`.
-# Both run `make setup` first, which creates .venv, installs every pinned dependency and
-# builds the package's messages with colcon (idempotent; ~1 min on a fresh machine).
+# Both run `make setup` first, which creates the virtual environment (default
+# ~/.cache/fhmr_ros/venv, or VENV=... / $FHMR_VENV; it must lie outside the source tree),
+# installs every pinned dependency and builds the messages with colcon (idempotent).
 SHELL := /bin/bash
-VENV ?= .venv
+VENV ?=
 RUN := source scripts/ros_env.sh $(VENV) &&
 
 .PHONY: setup test demo clean

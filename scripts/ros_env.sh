@@ -1,7 +1,7 @@
 # Source me: puts the project's venv, the ROS 2 wheels and the built package on the paths.
-#   source scripts/ros_env.sh [VENV_DIR]
+#   source scripts/ros_env.sh [VENV_DIR]   (default: $FHMR_VENV or ~/.cache/fhmr_ros/venv)
 _fhmr_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-_fhmr_venv="${1:-$_fhmr_root/.venv}"
+_fhmr_venv="$(realpath -m "${1:-${FHMR_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/fhmr_ros/venv}}")"
 export VIRTUAL_ENV="$_fhmr_venv"
 export PATH="$_fhmr_venv/bin:$PATH"
 export AMENT_PREFIX_PATH="$_fhmr_venv${AMENT_PREFIX_PATH:+:$AMENT_PREFIX_PATH}"

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Creates (or updates) the project's virtual environment and builds the package's messages.
 #
-#   scripts/setup_env.sh [VENV_DIR]      (default: .venv)
+#   scripts/setup_env.sh [VENV_DIR]
+#
+# VENV_DIR defaults to $FHMR_VENV, else ~/.cache/fhmr_ros/venv. It must lie outside the
+# source tree: CMake refuses exported include paths (NumPy's, inside the venv) that sit in
+# the source directory.
 #
 # Idempotent: pip skips what is installed, colcon rebuilds only what changed.
 # What it does, in order:
@@ -11,7 +15,8 @@
 #   3. colcon build of this package (messages + Python library) into ./install
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-venv="${1:-$here/.venv}"
+venv="$(realpath -m "${1:-${FHMR_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/fhmr_ros/venv}}")"
+case "$venv/" in "$here/"*) echo "[setup] $venv is inside the source tree; put it elsewhere" >&2; exit 2 ;; esac
 py="${PYTHON:-python3}"
 
 if [ ! -x "$venv/bin/python" ]; then
@@ -37,6 +42,7 @@ echo "[setup] colcon build (messages + library)"
 # shellcheck disable=SC1091
 source "$here/scripts/ros_env.sh" "$venv"
 cd "$here"
+mkdir -p "$here/log"
 colcon --log-base "$here/log" build --paths "$here" \
   --build-base "$here/build" --install-base "$here/install" \
   --symlink-install --event-handlers console_direct- \

@@ -126,3 +126,41 @@ def test_human_trajectory_array_round_trip():
             traj.points.append(pt)
         msg.trajectories.append(traj)
     _assert_msg_equal(msg, _round_trip(msg, HumanTrajectoryArray, "trajectories_round_trip"))
+
+
+def test_human_state_from_a_body_rebuilds_the_same_mesh(body_model):
+    """SMPL-X fields of a HumanState are exact enough to rebuild the mesh with smplx, and
+    the pelvis poses and world joints agree with the camera-to-world transform."""
+    import torch
+
+    from fhmr_ros.geometry.rotations import axis_angle_to_matrix, quaternion_to_matrix
+    from fhmr_ros.ros.messages import human_state_msg
+
+    g = torch.Generator().manual_seed(5)
+    params = {"betas": torch.randn(10, generator=g), "global_orient": torch.randn(3, generator=g),
+              "body_pose": 0.3 * torch.randn(63, generator=g),
+              "transl": torch.tensor([0.2, 0.4, 3.0])}
+    out = body_model(**params, return_vertices=True)
+    T = np.eye(4)
+    T[:3, :3] = axis_angle_to_matrix(torch.tensor([0.1, -0.2, 1.0], dtype=torch.float64)).numpy()
+    T[:3, 3] = [1.0, 2.0, 0.5]
+    joints = out.joints[:22].numpy()
+    msg = human_state_msg(track_id=9, tracking_state=HumanState.TRACKING_TENTATIVE,
+                          confidence=0.5, bbox=np.array([1, 2, 3, 4]),
+                          **{k: v.numpy() for k, v in params.items()}, joints_camera=joints,
+                          T_world_camera=T, joint_confidence=np.ones(22),
+                          joint_source=np.zeros(22), joint_uncertainty=np.zeros(22))
+    back = _round_trip(msg, HumanState, "human_state_rebuild")
+    rebuilt = body_model(*(torch.tensor(np.asarray(getattr(back, f))) for f in
+                           ("betas", "global_orient", "body_pose", "transl")),
+                         return_vertices=True)
+    assert (rebuilt.vertices - out.vertices).abs().max() < 1e-5
+    assert back.id == "body_9"
+    pc = back.pelvis_pose_camera
+    np.testing.assert_allclose([pc.position.x, pc.position.y, pc.position.z], joints[0], atol=1e-6)
+    world = np.array([[p.x, p.y, p.z] for p in back.joints_world])
+    np.testing.assert_allclose(world, joints @ T[:3, :3].T + T[:3, 3], atol=1e-6)
+    q = back.pelvis_pose_world.orientation
+    R_world = quaternion_to_matrix(torch.tensor([q.x, q.y, q.z, q.w])).numpy()
+    R_cam = axis_angle_to_matrix(params["global_orient"].double()).numpy()
+    np.testing.assert_allclose(R_world, T[:3, :3] @ R_cam, atol=1e-6)

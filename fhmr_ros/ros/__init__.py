@@ -1,0 +1,1 @@
+"""ROS 2 part of fhmr_ros (needs rclpy and the generated messages)."""
