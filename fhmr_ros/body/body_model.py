@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..geometry.rotations import axis_angle_to_matrix
+from ..geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from .skeleton import BODY_PARENTS, NUM_BODY_JOINTS
 
 SMPLX_HELP = (
@@ -139,8 +139,6 @@ def transform_smplx_root(rotation: Tensor, translation: Tensor, global_orient: T
     Shapes: rotation (..., 3, 3), translation (..., 3), global_orient (..., 3) axis-angle,
     transl (..., 3), pelvis_offset (..., 3). Returns (global_orient', transl').
     """
-    from ..geometry.rotations import matrix_to_axis_angle
-
     orient = matrix_to_axis_angle(rotation @ axis_angle_to_matrix(global_orient))
     pelvis = (rotation @ (transl + pelvis_offset)[..., None])[..., 0] + translation
     return orient, pelvis - pelvis_offset

@@ -29,7 +29,7 @@ from .skeleton import NUM_JOINTS, SMPLX_JOINT_NAMES, SMPLX_PARENTS
 NUM_VERTICES = 10475
 NUM_SHAPE_DIRS = 10        # betas that do something
 NUM_EXPRESSION_DIRS = 10   # present for smplx, all zero
-STANDIN_VERSION = 1
+STANDIN_VERSION = 1  # bump whenever the generated arrays change: the cache file is keyed by it
 
 # smplx's own landmark vertex ids for SMPL-X (smplx.vertex_ids.vertex_ids["smplx"]); copied
 # here so the generator does not depend on smplx's private layout. A test checks they match.
@@ -219,7 +219,7 @@ def _fit_vertex_budget(parts: list[_Part]) -> list[_Part]:
     def count(p: _Part) -> int:
         return (2 + p.rings * p.segments) * (2 if p.name.startswith("left_") else 1)
 
-    def resized(name: str, **change) -> list[_Part]:
+    def resized(parts: list[_Part], name: str, **change) -> list[_Part]:
         return [_Part(**{**p.__dict__, **change}) if p.name == name else p for p in parts]
 
     head = next(p for p in parts if p.name == "head")
@@ -228,8 +228,9 @@ def _fit_vertex_budget(parts: list[_Part]) -> list[_Part]:
         need = NUM_VERTICES - others - (2 + head_rings * head.segments) - 2
         for segments in range(40, 15, -1):
             if need % segments == 0 and 4 <= need // segments <= 60:
-                parts = resized("head", rings=head_rings)
-                return resized("pelvis_low", rings=need // segments, segments=segments)
+                with_head = resized(parts, "head", rings=head_rings)
+                return resized(with_head, "pelvis_low", rings=need // segments,
+                               segments=segments)
     raise RuntimeError("cannot fit the vertex budget; adjust the part design")
 
 
@@ -297,7 +298,6 @@ def build_standin_model() -> dict[str, np.ndarray]:
     parts = left_and_mid + [_mirror_part(p) for p in left_and_mid if p.name.startswith("left_")]
 
     verts, faces, owner, tparam, region, axis_point, part_of = [], [], [], [], [], [], []
-    regressor = np.zeros((NUM_JOINTS, 0))
     rows: dict[int, np.ndarray] = {}
     landmarks: dict[str, int] = {}
     offset = 0

@@ -8,8 +8,6 @@ Built on roma (well-tested kernels); this module fixes the conventions in one pl
 
 from __future__ import annotations
 
-import math
-
 import roma
 import torch
 from torch import Tensor
@@ -85,5 +83,3 @@ def geodesic_angle(R1: Tensor, R2: Tensor) -> Tensor:
     cos = (torch.einsum("...ij,...ij->...", R1, R2) - 1.0) / 2.0
     return torch.acos(cos.clamp(-1.0, 1.0))
 
-
-DEG = math.pi / 180.0
