@@ -1,16 +1,12 @@
 """Real rclpy publisher -> subscriber round trips of fully populated fhmr_ros messages."""
 
-import time
-
 import numpy as np
-import pytest
+from builtin_interfaces.msg import Time
+from geometry_msgs.msg import Point, Pose, Twist
 
-rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by `make setup`")
-from builtin_interfaces.msg import Time  # noqa: E402
-from geometry_msgs.msg import Point, Pose, Twist  # noqa: E402
-
-from fhmr_ros.msg import (HumanState, HumanStateArray, HumanTrajectory,  # noqa: E402
-                          HumanTrajectoryArray, HumanTrajectoryPoint)
+from fhmr_ros.msg import (HumanState, HumanStateArray, HumanTrajectory, HumanTrajectoryArray,
+                          HumanTrajectoryPoint)
+from fhmr_ros.ros.loopback import publish_until_received
 
 
 def _pose(rng):
@@ -77,21 +73,7 @@ def _assert_msg_equal(a, b, path="msg"):
 
 
 def _round_trip(msg, msg_type, topic):
-    rclpy.init()
-    try:
-        node = rclpy.create_node("fhmr_msg_round_trip")
-        received = []
-        node.create_subscription(msg_type, topic, received.append, 10)
-        pub = node.create_publisher(msg_type, topic, 10)
-        deadline = time.monotonic() + 20.0
-        while not received and time.monotonic() < deadline:
-            pub.publish(msg)
-            rclpy.spin_once(node, timeout_sec=0.1)
-        node.destroy_node()
-    finally:
-        rclpy.shutdown()
-    assert received, f"no {msg_type.__name__} came back on {topic}"
-    return received[0]
+    return publish_until_received(msg, msg_type, topic, "fhmr_msg_round_trip")[1]
 
 
 def test_human_state_array_round_trip():

@@ -85,9 +85,8 @@ def _render(image: np.ndarray, body: BodyModel, people: list[dict]) -> np.ndarra
 
 def _publish_and_receive(body: BodyModel, people: list[dict]):
     """Publish a HumanStateArray with real rclpy and return what the subscriber received."""
-    import rclpy
-
     from fhmr_ros.msg import HumanState, HumanStateArray
+    from fhmr_ros.ros.loopback import publish_until_received
     from fhmr_ros.ros.messages import human_state_msg
 
     msg = HumanStateArray()
@@ -106,24 +105,9 @@ def _publish_and_receive(body: BodyModel, people: list[dict]):
             bbox=np.r_[uv.min(0), uv.max(0)], **{k: v.numpy() for k, v in person.items()},
             joints_camera=joints, T_world_camera=T_world_camera,
             joint_confidence=np.ones(22), joint_source=source, joint_uncertainty=np.zeros(22)))
-    rclpy.init()
-    try:
-        node = rclpy.create_node("fhmr_foundation_demo")
-        msg.header.stamp = node.get_clock().now().to_msg()
-        received = []
-        node.create_subscription(HumanStateArray, "~/humans", received.append, 10)
-        pub = node.create_publisher(HumanStateArray, "~/humans", 10)
-        deadline = time.monotonic() + 20.0
-        while not received and time.monotonic() < deadline:
-            pub.publish(msg)
-            rclpy.spin_once(node, timeout_sec=0.1)
-        topic = pub.topic_name
-        node.destroy_node()
-    finally:
-        rclpy.shutdown()
-    if not received:
-        raise RuntimeError("the HumanStateArray did not come back over DDS")
-    return topic, received[0]
+    now_ns = time.time_ns()
+    msg.header.stamp.sec, msg.header.stamp.nanosec = now_ns // 10**9, now_ns % 10**9
+    return publish_until_received(msg, HumanStateArray, "~/humans", "fhmr_foundation_demo")
 
 
 def main(argv: list[str] | None = None) -> None:
