@@ -65,6 +65,10 @@ class BodyModel(torch.nn.Module):
         self.register_buffer("J_template", J_reg @ self.layer.v_template)  # (22, 3)
         self.register_buffer("J_shapedirs", torch.einsum(
             "jv,vcb->jcb", J_reg, self.layer.shapedirs))                 # (22, 3, B)
+        J_all = self.layer.J_regressor                                   # (55, V)
+        self.register_buffer("J55_template", J_all @ self.layer.v_template)
+        self.register_buffer("J55_shapedirs", torch.einsum("jv,vcb->jcb", J_all,
+                                                           self.layer.shapedirs))
         self.to(device)
 
     @property
@@ -86,26 +90,44 @@ class BodyModel(torch.nn.Module):
 
     def body_joints(self, betas: Tensor, global_orient: Tensor, body_pose: Tensor,
                     transl: Tensor | None = None) -> Tensor:
-        """Posed body joints (..., 22, 3) by forward kinematics, without building vertices.
-
-        With R_j the local rotations and J the rest joints, the global rotation and
-        position of joint j with parent p are
-            G_j = G_p R_j,   P_j = P_p + G_p (J_j - J_p),   P_0 = J_0 (+ transl).
-        Equal to smplx's joints (pose correctives do not move joints), but much cheaper.
-        """
-        rest = self.rest_joints(betas)                                   # (..., 22, 3)
+        """Posed body joints (..., 22, 3) from axis-angle parameters, without vertices.
+        Equal to smplx's joints (pose correctives do not move joints), but much cheaper."""
         aa = torch.cat([global_orient[..., None, :],
                         body_pose.reshape(*body_pose.shape[:-1], -1, 3)], dim=-2)
-        R = axis_angle_to_matrix(aa)                                     # (..., 22, 3, 3)
-        rot = [R[..., 0, :, :]]
-        pos = [rest[..., 0, :]]
-        for j in range(1, NUM_BODY_JOINTS):
-            p = BODY_PARENTS[j]
-            bone = (rest[..., j, :] - rest[..., p, :])[..., None]          # (..., 3, 1)
-            pos.append(pos[p] + (rot[p] @ bone)[..., 0])
-            rot.append(rot[p] @ R[..., j, :, :])
-        joints = torch.stack(pos, dim=-2)
+        joints = forward_kinematics(self.rest_joints(betas), axis_angle_to_matrix(aa))
         return joints if transl is None else joints + transl[..., None, :]
+
+    def landmarks(self, betas: Tensor, global_orient: Tensor, body_pose: Tensor,
+                  transl: Tensor, index: list[int]) -> Tensor:
+        """Selected smplx landmarks (N, len(index), 3) for flat batches (N, ·), equal to
+        ``forward(...).landmarks[:, index]`` but skinning only the vertices they need.
+
+        Landmarks 0..54 are joints, 55..75 single vertices, 76..126 face points (barycentric
+        on triangles). Skinning: v' = Σ_j w_vj A_j (v + B_P(θ) + B_S(β)), A_j the rigid joint
+        transforms.
+        """
+        from smplx.lbs import batch_rigid_transform, blend_shapes  # heavy import, kept local
+
+        L = self.layer
+        N = global_orient.shape[0]
+        zeros = global_orient.new_zeros(N, 3 * (55 - 1 - 21))        # jaw, eyes, hands
+        aa = torch.cat([global_orient, body_pose, zeros], dim=-1).view(N, 55, 3)
+        R = axis_angle_to_matrix(aa)                                    # (N, 55, 3, 3)
+        J = self.J55_template + torch.einsum("jcb,nb->njc", self.J55_shapedirs, betas)
+        posed_joints, A = batch_rigid_transform(R, J, L.parents)        # (N, 55, 3), (N, 55, 4, 4)
+        vertex_ids = L.vertex_joint_selector.extra_joints_idxs
+        face_vertices = L.faces_tensor[L.lmk_faces_idx]                 # (51, 3)
+        needed = torch.cat([vertex_ids, face_vertices.flatten()])
+        v_shaped = L.v_template[needed] + blend_shapes(betas, L.shapedirs[needed])
+        pose_feature = (R[:, 1:] - torch.eye(3, dtype=R.dtype)).view(N, -1)   # (N, 486)
+        cols = (needed[:, None] * 3 + torch.arange(3)).flatten()
+        v = v_shaped + (pose_feature @ L.posedirs[:, cols]).view(N, -1, 3)
+        T = torch.einsum("vj,njab->nvab", L.lbs_weights[needed], A)     # (N, n, 4, 4)
+        v = (T[..., :3, :3] @ v[..., None])[..., 0] + T[..., :3, 3]
+        n_vid = vertex_ids.shape[0]
+        face = (v[:, n_vid:].view(N, -1, 3, 3) * L.lmk_bary_coords[None, :, :, None]).sum(2)
+        allpts = torch.cat([posed_joints, v[:, :n_vid], face], dim=1) + transl[:, None]
+        return allpts[:, index]
 
     def forward(self, betas: Tensor, global_orient: Tensor, body_pose: Tensor,
                 transl: Tensor | None = None, return_vertices: bool = False
@@ -128,6 +150,24 @@ class BodyModel(torch.nn.Module):
         return BodyModelOutput(
             joints=landmarks[..., :55, :], landmarks=landmarks,
             vertices=out.vertices.reshape(*lead, -1, 3) if return_vertices else None)
+
+
+def forward_kinematics(rest: Tensor, rotations: Tensor) -> Tensor:
+    """Posed body joints (..., 22, 3) from rest joints (..., 22, 3) and rotations
+    (..., 22, 3, 3) = [root (global), joints 1..21 (local)]; the pelvis stays at rest[0].
+
+    With R_j the local rotations and J the rest joints, the global rotation and position of
+    joint j with parent p are
+        G_j = G_p R_j,   P_j = P_p + G_p (J_j - J_p),   P_0 = J_0.
+    """
+    rot = [rotations[..., 0, :, :]]
+    pos = [rest[..., 0, :]]
+    for j in range(1, NUM_BODY_JOINTS):
+        p = BODY_PARENTS[j]
+        bone = (rest[..., j, :] - rest[..., p, :])[..., None]              # (..., 3, 1)
+        pos.append(pos[p] + (rot[p] @ bone)[..., 0])
+        rot.append(rot[p] @ rotations[..., j, :, :])
+    return torch.stack(pos, dim=-2)
 
 
 def transform_smplx_root(rotation: Tensor, translation: Tensor, global_orient: Tensor,

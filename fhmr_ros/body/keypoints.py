@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
 from torch import Tensor
 
 from .skeleton import SMPLX_JOINT_NAMES
@@ -98,3 +99,36 @@ def keypoint_format(name: str) -> KeypointFormat:
     except KeyError:
         raise ValueError(f"unknown keypoint format {name!r}; "
                          f"known: {sorted(KEYPOINT_FORMATS)}") from None
+
+
+# Which detector keypoints must be seen for a body joint (0..21) to count as observed.
+# Joints inside the body (pelvis, spine, neck, collars) use the surface points around them.
+BODY_JOINT_KEYPOINTS: tuple[tuple[str, ...], ...] = (
+    ("left_hip", "right_hip"),                                      # pelvis
+    ("left_hip",), ("right_hip",),
+    ("left_hip", "right_hip", "left_shoulder", "right_shoulder"),   # spine1
+    ("left_knee",), ("right_knee",),
+    ("left_hip", "right_hip", "left_shoulder", "right_shoulder"),   # spine2
+    ("left_ankle",), ("right_ankle",),
+    ("left_shoulder", "right_shoulder"),                            # spine3
+    ("left_foot_index", "left_heel"), ("right_foot_index", "right_heel"),
+    ("left_shoulder", "right_shoulder"),                            # neck
+    ("left_shoulder",), ("right_shoulder",),                        # collars
+    ("nose",),                                                      # head
+    ("left_shoulder",), ("right_shoulder",),
+    ("left_elbow",), ("right_elbow",),
+    ("left_wrist",), ("right_wrist",),
+)
+
+
+def body_joint_visibility(fmt: KeypointFormat, keypoint_visible: Tensor) -> Tensor:
+    """(..., K) bool keypoint visibility -> (..., 22) bool: a body joint is observed when all
+    of its keypoints that exist in ``fmt`` are (COCO-17 has no feet: its ankles stand in)."""
+    cols = []
+    for names in BODY_JOINT_KEYPOINTS:
+        idx = [fmt.names.index(n) for n in names if n in fmt.names]
+        if not idx:
+            side = "left" if names[0].startswith("left") else "right"
+            idx = [fmt.names.index(f"{side}_ankle")]
+        cols.append(keypoint_visible[..., idx].all(-1))
+    return torch.stack(cols, dim=-1)

@@ -1,0 +1,1 @@
+"""Evaluation: human-motion metrics as GVHMR/WHAM define them, mask averaging and tables."""
