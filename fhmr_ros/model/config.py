@@ -1,0 +1,85 @@
+"""Model configuration dataclasses and the two presets, ``full`` and ``lite``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """A RoPE transformer over the frames of a window."""
+
+    width: int = 512
+    layers: int = 12
+    heads: int = 8
+    mlp_ratio: float = 4.0
+    dropout: float = 0.1
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    """Per-frame conditions (see model/encoders.py)."""
+
+    keypoint_format: str = "mediapipe33"
+    ray_frequencies: int = 4             # sinusoidal frequencies per ray coordinate
+    keypoint_embed: int = 32             # per-keypoint embedding width
+    min_confidence: float = 0.3          # below this a keypoint gets the learned mask token
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    """Stage 2 flow matching and sampling defaults."""
+
+    condition_drop_prob: float = 0.1     # classifier-free guidance training dropout
+    sample_steps: int = 20               # paper: 50, saturates near 20
+    solver: str = "midpoint"             # "euler" or "midpoint"
+    guidance: float = 1.5                # w in v = v_u + w (v_c - v_u); 1 = no guidance
+    temperature: float = 1.0             # scale of the initial noise x0
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to rebuild the networks of a checkpoint."""
+
+    preset: str = "full"
+    window: int = 120                    # training window length in frames
+    fps: float = 30.0
+    inputs: InputConfig = field(default_factory=InputConfig)
+    stage1: TransformerConfig = field(default_factory=TransformerConfig)
+    stage2: TransformerConfig = field(default_factory=TransformerConfig)
+    flow: FlowConfig = field(default_factory=FlowConfig)
+    world_velocity_weight: float = 0.9   # α of the world-position filter (model/world.py)
+
+    @property
+    def baseline(self) -> TransformerConfig:
+        """The deterministic baseline has the depth of both stages together (same size)."""
+        return replace(self.stage1, layers=self.stage1.layers + self.stage2.layers)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict) -> "ModelConfig":
+        return ModelConfig(
+            preset=d["preset"], window=d["window"], fps=d["fps"],
+            inputs=InputConfig(**d["inputs"]), stage1=TransformerConfig(**d["stage1"]),
+            stage2=TransformerConfig(**d["stage2"]), flow=FlowConfig(**d["flow"]),
+            world_velocity_weight=d["world_velocity_weight"])
+
+
+LITE_TRANSFORMER = TransformerConfig(width=128, layers=4, heads=4, mlp_ratio=2.0, dropout=0.0)
+
+PRESETS: dict[str, ModelConfig] = {
+    # The paper's size: 12 layers, 8 heads, width 512 in both stages.
+    "full": ModelConfig(preset="full", window=120),
+    # Trainable on a 2-core CPU and real-time on it.
+    "lite": ModelConfig(preset="lite", window=64, stage1=LITE_TRANSFORMER,
+                        stage2=LITE_TRANSFORMER, flow=FlowConfig(sample_steps=8)),
+}
+
+
+def preset(name: str) -> ModelConfig:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown model preset {name!r}; known: {sorted(PRESETS)}") from None

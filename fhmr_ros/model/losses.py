@@ -1,0 +1,121 @@
+"""Training losses (DESIGN §1).
+
+Stage 1:   L = ‖Â − A‖₁ (normalised, smooth-L1) + λ_3d L_3d(anchor joints) + λ_2d L_2d(anchor joints)
+Stage 2:   L = ‖(v_θ − (x1 − x0)) ⊙ (1 − m)‖² / |1 − m|  +  t · L_geo(x̂1),   x̂1 = x_t + (1 − t) v_θ
+Baseline:  L = ‖x̂ − x‖₁ (normalised, smooth-L1) + L_geo(x̂)
+with the geometry terms on decoded variables
+  L_3d     root-aligned camera-space joints of the rotation branch (forward kinematics) vs truth,
+  L_joint  the joint branch vs truth, and the joint branch vs the rotation branch (consistency),
+  L_bone   bone lengths of the joint branch vs truth,
+  L_2d     reprojection (x/z, y/z) of non-torso joints,
+  L_world  pelvis trajectory rolled out from the local velocities (truth heading) vs truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..body.body_model import forward_kinematics
+from ..body.skeleton import BODY_PARENTS, NON_TORSO_JOINTS
+from ..geometry.trajectory import rollout_root_trajectory
+from .representation import BodyVariables
+
+# Joints whose camera-space position the anchor alone determines (torso rotations + root).
+ANCHOR_POSITION_JOINTS = (0, 1, 2, 3, 6, 9, 12, 13, 14, 15, 16, 17)
+
+
+@dataclass(frozen=True)
+class LossWeights:
+    joints3d: float = 10.0
+    joint_branch: float = 5.0
+    bone: float = 5.0
+    reprojection: float = 20.0
+    world: float = 2.0
+
+
+def project(points: Tensor, min_depth: float = 0.1) -> Tensor:
+    """(..., 3) camera points -> (..., 2) normalised image coordinates (x/z, y/z)."""
+    return points[..., :2] / points[..., 2:].clamp(min=min_depth)
+
+
+def bone_lengths(joints: Tensor) -> Tensor:
+    """(..., 22, 3) -> (..., 21) lengths of the bones to joints 1..21."""
+    parents = list(BODY_PARENTS[1:])
+    return (joints[..., 1:, :] - joints[..., parents, :]).norm(dim=-1)
+
+
+class BodyGeometry(nn.Module):
+    """Forward kinematics from decoded variables, on the body model's shape space."""
+
+    def __init__(self, J_template: Tensor, J_shapedirs: Tensor) -> None:
+        super().__init__()
+        self.register_buffer("J_template", J_template.detach().clone())     # (22, 3)
+        self.register_buffer("J_shapedirs", J_shapedirs.detach().clone())   # (22, 3, 10)
+
+    def joints_rel(self, v: BodyVariables) -> Tensor:
+        """Root-aligned camera-space joints (..., T, 22, 3) of the rotation branch."""
+        rest = self.J_template + torch.einsum("jcb,...b->...jc", self.J_shapedirs, v.betas)
+        R = torch.cat([v.root_rotation[..., None, :, :], v.local_rotations], dim=-3)
+        J = forward_kinematics(rest, R)
+        return J - J[..., :1, :]
+
+
+@dataclass
+class WorldTruth:
+    """Ground truth needed by the world-trajectory loss."""
+
+    R_world_root: Tensor    # (B, T, 3, 3)
+    pelvis_world: Tensor    # (B, T, 3)
+
+
+def _per_sample(x: Tensor) -> Tensor:
+    """Mean over all but the batch dimension: (B, ...) -> (B,)."""
+    return x.flatten(1).mean(1)
+
+
+def geometry_terms(body: BodyGeometry, pred: BodyVariables, gt: BodyVariables,
+                   world: WorldTruth, fps: float, w: LossWeights) -> dict[str, Tensor]:
+    """Per-sample geometry losses (B,) on decoded predictions."""
+    fk = body.joints_rel(pred)                                               # (B, T, 22, 3)
+    gt_rel = gt.joints_rel
+    limbs = list(NON_TORSO_JOINTS)
+    proj_pred = project(pred.pelvis_camera[..., None, :] + fk[..., limbs, :])
+    proj_gt = project(gt.pelvis_camera[..., None, :] + gt_rel[..., limbs, :])
+    rolled = rollout_root_trajectory(world.R_world_root, pred.root_velocity, fps)
+    true_path = world.pelvis_world - world.pelvis_world[:, :1]
+    return {
+        "joints3d": w.joints3d * _per_sample((fk - gt_rel).abs()),
+        "joint_branch": w.joint_branch * _per_sample(
+            (pred.joints_rel - gt_rel).abs() + (pred.joints_rel - fk).abs()),
+        "bone": w.bone * _per_sample((bone_lengths(pred.joints_rel) - bone_lengths(gt_rel)).abs()),
+        "reprojection": w.reprojection * _per_sample((proj_pred - proj_gt).abs()),
+        "world": w.world * _per_sample((rolled - true_path).abs()),
+    }
+
+
+def anchor_terms(body: BodyGeometry, pred: BodyVariables, gt: BodyVariables,
+                 w: LossWeights) -> dict[str, Tensor]:
+    """Per-sample Stage-1 geometry losses (B,): joints the anchor determines, with the
+    true limb rotations filled in (they do not move those joints)."""
+    fk = body.joints_rel(pred)[..., ANCHOR_POSITION_JOINTS, :]
+    gt_rel = gt.joints_rel[..., ANCHOR_POSITION_JOINTS, :]
+    proj_pred = project(pred.pelvis_camera[..., None, :] + fk)
+    proj_gt = project(gt.pelvis_camera[..., None, :] + gt_rel)
+    return {"joints3d": w.joints3d * _per_sample((fk - gt_rel).abs()),
+            "reprojection": w.reprojection * _per_sample((proj_pred - proj_gt).abs())}
+
+
+def regression_loss(pred: Tensor, target: Tensor) -> Tensor:
+    """Per-sample smooth-L1 on normalised variables (B,)."""
+    return _per_sample(F.smooth_l1_loss(pred, target, reduction="none"))
+
+
+def flow_matching_loss(v: Tensor, x0: Tensor, x1: Tensor, known: Tensor) -> Tensor:
+    """Per-sample velocity loss on the unknown coordinates (B,)."""
+    unknown = (~known).to(v.dtype)
+    err = (v - (x1 - x0)) ** 2 * unknown
+    return err.flatten(1).sum(1) / unknown.flatten(1).sum(1).clamp(min=1.0)

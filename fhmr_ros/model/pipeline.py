@@ -1,0 +1,173 @@
+"""FactorizedHMR on a window: Stage 1 anchor -> Stage 2 completion -> SMPL-X + world motion.
+
+Stateless: the networks and the decoding. Sliding windows over long sequences live in
+model/sequence.py, per-track streaming state in fhmr_ros/streaming.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from ..body.skeleton import NON_TORSO_JOINTS, NUM_BODY_JOINTS
+from ..geometry.rotations import matrix_to_axis_angle
+from .config import ModelConfig
+from .flow_sampler import guided_velocity, sample_flow
+from .inputs import FrameInputs
+from .losses import BodyGeometry
+from .normalizer import Normalizer
+from .regressor import DeterministicRegressor
+from .representation import ANCHOR_DIM, DIM, decode
+from .stage2 import Stage2
+from .world import camera_to_world, fuse_world_pelvis, world_root_rotation
+
+MODES = ("two_stage", "stage1", "baseline")
+
+
+def joint_source() -> Tensor:
+    """(22,) uint8: 0 = anchor (torso, from Stage 1), 1 = completed by Stage 2."""
+    src = torch.zeros(NUM_BODY_JOINTS, dtype=torch.uint8)
+    src[list(NON_TORSO_JOINTS)] = 1
+    return src
+
+
+@dataclass
+class SamplingOptions:
+    steps: int
+    solver: str
+    guidance: float
+    temperature: float
+    hypotheses: int = 1
+    seed: int | None = None
+
+
+@dataclass
+class Prediction:
+    """Decoded outputs for a batch of windows (B, T)."""
+
+    betas: Tensor                  # (B, 10)
+    global_orient_camera: Tensor   # (B, T, 3) axis-angle
+    body_pose: Tensor              # (B, T, 63) axis-angle, joints 1..21
+    transl_camera: Tensor          # (B, T, 3) SMPL-X transl (pelvis − J0(betas))
+    joints_camera: Tensor          # (B, T, 22, 3) metres
+    global_orient_world: Tensor    # (B, T, 3)
+    transl_world: Tensor           # (B, T, 3)
+    joints_world: Tensor           # (B, T, 22, 3)
+    pelvis_world: Tensor           # (B, T, 3)
+    root_velocity: Tensor          # (B, T, 3) heading frame, m/s
+    contact: Tensor                # (B, T, 4) left/right foot, left/right hand
+    joints_camera_samples: Tensor | None = None   # (N, B, T, 22, 3) with N hypotheses
+
+
+class FactorizedHMR(nn.Module):
+    """Stage 1 + Stage 2 (+ the same-size deterministic baseline, when trained)."""
+
+    def __init__(self, cfg: ModelConfig, body: BodyGeometry, with_baseline: bool = True) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.body = body
+        self.normalizer = Normalizer(DIM)
+        self.stage1 = DeterministicRegressor(cfg.inputs, cfg.stage1, ANCHOR_DIM)
+        self.stage2 = Stage2(cfg)
+        self.baseline = (DeterministicRegressor(cfg.inputs, cfg.baseline, DIM)
+                         if with_baseline else None)
+
+    def default_sampling(self, **overrides) -> SamplingOptions:
+        f = self.cfg.flow
+        opts = dict(steps=f.sample_steps, solver=f.solver, guidance=f.guidance,
+                    temperature=f.temperature)
+        opts.update({k: v for k, v in overrides.items() if v is not None})
+        return SamplingOptions(**opts)
+
+    def anchor(self, inputs: FrameInputs) -> Tensor:
+        """Normalised anchor (B, T, 61)."""
+        return self.stage1(inputs)
+
+    def complete(self, inputs: FrameInputs, anchor: Tensor, opts: SamplingOptions,
+                 x_known: Tensor | None = None, known: Tensor | None = None) -> Tensor:
+        """Stage 2 samples (N, B, T, D), normalised. The anchor is always known; x_known and
+        known (B, T, D) add further known coordinates (e.g. frames already published)."""
+        B, T, _ = anchor.shape
+        N = opts.hypotheses
+        if x_known is None:
+            x_known = anchor.new_zeros(B, T, DIM)
+            known = torch.zeros(B, T, DIM, dtype=torch.bool, device=anchor.device)
+        x_known = x_known.clone()
+        known = known.clone()
+        x_known[..., :ANCHOR_DIM] = torch.where(known[..., :ANCHOR_DIM],
+                                                x_known[..., :ANCHOR_DIM], anchor)
+        known[..., :ANCHOR_DIM] = True
+        rep = lambda x: x.repeat(N, *([1] * (x.dim() - 1)))  # noqa: E731
+        anchor_n = rep(anchor)
+        inputs_n = FrameInputs.cat([inputs] * N)
+        cond = self.stage2.condition(inputs_n, anchor_n)
+        uncond = (self.stage2.unconditional(inputs_n, anchor_n)
+                  if opts.guidance != 1.0 else None)
+        velocity = guided_velocity(self.stage2, rep(known), cond, uncond, opts.guidance)
+        gen = None
+        if opts.seed is not None:
+            gen = torch.Generator(device=anchor.device).manual_seed(opts.seed)
+        x = sample_flow(velocity, rep(x_known), rep(known), opts.steps, opts.solver,
+                        opts.temperature, gen)
+        return x.view(N, B, T, DIM)
+
+    def stage1_only(self, anchor: Tensor) -> Tensor:
+        """Anchor + the training-set mean of every other variable (B, T, D), normalised."""
+        x = anchor.new_zeros(*anchor.shape[:-1], DIM)        # normalised mean = 0
+        x[..., :ANCHOR_DIM] = anchor
+        return x
+
+    @torch.no_grad()
+    def predict(self, inputs: FrameInputs, T_world_camera: Tensor, mode: str = "two_stage",
+                opts: SamplingOptions | None = None) -> Prediction:
+        """Run one window (B, T) and decode it."""
+        x, samples = self.infer_normalised(inputs, mode, opts)
+        return self.decode(x, T_world_camera, samples)
+
+    def infer_normalised(self, inputs: FrameInputs, mode: str,
+                         opts: SamplingOptions | None = None,
+                         x_known: Tensor | None = None, known: Tensor | None = None
+                         ) -> tuple[Tensor, Tensor | None]:
+        """Normalised point estimate (B, T, D) (the mean of the hypotheses) and, with more
+        than one hypothesis, the samples (N, B, T, D)."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; known: {MODES}")
+        if mode == "baseline":
+            if self.baseline is None:
+                raise ValueError("this checkpoint has no baseline network")
+            return self.baseline(inputs), None
+        anchor = self.anchor(inputs)
+        if mode == "stage1":
+            return self.stage1_only(anchor), None
+        samples = self.complete(inputs, anchor, opts or self.default_sampling(), x_known, known)
+        return samples.mean(0), (samples if samples.shape[0] > 1 else None)
+
+    def decode(self, x: Tensor, T_world_camera: Tensor, samples: Tensor | None = None
+               ) -> Prediction:
+        """Normalised state (B, T, D) + camera poses (B, T, 4, 4) -> Prediction."""
+        v = decode(self.normalizer.denormalize(x))
+        v.betas = v.betas.mean(-2, keepdim=True).expand_as(v.betas)
+        rel = self.body.joints_rel(v)                                        # (B, T, 22, 3)
+        J0 = self.body.J_template[0] + torch.einsum(
+            "cb,...b->...c", self.body.J_shapedirs[0], v.betas)             # (B, T, 3)
+        joints_cam = v.pelvis_camera[..., None, :] + rel
+        R_wr = world_root_rotation(T_world_camera, v.root_rotation)
+        pelvis_cam_world = camera_to_world(T_world_camera, v.pelvis_camera[..., None, :])[..., 0, :]
+        pelvis_world = fuse_world_pelvis(pelvis_cam_world, R_wr, v.root_velocity, self.cfg.fps,
+                                         self.cfg.world_velocity_weight)
+        rel_world = (T_world_camera[..., None, :3, :3] @ rel[..., None])[..., 0]
+        joints_samples = None
+        if samples is not None:
+            s = decode(self.normalizer.denormalize(samples))
+            s.betas = v.betas.expand_as(s.betas)
+            joints_samples = s.pelvis_camera[..., None, :] + self.body.joints_rel(s)
+        return Prediction(
+            betas=v.betas[:, 0], global_orient_camera=matrix_to_axis_angle(v.root_rotation),
+            body_pose=matrix_to_axis_angle(v.local_rotations).flatten(-2),
+            transl_camera=v.pelvis_camera - J0, joints_camera=joints_cam,
+            global_orient_world=matrix_to_axis_angle(R_wr), transl_world=pelvis_world - J0,
+            joints_world=pelvis_world[..., None, :] + rel_world, pelvis_world=pelvis_world,
+            root_velocity=v.root_velocity, contact=v.contact.clamp(0, 1),
+            joints_camera_samples=joints_samples)

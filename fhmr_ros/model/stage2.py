@@ -1,0 +1,52 @@
+"""Stage 2: the masked conditional flow-matching velocity network.
+
+Input per frame: the current state x_t (normalised, D dims) with its known-mask, the flow
+time t, and the condition c = observation token (or the learned null token when dropped
+for classifier-free guidance) + camera-context token + anchor embedding.
+Output: the velocity v_θ(x_t, t, c) ≈ x1 − x0 (B, T, D).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from .config import ModelConfig
+from .encoders import ContextEncoder, ObservationEncoder, sinusoidal
+from .inputs import FrameInputs
+from .representation import ANCHOR_DIM, DIM
+from .transformer import RopeTransformer
+
+
+class Stage2(nn.Module):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        w = cfg.stage2.width
+        self.observation = ObservationEncoder(cfg.inputs, w)
+        self.null_observation = nn.Parameter(torch.zeros(w))
+        self.context = ContextEncoder(w)
+        self.anchor = nn.Sequential(nn.Linear(ANCHOR_DIM, w), nn.GELU(), nn.Linear(w, w))
+        self.time = nn.Sequential(nn.Linear(1 + 2 * 8, w), nn.GELU(), nn.Linear(w, w))
+        self.state = nn.Linear(2 * DIM, w)
+        self.net = RopeTransformer(cfg.stage2)
+        self.head = nn.Linear(w, DIM)
+
+    def condition(self, inputs: FrameInputs, anchor: Tensor, drop: Tensor | None = None
+                  ) -> Tensor:
+        """Condition tokens (B, T, W). anchor (B, T, 61) normalised; drop (B,) bool replaces
+        the observation token by the null token (classifier-free guidance)."""
+        obs = self.observation(inputs)
+        if drop is not None:
+            obs = torch.where(drop[:, None, None], self.null_observation.expand_as(obs), obs)
+        return obs + self.context(inputs) + self.anchor(anchor)
+
+    def unconditional(self, inputs: FrameInputs, anchor: Tensor) -> Tensor:
+        """Condition tokens with every observation token dropped."""
+        return self.condition(inputs, anchor,
+                              torch.ones(anchor.shape[0], dtype=torch.bool, device=anchor.device))
+
+    def forward(self, x_t: Tensor, known: Tensor, t: Tensor, cond: Tensor) -> Tensor:
+        """x_t (B, T, D), known (B, T, D) bool, t (B,), cond (B, T, W) -> v (B, T, D)."""
+        temb = self.time(sinusoidal(t[:, None], 8))[:, None, :]              # (B, 1, W)
+        h = self.state(torch.cat([x_t, known.to(x_t.dtype)], dim=-1)) + cond + temb
+        return self.head(self.net(h))

@@ -1,0 +1,72 @@
+"""Pre-norm transformer over the frames of a window with rotary position embeddings.
+
+RoPE rotates each (even, odd) pair of query/key channels by an angle proportional to the
+frame index, so attention depends on relative frame offsets only:
+    q'_{2i}   = q_{2i} cos(n θ_i) − q_{2i+1} sin(n θ_i),
+    q'_{2i+1} = q_{2i} sin(n θ_i) + q_{2i+1} cos(n θ_i),   θ_i = base^(−2i/d).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .config import TransformerConfig
+
+
+def rotary(x: Tensor, base: float = 10000.0) -> Tensor:
+    """Apply RoPE to x (B, H, T, d) along T."""
+    d, T = x.shape[-1], x.shape[-2]
+    theta = base ** (-torch.arange(0, d, 2, device=x.device, dtype=x.dtype) / d)   # (d/2,)
+    angle = torch.arange(T, device=x.device, dtype=x.dtype)[:, None] * theta       # (T, d/2)
+    cos, sin = angle.cos(), angle.sin()
+    x1, x2 = x[..., 0::2], x[..., 1::2]
+    return torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1).flatten(-2)
+
+
+class RopeAttention(nn.Module):
+    def __init__(self, cfg: TransformerConfig) -> None:
+        super().__init__()
+        self.heads = cfg.heads
+        self.qkv = nn.Linear(cfg.width, 3 * cfg.width)
+        self.proj = nn.Linear(cfg.width, cfg.width)
+        self.dropout = cfg.dropout
+
+    def forward(self, x: Tensor) -> Tensor:
+        B, T, W = x.shape
+        q, k, v = self.qkv(x).view(B, T, 3, self.heads, W // self.heads).permute(2, 0, 3, 1, 4)
+        out = F.scaled_dot_product_attention(rotary(q), rotary(k), v,
+                                             dropout_p=self.dropout if self.training else 0.0)
+        return self.proj(out.transpose(1, 2).reshape(B, T, W))
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: TransformerConfig) -> None:
+        super().__init__()
+        hidden = int(cfg.width * cfg.mlp_ratio)
+        self.norm1 = nn.LayerNorm(cfg.width)
+        self.attn = RopeAttention(cfg)
+        self.norm2 = nn.LayerNorm(cfg.width)
+        self.mlp = nn.Sequential(nn.Linear(cfg.width, hidden), nn.GELU(),
+                                 nn.Dropout(cfg.dropout), nn.Linear(hidden, cfg.width))
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class RopeTransformer(nn.Module):
+    """(B, T, W) -> (B, T, W)."""
+
+    def __init__(self, cfg: TransformerConfig) -> None:
+        super().__init__()
+        if cfg.width % cfg.heads or (cfg.width // cfg.heads) % 2:
+            raise ValueError(f"width {cfg.width} must split into {cfg.heads} even-sized heads")
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
+        self.norm = nn.LayerNorm(cfg.width)
+
+    def forward(self, x: Tensor) -> Tensor:
+        for block in self.blocks:
+            x = block(x)
+        return self.norm(x)

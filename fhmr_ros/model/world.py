@@ -1,0 +1,39 @@
+"""World-frame human motion from camera-space results and camera poses.
+
+Orientation: R_world_root = R_world_cam · R_cam_root (gravity and heading come from the
+camera pose; the anchor gives the root in the camera).
+Position: a causal complementary filter that fuses the metric but noisy camera-based pelvis
+p^cam_t = R_world_cam,t p_cam,t + o_t with the smooth Stage-2 local velocity v_t:
+    p_t = α (p_{t−1} + H_{t−1} v_{t−1} / fps) + (1 − α) p^cam_t,    p_0 = p^cam_0,
+H the heading frame of the root. α → 1 trusts the velocities, α = 0 the camera only.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ..geometry.gravity_view import heading_rotation
+
+
+def world_root_rotation(T_world_camera: Tensor, R_cam_root: Tensor) -> Tensor:
+    """(..., T, 4, 4), (..., T, 3, 3) -> R_world_root (..., T, 3, 3)."""
+    return T_world_camera[..., :3, :3] @ R_cam_root
+
+
+def camera_to_world(T_world_camera: Tensor, points: Tensor) -> Tensor:
+    """Camera-frame points (..., T, N, 3) -> world (..., T, N, 3)."""
+    R, o = T_world_camera[..., None, :3, :3], T_world_camera[..., None, :3, 3]
+    return (R @ points[..., None])[..., 0] + o
+
+
+def fuse_world_pelvis(pelvis_from_camera: Tensor, R_world_root: Tensor, velocity: Tensor,
+                      fps: float, alpha: float) -> Tensor:
+    """Complementary filter (..., T, 3) from camera-based pelvis (..., T, 3), root rotations
+    (..., T, 3, 3) and heading-frame velocities (..., T, 3)."""
+    step = torch.einsum("...ij,...j->...i", heading_rotation(R_world_root), velocity) / fps
+    out = [pelvis_from_camera[..., 0, :]]
+    for t in range(1, pelvis_from_camera.shape[-2]):
+        out.append(alpha * (out[-1] + step[..., t - 1, :])
+                   + (1 - alpha) * pelvis_from_camera[..., t, :])
+    return torch.stack(out, dim=-2)
