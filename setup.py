@@ -14,8 +14,13 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["fhmr_ros", "fhmr_ros.*"], exclude=["fhmr_ros.ros*"]),
-    install_requires=["numpy", "scipy", "torch", "smplx", "roma", "opencv-python-headless"],
+    install_requires=["numpy", "scipy", "torch", "smplx", "roma", "opencv-python-headless",
+                      "tqdm"],
     entry_points={"console_scripts": [
         "fhmr-make-standin=fhmr_ros.tools.make_standin:main",
+        "fhmr-train=fhmr_ros.tools.train:main",
+        "fhmr-infer=fhmr_ros.tools.infer:main",
+        "fhmr-eval=fhmr_ros.tools.evaluate:main",
+        "fhmr-bench=fhmr_ros.tools.bench:main",
     ]},
 )

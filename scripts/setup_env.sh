@@ -13,6 +13,8 @@
 #   2. rewrites the /opt/python/cp311-cp311 paths baked into the ROS wheels' exported CMake
 #      files so that they name this interpreter's include dir and NumPy's include dir
 #   3. colcon build of this package (messages + Python library) into ./install
+#   4. the command-line tools (fhmr-train, fhmr-infer, fhmr-eval, fhmr-bench) in VENV/bin;
+#      they run the library on PYTHONPATH, so use them after `source scripts/ros_env.sh`
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$(realpath -m "${1:-${FHMR_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/fhmr_ros/venv}}")"
@@ -48,4 +50,9 @@ colcon --log-base "$here/log" build --paths "$here" \
   --symlink-install --event-handlers console_direct- \
   --cmake-args -DPython3_EXECUTABLE="$venv/bin/python" -DBUILD_TESTING=OFF > "$here/log/colcon_build.txt" 2>&1 \
   || { tail -n 60 "$here/log/colcon_build.txt"; echo "[setup] colcon build failed (full log: log/colcon_build.txt)"; exit 1; }
+for tool in train:train infer:infer eval:evaluate bench:bench; do
+  printf '#!/usr/bin/env bash\nexec "%s/bin/python" -m fhmr_ros.tools.%s "$@"\n' \
+    "$venv" "${tool#*:}" > "$venv/bin/fhmr-${tool%%:*}"
+  chmod +x "$venv/bin/fhmr-${tool%%:*}"
+done
 echo "[setup] done: source scripts/ros_env.sh to use it in a shell"
