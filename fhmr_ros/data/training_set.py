@@ -1,0 +1,56 @@
+"""The train and held-out test sets: procedural motion + retargeted BVH mocap, posed once.
+
+Held-out means: the BVH test subjects of shared/data/mocap/splits.json (people never
+trained on) and procedural sequences drawn from the test seed range and the parameter
+combinations the train sampler never produces (fhmr_ros/data/procedural). Test windows
+also get their own camera-rig and detector-noise seeds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..body.body_model import BodyModel
+from ..body.keypoints import keypoint_format
+from .mocap_corpus import CorpusConfig, load_split
+from .motion import MotionClip, load_clips, save_clips
+from .procedural import procedural_clips
+from .windows import ClipGeometry, prepare_clip
+
+SPLITS = ("train", "test")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    procedural_train: int = 800     # procedural training sequences
+    procedural_test: int = 40       # procedural held-out sequences
+    use_mocap: bool = True          # add the retargeted BVH clips of the split
+    seed: int = 0
+    fps: float = 30.0
+    keypoint_format: str = "mediapipe33"
+
+
+def motion_clips(split: str, cfg: DataConfig, body: BodyModel, cache_dir: Path,
+                 log=print) -> list[MotionClip]:
+    """All clips of a split (procedural + mocap), generated once and cached."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; known: {SPLITS}")
+    count = cfg.procedural_train if split == "train" else cfg.procedural_test
+    cache = Path(cache_dir) / f"procedural_{split}_{count}_{cfg.seed}_{cfg.fps:g}.npz"
+    if cache.is_file():
+        clips = load_clips(cache)
+    else:
+        log(f"generating {count} procedural {split} sequences (cached in {cache})")
+        clips = procedural_clips(count, seed=cfg.seed, split=split, body_model=body, fps=cfg.fps)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        save_clips(cache, clips)
+    if cfg.use_mocap:
+        clips = clips + load_split(split, body, CorpusConfig(fps=cfg.fps))
+    return clips
+
+
+def clip_set(split: str, cfg: DataConfig, body: BodyModel, cache_dir: Path,
+             log=print) -> list[ClipGeometry]:
+    fmt = keypoint_format(cfg.keypoint_format)
+    return [prepare_clip(c, body, fmt) for c in motion_clips(split, cfg, body, cache_dir, log)]

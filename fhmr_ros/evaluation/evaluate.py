@@ -1,0 +1,123 @@
+"""Evaluate checkpoints on the held-out test set: per-clip sequences, all metrics, breakdowns.
+
+Every test clip is seen by one simulated robot (rig kinds cycle static, panning,
+mobile_base, humanoid) with a fixed seed per clip, so every model and mode sees exactly
+the same observations. World metrics compare the prediction (made with the noisy odometry
+the robot reports) against the true world motion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..body.body_model import BodyModel, transform_smplx_root
+from ..body.keypoints import body_joint_visibility, keypoint_format
+from ..body.skeleton import NON_TORSO_JOINTS, NUM_BODY_JOINTS, TORSO_JOINTS
+from ..data.windows import Batch, ClipGeometry, make_batch
+from ..model.pipeline import FactorizedHMR, Prediction, SamplingOptions
+from ..model.sequence import infer_sequence
+from . import metrics as M
+
+RIG_KINDS = ("static", "panning", "mobile_base", "humanoid")
+TEST_SEED = 10_000            # observation seeds of the test set (never used in training)
+
+COLUMNS = {
+    "mpjpe": "MPJPE", "pa_mpjpe": "PA-MPJPE", "pve": "PVE", "accel": "Accel",
+    "w_mpjpe": "W-MPJPE100", "wa_mpjpe": "WA-MPJPE100", "rte": "RTE %", "jitter": "Jitter",
+    "foot_sliding": "FootSlide",
+    "mpjpe/torso": "MPJPE torso", "mpjpe/non_torso": "MPJPE non-torso",
+    "mpjpe/visible": "MPJPE visible", "mpjpe/occluded": "MPJPE occluded",
+    "w_mpjpe/non_torso": "W-MPJPE100 non-torso",
+}
+
+
+@dataclass
+class TestSequence:
+    batch: Batch                  # one sequence (B = 1)
+    clip: ClipGeometry
+    rig: str
+
+
+def test_sequences(clips: list[ClipGeometry], fmt_name: str, seed: int = TEST_SEED
+                   ) -> list[TestSequence]:
+    """One fixed observed sequence per clip."""
+    fmt = keypoint_format(fmt_name)
+    out = []
+    for i, geo in enumerate(clips):
+        rig = RIG_KINDS[i % len(RIG_KINDS)]
+        rng = np.random.default_rng(seed + i)
+        batch = make_batch(rng, [(geo, 0)], geo.clip.num_frames, fmt, rig_kind=rig)
+        out.append(TestSequence(batch, geo, rig))
+    return out
+
+
+def _camera_vertices(body: BodyModel, pred: Prediction) -> torch.Tensor:
+    T = pred.body_pose.shape[1]
+    return body(pred.betas[0].expand(T, -1), pred.global_orient_camera[0], pred.body_pose[0],
+                pred.transl_camera[0], return_vertices=True).vertices
+
+
+def _truth_vertices(body: BodyModel, seq: TestSequence) -> torch.Tensor:
+    clip = seq.clip.clip
+    T_cw = torch.linalg.inv(seq.batch.T_world_camera_true[0])
+    betas = torch.from_numpy(clip.betas).expand(clip.num_frames, -1)
+    go, tr = transform_smplx_root(T_cw[:, :3, :3], T_cw[:, :3, 3],
+                                  torch.from_numpy(clip.global_orient),
+                                  torch.from_numpy(clip.transl), body.pelvis_offset(betas))
+    return body(betas, go, torch.from_numpy(clip.body_pose).reshape(-1, 63), tr,
+                return_vertices=True).vertices
+
+
+def sequence_errors(body: BodyModel, seq: TestSequence, pred: Prediction, fps: float,
+                    gt_vertices: torch.Tensor, fmt) -> tuple[dict, dict]:
+    """Per-frame error arrays and the (T, 22) masks they can be split by."""
+    b = seq.batch
+    gt_cam = (b.truth.pelvis_camera[..., None, :] + b.truth.joints_rel)[0]      # (T, 22, 3)
+    pj = pred.joints_camera[0]
+    gt_world = torch.from_numpy(seq.clip.joints_world)
+    pw = pred.joints_world[0]
+    pred_verts = _camera_vertices(body, pred)
+    contact = M.contact_labels(gt_world, fps=fps)
+    errors = {
+        "mpjpe": M.mpjpe(pj, gt_cam), "pa_mpjpe": M.pa_mpjpe(pj, gt_cam),
+        "pve": M.pve(pred_verts, gt_vertices, pj[:, 0], gt_cam[:, 0]),
+        "accel": M.accel_error(pj, gt_cam),
+        "w_mpjpe": M.w_mpjpe(pw, gt_world), "wa_mpjpe": M.wa_mpjpe(pw, gt_world),
+        "rte": M.rte(pw[:, 0], gt_world[:, 0]), "jitter": M.jitter(pw, fps),
+        "foot_sliding": M.foot_sliding(pw, contact),
+    }
+    vis = body_joint_visibility(fmt, b.keypoint_visible[0]).numpy()
+    masks = {"torso": M.joint_mask(TORSO_JOINTS, NUM_BODY_JOINTS),
+             "non_torso": M.joint_mask(NON_TORSO_JOINTS, NUM_BODY_JOINTS),
+             "visible": vis, "occluded": ~vis}
+    return errors, masks
+
+
+def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[TestSequence],
+             modes: list[str], opts: SamplingOptions) -> dict[str, dict[str, float]]:
+    """Frame-weighted means of every metric over all sequences, one row per mode."""
+    gt_verts = [_truth_vertices(body, s) for s in sequences]
+    fmt = keypoint_format(model.cfg.inputs.keypoint_format)
+    rows = {}
+    for mode in modes:
+        per_seq: dict[str, list[float]] = {}
+        frames = []
+        for seq, gv in zip(sequences, gt_verts):
+            b = seq.batch
+            pred = infer_sequence(model, b.inputs, b.T_world_camera, mode, opts)
+            errors, masks = sequence_errors(body, seq, pred, model.cfg.fps, gv, fmt)
+            for k, v in M.summarize(errors, masks).items():
+                per_seq.setdefault(k, []).append(v)
+            frames.append(b.keypoints.shape[1])
+        rows[mode] = {k: _frame_weighted(v, np.asarray(frames, float)) for k, v in per_seq.items()}
+    return rows
+
+
+def _frame_weighted(values: list[float], frames: np.ndarray) -> float:
+    """Mean over sequences weighted by their length, skipping NaN (undefined) entries."""
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v)
+    return float((v[ok] * frames[ok]).sum() / frames[ok].sum()) if ok.any() else float("nan")
