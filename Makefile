@@ -6,7 +6,7 @@ SHELL := /bin/bash
 VENV ?=
 RUN := source scripts/ros_env.sh $(VENV) &&
 
-.PHONY: setup test demo clean
+.PHONY: setup test demo train eval bench clean
 
 setup:
 	bash scripts/setup_env.sh $(VENV)
@@ -16,6 +16,18 @@ test: setup
 
 demo: setup
 	$(RUN) python -m fhmr_ros.tools.foundation_demo --out artifacts/demo
+
+# The shipped lite checkpoint: stage 1, stage 2 (stage 1 frozen), then the same-size
+# baseline; resumable (re-run continues from artifacts/train/lite/*_state.pt).
+train: setup
+	$(RUN) OMP_NUM_THREADS=1 fhmr-train --preset lite --out artifacts/train/lite --steps 2000 \
+	  --threads 1 --ship models
+
+eval: setup
+	$(RUN) fhmr-eval --out artifacts/eval
+
+bench: setup
+	$(RUN) fhmr-bench model --presets lite,full
 
 clean:
 	rm -rf build install log artifacts .pytest_cache

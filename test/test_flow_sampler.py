@@ -58,8 +58,8 @@ def test_guidance_one_equals_conditional_pass(model):
     x, t = torch.randn(B, T, DIM), torch.full((B,), 0.3)
     with torch.no_grad():
         v_cfg = guided_velocity(model.stage2, known, cond, uncond, 1.0)(x, t)
-        v_c = model.stage2(x, known, t, cond)
-        v_u = model.stage2(x, known, t, uncond)
+        v_c = model.stage2.velocity(x, known, t, cond)
+        v_u = model.stage2.velocity(x, known, t, uncond)
         v_w = guided_velocity(model.stage2, known, cond, uncond, 2.0)(x, t)
     torch.testing.assert_close(v_cfg, v_c, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(v_w, v_u + 2.0 * (v_c - v_u), atol=1e-5, rtol=1e-5)

@@ -25,11 +25,11 @@ def guided_velocity(net: Stage2, known: Tensor, cond: Tensor, uncond: Tensor | N
                     guidance: float) -> VelocityFn:
     """Velocity function with classifier-free guidance; ``uncond=None`` = conditional only."""
     if uncond is None:
-        return lambda x, t: net(x, known, t, cond)
+        return lambda x, t: net.velocity(x, known, t, cond)
 
     def velocity(x: Tensor, t: Tensor) -> Tensor:
-        v = net(torch.cat([x, x]), torch.cat([known, known]), torch.cat([t, t]),
-                torch.cat([cond, uncond]))
+        v = net.velocity(torch.cat([x, x]), torch.cat([known, known]), torch.cat([t, t]),
+                         torch.cat([cond, uncond]))
         v_c, v_u = v.chunk(2)
         return v_u + guidance * (v_c - v_u)
 

@@ -1,7 +1,9 @@
 """Training losses (DESIGN §1).
 
 Stage 1:   L = ‖Â − A‖₁ (normalised, smooth-L1) + λ_3d L_3d(anchor joints) + λ_2d L_2d(anchor joints)
-Stage 2:   L = ‖(v_θ − (x1 − x0)) ⊙ (1 − m)‖² / |1 − m|  +  t · L_geo(x̂1),   x̂1 = x_t + (1 − t) v_θ
+Stage 2:   L = (1 − t)² ‖(v_θ − (x1 − x0)) ⊙ (1 − m)‖² / |1 − m|  +  L_geo(x̂1)
+           = ‖(x̂1 − x1) ⊙ (1 − m)‖² / |1 − m|  +  L_geo(x̂1)      (v_θ = (x̂1 − x_t) / (1 − t);
+           the velocity loss weighted by (1 − t)², which keeps t → 1 from dominating)
 Baseline:  L = ‖x̂ − x‖₁ (normalised, smooth-L1) + L_geo(x̂)
 with the geometry terms on decoded variables
   L_3d     root-aligned camera-space joints of the rotation branch (forward kinematics) vs truth,
@@ -114,8 +116,9 @@ def regression_loss(pred: Tensor, target: Tensor) -> Tensor:
     return _per_sample(F.smooth_l1_loss(pred, target, reduction="none"))
 
 
-def flow_matching_loss(v: Tensor, x0: Tensor, x1: Tensor, known: Tensor) -> Tensor:
-    """Per-sample velocity loss on the unknown coordinates (B,)."""
-    unknown = (~known).to(v.dtype)
-    err = (v - (x1 - x0)) ** 2 * unknown
+def flow_matching_loss(x1_hat: Tensor, x1: Tensor, known: Tensor) -> Tensor:
+    """Per-sample (1 − t)²-weighted velocity loss on the unknown coordinates (B,), written
+    through the predicted clean sample: (1 − t)² ‖v_θ − (x1 − x0)‖² = ‖x̂1 − x1‖²."""
+    unknown = (~known).to(x1_hat.dtype)
+    err = (x1_hat - x1) ** 2 * unknown
     return err.flatten(1).sum(1) / unknown.flatten(1).sum(1).clamp(min=1.0)

@@ -3,7 +3,11 @@
 Input per frame: the current state x_t (normalised, D dims) with its known-mask, the flow
 time t, and the condition c = observation token (or the learned null token when dropped
 for classifier-free guidance) + camera-context token + anchor embedding.
-Output: the velocity v_θ(x_t, t, c) ≈ x1 − x0 (B, T, D).
+The network predicts the clean sample x̂1 = f_θ(x_t, t, c) and the velocity follows from
+the linear path x_t = (1 − t) x0 + t x1:
+    v_θ = (x̂1 − x_t) / (1 − t)  ≈  x1 − x0.
+(Predicting x̂1 rather than v directly is the same flow; it trains faster on small models and
+keeps every intermediate estimate a plausible motion.)
 """
 
 from __future__ import annotations
@@ -46,7 +50,13 @@ class Stage2(nn.Module):
                               torch.ones(anchor.shape[0], dtype=torch.bool, device=anchor.device))
 
     def forward(self, x_t: Tensor, known: Tensor, t: Tensor, cond: Tensor) -> Tensor:
-        """x_t (B, T, D), known (B, T, D) bool, t (B,), cond (B, T, W) -> v (B, T, D)."""
+        """x_t (B, T, D), known (B, T, D) bool, t (B,), cond (B, T, W) -> x̂1 (B, T, D)."""
         temb = self.time(sinusoidal(t[:, None], 8))[:, None, :]              # (B, 1, W)
         h = self.state(torch.cat([x_t, known.to(x_t.dtype)], dim=-1)) + cond + temb
         return self.head(self.net(h))
+
+    def velocity(self, x_t: Tensor, known: Tensor, t: Tensor, cond: Tensor,
+                 min_remaining: float = 1e-3) -> Tensor:
+        """v_θ (B, T, D) = (x̂1 − x_t) / (1 − t)."""
+        remaining = (1 - t).clamp(min=min_remaining)[:, None, None]
+        return (self(x_t, known, t, cond) - x_t) / remaining

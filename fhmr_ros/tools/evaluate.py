@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--cfg", type=float, default=None)
     ap.add_argument("--solver", choices=("euler", "midpoint"), default=None)
+    ap.add_argument("--temperature", type=float, default=None,
+                    help="scale of the initial noise (default: checkpoint)")
     ap.add_argument("--hypotheses", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--procedural", type=int, default=DataConfig.procedural_test,
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     clips = clip_set("test", data_cfg, body, args.cache)[:args.max_clips]
     seqs = test_sequences(clips, model.cfg.inputs.keypoint_format)
     opts = model.default_sampling(steps=args.steps, guidance=args.cfg, solver=args.solver,
+                                  temperature=args.temperature,
                                   hypotheses=args.hypotheses, seed=args.seed)
     tic = time.perf_counter()
     rows = evaluate(model, body, seqs, modes, opts)

@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=None, help="ODE steps (default: checkpoint)")
     ap.add_argument("--cfg", type=float, default=None, help="guidance weight w (1 = off)")
     ap.add_argument("--solver", choices=("euler", "midpoint"), default=None)
+    ap.add_argument("--temperature", type=float, default=None,
+                    help="scale of the initial noise (default: checkpoint)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--hypotheses", type=int, default=1)
     ap.add_argument("--mode", choices=MODES, default="two_stage")
@@ -82,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fhmr-infer: warning: observations at {obs.fps:g} fps, the model was trained at "
               f"{model.cfg.fps:g} fps", file=sys.stderr)
     opts = model.default_sampling(steps=args.steps, guidance=args.cfg, solver=args.solver,
+                                  temperature=args.temperature,
                                   seed=args.seed, hypotheses=args.hypotheses)
     try:
         pred = predict_observations(model.to(args.device), obs, args.mode, opts)
