@@ -15,13 +15,14 @@ test: setup
 	$(RUN) pytest
 
 demo: setup
-	$(RUN) python -m fhmr_ros.tools.foundation_demo --out artifacts/demo
+	$(RUN) python -m fhmr_ros.tools.foundation_demo --out artifacts/demo && \
+	  python -m fhmr_ros.tools.model_demo --out artifacts/demo
 
 # The shipped lite checkpoint: stage 1, stage 2 (stage 1 frozen), then the same-size
 # baseline; resumable (re-run continues from artifacts/train/lite/*_state.pt).
 train: setup
 	$(RUN) OMP_NUM_THREADS=1 fhmr-train --preset lite --out artifacts/train/lite --steps 2000 \
-	  --threads 1 --ship models
+	  --stage-steps stage2=3000,baseline=3000 --threads 1 --ship models
 
 eval: setup
 	$(RUN) fhmr-eval --out artifacts/eval

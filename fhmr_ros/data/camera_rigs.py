@@ -269,10 +269,7 @@ def _panning_motion(rng: np.random.Generator, pelvis: np.ndarray, fps: float, hf
     xy = np.broadcast_to(_place_camera(rng, pelvis, hfov, config, fit_view=False), (T, 2))
     height = rng.uniform(*config.panning_height_m)
     lag, tau = rng.uniform(*config.pan_lag_s), rng.uniform(*config.pan_smoothing_s)
-    aim = math.radians(config.aim_noise_deg)
-    yaw = _smooth(_delay(_bearing(xy, pelvis), lag, fps), tau, fps) + rng.normal(0.0, aim)
-    elevation = _elevation(rng, height, xy, pelvis, config)
-    pitch = _smooth(_delay(elevation, lag, fps), tau, fps) + rng.normal(0.0, aim)
+    yaw, pitch = _follow_person(rng, xy, pelvis, height, lag, tau, fps, config)
     roll = rng.normal(0.0, math.radians(config.roll_std_deg))
     return _Motion(position=np.column_stack([xy, np.full(T, height)]), yaw=yaw, pitch=pitch,
                    roll=np.full(T, roll))
@@ -323,10 +320,7 @@ def _humanoid_motion(rng: np.random.Generator, pelvis: np.ndarray, fps: float, h
                     config)
     height = rng.uniform(*config.humanoid_height_m)
     lag, tau = rng.uniform(*config.head_lag_s), rng.uniform(*config.heading_smoothing_s)
-    aim = math.radians(config.aim_noise_deg)
-    yaw = _smooth(_delay(_bearing(xy, pelvis), lag, fps), tau, fps) + rng.normal(0.0, aim)
-    elevation = _elevation(rng, height, xy, pelvis, config)
-    pitch = _smooth(_delay(elevation, lag, fps), tau, fps) + rng.normal(0.0, aim)
+    yaw, pitch = _follow_person(rng, xy, pelvis, height, lag, tau, fps, config)
     roll = np.full(T, rng.normal(0.0, math.radians(config.humanoid_roll_std_deg)))
 
     phase = (2.0 * math.pi * rng.uniform(*config.step_frequency_hz) * np.arange(T) / fps
@@ -343,6 +337,18 @@ def _humanoid_motion(rng: np.random.Generator, pelvis: np.ndarray, fps: float, h
     position = np.column_stack([xy[:, 0] - sway * np.sin(yaw), xy[:, 1] + sway * np.cos(yaw),
                                 height + bob])
     return _Motion(position=position, yaw=yaw + yaw_osc, pitch=pitch, roll=roll)
+
+
+def _follow_person(rng: np.random.Generator, xy: np.ndarray, pelvis: np.ndarray, height: float,
+                   lag: float, tau: float, fps: float, config: CameraRigConfig
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Yaw and pitch (T,) of a head that tracks the person's bearing and elevation through a
+    delay ``lag`` and a first-order lag ``tau`` (seconds), plus a constant aiming error."""
+    aim = math.radians(config.aim_noise_deg)
+    yaw = _smooth(_delay(_bearing(xy, pelvis), lag, fps), tau, fps) + rng.normal(0.0, aim)
+    elevation = _elevation(rng, height, xy, pelvis, config)
+    pitch = _smooth(_delay(elevation, lag, fps), tau, fps) + rng.normal(0.0, aim)
+    return yaw, pitch
 
 
 def _base_path(rng: np.random.Generator, mode: str, pelvis: np.ndarray, fps: float,

@@ -1,6 +1,8 @@
 """The train and held-out test sets: procedural motion + retargeted BVH mocap, posed once.
 
-Held-out means: the BVH test subjects of shared/data/mocap/splits.json (people never
+Validation (for choosing inference settings, never the test set): procedural clips from the
+training distribution drawn with the next seed, so none of them was trained on.
+Held-out test means: the BVH test subjects of shared/data/mocap/splits.json (people never
 trained on) and procedural sequences drawn from the test seed range and the parameter
 combinations the train sampler never produces (fhmr_ros/data/procedural). Test windows
 also get their own camera-rig and detector-noise seeds.
@@ -18,13 +20,13 @@ from .motion import MotionClip, load_clips, save_clips
 from .procedural import procedural_clips
 from .windows import ClipGeometry, prepare_clip
 
-SPLITS = ("train", "test")
+SPLITS = ("train", "validation", "test")
 
 
 @dataclass(frozen=True)
 class DataConfig:
     procedural_train: int = 800     # procedural training sequences
-    procedural_test: int = 40       # procedural held-out sequences
+    procedural_test: int = 40       # procedural held-out (and validation) sequences
     use_mocap: bool = True          # add the retargeted BVH clips of the split
     seed: int = 0
     fps: float = 30.0
@@ -37,15 +39,17 @@ def motion_clips(split: str, cfg: DataConfig, body: BodyModel, cache_dir: Path,
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; known: {SPLITS}")
     count = cfg.procedural_train if split == "train" else cfg.procedural_test
-    cache = Path(cache_dir) / f"procedural_{split}_{count}_{cfg.seed}_{cfg.fps:g}.npz"
+    seed = cfg.seed + 1 if split == "validation" else cfg.seed
+    gen_split = "test" if split == "test" else "train"
+    cache = Path(cache_dir) / f"procedural_{split}_{count}_{seed}_{cfg.fps:g}.npz"
     if cache.is_file():
         clips = load_clips(cache)
     else:
         log(f"generating {count} procedural {split} sequences (cached in {cache})")
-        clips = procedural_clips(count, seed=cfg.seed, split=split, body_model=body, fps=cfg.fps)
+        clips = procedural_clips(count, seed=seed, split=gen_split, body_model=body, fps=cfg.fps)
         cache.parent.mkdir(parents=True, exist_ok=True)
         save_clips(cache, clips)
-    if cfg.use_mocap:
+    if cfg.use_mocap and split != "validation":
         clips = clips + load_split(split, body, CorpusConfig(fps=cfg.fps))
     return clips
 

@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
@@ -41,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--procedural", type=int, default=DataConfig.procedural_test,
                     help="number of held-out procedural sequences")
+    ap.add_argument("--split", choices=("test", "validation"), default="test",
+                    help="validation: unseen clips of the training distribution, for tuning")
+    ap.add_argument("--world-velocity-weight", type=float, default=None,
+                    help="override α of the world-position filter")
     ap.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N")
     ap.add_argument("--cache", type=Path, default=Path("artifacts/cache"))
     args = ap.parse_args(argv)
@@ -53,11 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"fhmr-eval: error: {e}", file=sys.stderr)
         return 2
+    if args.world_velocity_weight is not None:
+        model.cfg = replace(model.cfg, world_velocity_weight=args.world_velocity_weight)
     torch.manual_seed(args.seed)
     body = BodyModel(ensure_standin_model())
     data_cfg = DataConfig(procedural_test=args.procedural,
                           keypoint_format=model.cfg.inputs.keypoint_format)
-    clips = clip_set("test", data_cfg, body, args.cache)[:args.max_clips]
+    clips = clip_set(args.split, data_cfg, body, args.cache)[:args.max_clips]
     seqs = test_sequences(clips, model.cfg.inputs.keypoint_format)
     opts = model.default_sampling(steps=args.steps, guidance=args.cfg, solver=args.solver,
                                   temperature=args.temperature,
@@ -65,10 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     tic = time.perf_counter()
     rows = evaluate(model, body, seqs, modes, opts)
     frames = sum(s.batch.keypoints.shape[1] for s in seqs)
-    settings = {"checkpoint": str(ckpt), "sequences": len(seqs), "frames": frames,
+    settings = {"checkpoint": str(ckpt), "split": args.split, "sequences": len(seqs), "frames": frames,
                 "sources": sorted({s.clip.clip.source for s in seqs}),
                 "sampling": asdict(opts), "window": model.cfg.window,
-                "stride": model.cfg.window // 2, "seconds": round(time.perf_counter() - tic, 1)}
+                "stride": model.cfg.window // 2,
+                "world_velocity_weight": model.cfg.world_velocity_weight, "seconds": round(time.perf_counter() - tic, 1)}
     table = format_table(rows, COLUMNS)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "eval.md").write_text(table + "\nSettings: " + json.dumps(settings) + "\n")

@@ -1,7 +1,8 @@
 """fhmr-train: stage-wise training of FactorizedHMR (and its same-size baseline).
 
     fhmr-train --preset lite --out artifacts/train/lite [--stages stage1,stage2,baseline]
-               [--steps 3000] [--batch-size 32] [--procedural 800] [--ship models/]
+               [--steps 3000] [--stage-steps stage2=3000] [--batch-size 32] [--procedural 800]
+               [--ship models/]
 
 Stage 1 trains first; Stage 2 trains with Stage 1 frozen (its anchors are Stage 2's known
 coordinates); the baseline trains on the same data for the same number of steps. Every
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="output folder")
     ap.add_argument("--stages", default=",".join(STAGES))
     ap.add_argument("--steps", type=int, default=3000, help="steps per stage")
+    ap.add_argument("--stage-steps", default="",
+                    help="per-stage overrides, e.g. stage2=3000,baseline=3000")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--procedural", type=int, default=DataConfig.procedural_train,
@@ -63,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
-    bad = [s for s in stages if s not in STAGES]
+    stage_steps = dict((k, int(v)) for k, v in (kv.split("=") for kv in args.stage_steps.split(",")
+                                                if kv))
+    bad = [s for s in stages + list(stage_steps) if s not in STAGES]
     if bad:
         ap.error(f"unknown stages {bad}; known: {list(STAGES)}")
     out = args.out
@@ -97,9 +102,10 @@ def main(argv: list[str] | None = None) -> int:
                             seed=args.seed)
     meta = dict(getattr(model, "meta", {}))
     for stage in stages:
+        stage_cfg = replace(train_cfg, steps=stage_steps.get(stage, args.steps))
         hist = train_stage(model, stage, lambda rng: sampler.batch(rng, train_cfg.batch_size),
-                           train_cfg, out / f"{stage}_state.pt", log)
-        meta[stage] = {"train": asdict(train_cfg), "final": hist[-1] if hist else {},
+                           stage_cfg, out / f"{stage}_state.pt", log)
+        meta[stage] = {"train": asdict(stage_cfg), "final": hist[-1] if hist else {},
                        "data": asdict(data_cfg), "clips": len(clips), "frames": frames}
         save_checkpoint(model, ckpt_path, meta)
         print(f"{stage} done: {ckpt_path}")
