@@ -21,8 +21,8 @@ demo: setup
 # The shipped lite checkpoint: stage 1, stage 2 (stage 1 frozen), then the same-size
 # baseline; resumable (re-run continues from artifacts/train/lite/*_state.pt).
 train: setup
-	$(RUN) OMP_NUM_THREADS=1 fhmr-train --preset lite --out artifacts/train/lite --steps 2000 \
-	  --stage-steps stage2=3000,baseline=3000 --threads 1 --ship models
+	$(RUN) OMP_NUM_THREADS=1 fhmr-train --preset lite --out artifacts/train/lite --steps 5000 \
+	  --stage-steps stage2=4500 --threads 1 --ship models
 
 eval: setup
 	$(RUN) fhmr-eval --out artifacts/eval

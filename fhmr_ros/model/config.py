@@ -33,8 +33,8 @@ class FlowConfig:
     condition_drop_prob: float = 0.1     # classifier-free guidance training dropout
     sample_steps: int = 20               # paper: 50, saturates near 20
     solver: str = "midpoint"             # "euler" or "midpoint"
-    guidance: float = 1.5                # w in v = v_u + w (v_c - v_u); 1 = no guidance
-    temperature: float = 1.0             # scale of the initial noise x0
+    guidance: float = 2.5                # w in v = v_u + w (v_c - v_u); 1 = no guidance
+    temperature: float = 0.5             # scale of the initial noise x0 (chosen on validation)
 
 
 @dataclass(frozen=True)

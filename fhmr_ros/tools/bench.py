@@ -50,8 +50,7 @@ def _sync(device: torch.device) -> None:
 
 
 def time_ms(fn, repeats: int, device: torch.device) -> list[float]:
-    for _ in range(3):                                     # warm-up
-        fn()
+    fn()                                                   # warm-up
     out = []
     for _ in range(repeats):
         _sync(device)
@@ -137,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# fhmr-bench model: device {device}"
           + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else
              f" ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)")
-          + f", torch {torch.__version__}, float32, repeats {args.repeats} after 3 warm-ups")
+          + f", torch {torch.__version__}, float32, repeats {args.repeats} after 1 warm-up")
     for name in args.presets.split(","):
         bench_model(name, device, args.repeats)
     return 0
