@@ -106,7 +106,8 @@ def load_observations(path: str | os.PathLike) -> Observations:
         bbox = None
         if "bbox" in z.files:
             bbox = np.asarray(z["bbox"], dtype=np.float64)
-            _check(bbox.shape == (T, 4), path, "bbox", f"must have shape ({T}, 4), got {bbox.shape}")
+            _check(bbox.shape == (T, 4), path, "bbox",
+                   f"must have shape ({T}, 4), got {bbox.shape}")
         if "T_world_camera" in z.files:
             pose = np.asarray(z["T_world_camera"], dtype=np.float64)
             _check(pose.shape == (T, 4, 4), path, "T_world_camera",

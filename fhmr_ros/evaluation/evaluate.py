@@ -87,7 +87,8 @@ def sequence_errors(body: BodyModel, seq: TestSequence, pred: Prediction, fps: f
         "pve": M.pve(pred_verts, gt_vertices, pj[:, 0], gt_cam[:, 0]),
         "accel": M.accel_error(pj, gt_cam),
         "w_mpjpe": M.w_mpjpe(pw, gt_world), "wa_mpjpe": M.wa_mpjpe(pw, gt_world),
-        "rte": M.rte(pw[:, 0], gt_world[:, 0], min_length=RTE_MIN_PATH_M), "jitter": M.jitter(pw, fps),
+        "rte": M.rte(pw[:, 0], gt_world[:, 0], min_length=RTE_MIN_PATH_M),
+        "jitter": M.jitter(pw, fps),
         "foot_sliding": M.foot_sliding(pw, contact),
     }
     vis = body_joint_visibility(fmt, b.keypoint_visible[0]).numpy()

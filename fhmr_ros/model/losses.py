@@ -1,9 +1,10 @@
 """Training losses (DESIGN §1).
 
-Stage 1:   L = ‖Â − A‖₁ (normalised, smooth-L1) + λ_3d L_3d(anchor joints) + λ_2d L_2d(anchor joints)
+Stage 1:   L = ‖Â − A‖₁ (normalised, smooth-L1) + λ_3d L_3d + λ_2d L_2d (anchor joints)
 Stage 2:   L = (1 − t)² ‖(v_θ − (x1 − x0)) ⊙ (1 − m)‖² / |1 − m|  +  L_geo(x̂1)
-           = ‖(x̂1 − x1) ⊙ (1 − m)‖² / |1 − m|  +  L_geo(x̂1)      (v_θ = (x̂1 − x_t) / (1 − t);
-           the velocity loss weighted by (1 − t)², which keeps t → 1 from dominating)
+           = ‖(x̂1 − x1) ⊙ (1 − m)‖² / |1 − m|  +  L_geo(x̂1),
+           with v_θ = (x̂1 − x_t) / (1 − t): the velocity loss weighted by (1 − t)², which
+           keeps t → 1 from dominating
 Baseline:  L = ‖x̂ − x‖₁ (normalised, smooth-L1) + L_geo(x̂)
 with the geometry terms on decoded variables
   L_3d     root-aligned camera-space joints of the rotation branch (forward kinematics) vs truth,
@@ -118,7 +119,8 @@ def regression_loss(pred: Tensor, target: Tensor) -> Tensor:
 
 def flow_matching_loss(x1_hat: Tensor, x1: Tensor, known: Tensor) -> Tensor:
     """Per-sample (1 − t)²-weighted velocity loss on the unknown coordinates (B,), written
-    through the predicted clean sample: (1 − t)² ‖v_θ − (x1 − x0)‖² = ‖x̂1 − x1‖²."""
+    through the predicted clean sample:
+        (1 − t)² ‖v_θ − (x1 − x0)‖² = ‖x̂1 − x1‖²."""
     unknown = (~known).to(x1_hat.dtype)
     err = (x1_hat - x1) ** 2 * unknown
     return err.flatten(1).sum(1) / unknown.flatten(1).sum(1).clamp(min=1.0)

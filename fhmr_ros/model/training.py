@@ -108,8 +108,9 @@ def _lr(step: int, cfg: TrainConfig) -> float:
     return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(p, 1.0))))
 
 
-def train_stage(model: FactorizedHMR, stage: str, next_batch: Callable[[np.random.Generator], Batch],
-                cfg: TrainConfig, state_path: Path, log: Callable[[str], None],
+def train_stage(model: FactorizedHMR, stage: str,
+                next_batch: Callable[[np.random.Generator], Batch], cfg: TrainConfig,
+                state_path: Path, log: Callable[[str], None],
                 weights: LossWeights = LossWeights(), progress: bool = True
                 ) -> list[dict[str, float]]:
     """Train one stage; resumes from ``state_path`` when it holds this stage's state.

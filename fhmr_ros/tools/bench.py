@@ -96,8 +96,9 @@ def bench_model(name: str, device: torch.device, repeats: int) -> None:
                           with_baseline=False).to(device).eval()
     K = 33
     default = Setting(cfg.window, cfg.flow.sample_steps, cfg.flow.guidance, 1)
-    header = [f"\n## preset {name}: stage1 {sum(p.numel() for p in model.stage1.parameters())/1e6:.2f} M "
-             f"params, stage2 {sum(p.numel() for p in model.stage2.parameters())/1e6:.2f} M; "
+    count = lambda net: sum(p.numel() for p in net.parameters()) / 1e6  # noqa: E731
+    header = [f"\n## preset {name}: stage1 {count(model.stage1):.2f} M "
+             f"params, stage2 {count(model.stage2):.2f} M; "
              f"solver {cfg.flow.solver}",
              "| window | steps | CFG w | people | stage1 p50/p95 ms | stage2 p50/p95 ms | "
              "per frame offline ms | per new frame streaming ms |",
@@ -116,8 +117,8 @@ def bench_model(name: str, device: torch.device, repeats: int) -> None:
             f"{s.people} | {np.percentile(t1, 50):.1f} / {np.percentile(t1, 95):.1f} | "
             f"{np.percentile(t2, 50):.1f} / {np.percentile(t2, 95):.1f} | "
             f"{p50 / s.window:.2f} | {p50 / max(s.window // 2, 1):.2f} |", flush=True)
-    print(f"peak memory after preset {name}: {peak_memory_mb(device):.0f} MB "
-                 f"({'CUDA allocated' if device.type == 'cuda' else 'process RSS high-water mark'})")
+    kind = "CUDA allocated" if device.type == "cuda" else "process RSS high-water mark"
+    print(f"peak memory after preset {name}: {peak_memory_mb(device):.0f} MB ({kind})")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,11 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     tic = time.perf_counter()
     rows = evaluate(model, body, seqs, modes, opts)
     frames = sum(s.batch.keypoints.shape[1] for s in seqs)
-    settings = {"checkpoint": str(ckpt), "split": args.split, "sequences": len(seqs), "frames": frames,
-                "sources": sorted({s.clip.clip.source for s in seqs}),
+    settings = {"checkpoint": str(ckpt), "split": args.split, "sequences": len(seqs),
+                "frames": frames, "sources": sorted({s.clip.clip.source for s in seqs}),
                 "sampling": asdict(opts), "window": model.cfg.window,
                 "stride": model.cfg.window // 2,
-                "world_velocity_weight": model.cfg.world_velocity_weight, "seconds": round(time.perf_counter() - tic, 1)}
+                "world_velocity_weight": model.cfg.world_velocity_weight,
+                "seconds": round(time.perf_counter() - tic, 1)}
     table = format_table(rows, COLUMNS)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "eval.md").write_text(table + "\nSettings: " + json.dumps(settings) + "\n")

@@ -1,4 +1,4 @@
-"""What `make demo` runs while the model, perception and node issues are open.
+"""The first part of `make demo` (the model part is tools/model_demo.py).
 
 It exercises the foundation end to end, with nothing to download:
   1. generates (once) the stand-in SMPL-X-format body model and loads it through smplx;
@@ -6,7 +6,7 @@ It exercises the foundation end to end, with nothing to download:
   3. renders their meshes, skeletons and MediaPipe-33 keypoints into a PNG;
   4. publishes them as a real fhmr_ros/HumanStateArray over rclpy, receives it back, and
      rebuilds both meshes from the received SMPL-X fields to show the message is complete.
-This is not yet FactorizedHMR inference: the poses are written by hand here.
+The poses are written by hand here; the model demo runs FactorizedHMR.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> None:
         pw = h.pelvis_pose_world.position
         print(f"  {h.id}: pelvis world ({pw.x:+.2f}, {pw.y:+.2f}, {pw.z:+.2f}) m, "
               f"joints rebuilt from the message's SMPL-X fields within {err_mm:.3f} mm")
-    print("Not yet here: FactorizedHMR inference, detection/tracking and the live node "
+    print("Not yet here: detection/tracking and the live node "
           "(see the open issues).")
 
 

@@ -109,8 +109,8 @@ def main(argv: list[str] | None = None) -> None:
     frames = _frames_panel(batch, pred, K, size, scale=360 / size[1])
     top = _topdown_panel(batch, pred, frames.shape[0])
     cv2.imwrite(str(args.out / "model_demo.png"), np.concatenate([frames, top], axis=1))
-    print(f"[model demo] wrote {obs_path}, {args.out / 'pred.npz'} and {args.out / 'model_demo.png'} "
-          "(thick green = truth, orange/blue = predicted anchor/completed joints, grey dots = "
+    print(f"[model demo] wrote {obs_path}, {args.out / 'pred.npz'} and "
+          f"{args.out / 'model_demo.png'} (thick green = truth, orange/blue = predicted anchor/completed joints, grey dots = "
           "simulated detections)")
 
 
