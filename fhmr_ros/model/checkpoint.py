@@ -19,9 +19,19 @@ NETWORKS = ("normalizer", "stage1", "stage2", "baseline")
 
 
 def models_dir() -> Path:
-    """$FHMR_MODELS, else the repository's models/ (also installed to share/fhmr_ros/models)."""
+    """$FHMR_MODELS, else the source tree's models/, else share/fhmr_ros/models of an
+    installed ROS package (found through $AMENT_PREFIX_PATH)."""
     env = os.environ.get("FHMR_MODELS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
+    if env:
+        return Path(env)
+    source = Path(__file__).resolve().parents[2] / "models"
+    if source.is_dir():
+        return source
+    for prefix in os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep):
+        share = Path(prefix) / "share" / "fhmr_ros" / "models"
+        if prefix and share.is_dir():
+            return share
+    return source
 
 
 def default_checkpoint(preset: str = "lite") -> Path:
