@@ -36,14 +36,13 @@ COLUMNS = {
 
 
 @dataclass
-class TestSequence:
-    batch: Batch                  # one sequence (B = 1)
+class HeldOutSequence:
+    batch: Batch                  # one sequence (B = 1); batch.names say the rig kind
     clip: ClipGeometry
-    rig: str
 
 
-def test_sequences(clips: list[ClipGeometry], fmt_name: str, seed: int = TEST_SEED
-                   ) -> list[TestSequence]:
+def held_out_sequences(clips: list[ClipGeometry], fmt_name: str, seed: int = TEST_SEED
+                   ) -> list[HeldOutSequence]:
     """One fixed observed sequence per clip."""
     fmt = keypoint_format(fmt_name)
     out = []
@@ -51,7 +50,7 @@ def test_sequences(clips: list[ClipGeometry], fmt_name: str, seed: int = TEST_SE
         rig = RIG_KINDS[i % len(RIG_KINDS)]
         rng = np.random.default_rng(seed + i)
         batch = make_batch(rng, [(geo, 0)], geo.clip.num_frames, fmt, rig_kind=rig)
-        out.append(TestSequence(batch, geo, rig))
+        out.append(HeldOutSequence(batch, geo))
     return out
 
 
@@ -61,7 +60,7 @@ def _camera_vertices(body: BodyModel, pred: Prediction) -> torch.Tensor:
                 pred.transl_camera[0], return_vertices=True).vertices
 
 
-def _truth_vertices(body: BodyModel, seq: TestSequence) -> torch.Tensor:
+def _truth_vertices(body: BodyModel, seq: HeldOutSequence) -> torch.Tensor:
     clip = seq.clip.clip
     T_cw = torch.linalg.inv(seq.batch.T_world_camera_true[0])
     betas = torch.from_numpy(clip.betas).expand(clip.num_frames, -1)
@@ -72,7 +71,7 @@ def _truth_vertices(body: BodyModel, seq: TestSequence) -> torch.Tensor:
                 return_vertices=True).vertices
 
 
-def sequence_errors(body: BodyModel, seq: TestSequence, pred: Prediction, fps: float,
+def sequence_errors(body: BodyModel, seq: HeldOutSequence, pred: Prediction, fps: float,
                     gt_vertices: torch.Tensor, fmt) -> tuple[dict, dict]:
     """Per-frame error arrays and the (T, 22) masks they can be split by."""
     b = seq.batch
@@ -98,7 +97,7 @@ def sequence_errors(body: BodyModel, seq: TestSequence, pred: Prediction, fps: f
     return errors, masks
 
 
-def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[TestSequence],
+def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[HeldOutSequence],
              modes: list[str], opts: SamplingOptions) -> dict[str, dict[str, float]]:
     """Frame-weighted means of every metric over all sequences, one row per mode."""
     gt_verts = [_truth_vertices(body, s) for s in sequences]

@@ -119,31 +119,6 @@ class FactorizedHMR(nn.Module):
         x[..., :ANCHOR_DIM] = anchor
         return x
 
-    @torch.no_grad()
-    def predict(self, inputs: FrameInputs, T_world_camera: Tensor, mode: str = "two_stage",
-                opts: SamplingOptions | None = None) -> Prediction:
-        """Run one window (B, T) and decode it."""
-        x, samples = self.infer_normalised(inputs, mode, opts)
-        return self.decode(x, T_world_camera, samples)
-
-    def infer_normalised(self, inputs: FrameInputs, mode: str,
-                         opts: SamplingOptions | None = None,
-                         x_known: Tensor | None = None, known: Tensor | None = None
-                         ) -> tuple[Tensor, Tensor | None]:
-        """Normalised point estimate (B, T, D) (the mean of the hypotheses) and, with more
-        than one hypothesis, the samples (N, B, T, D)."""
-        if mode not in MODES:
-            raise ValueError(f"unknown mode {mode!r}; known: {MODES}")
-        if mode == "baseline":
-            if self.baseline is None:
-                raise ValueError("this checkpoint has no baseline network")
-            return self.baseline(inputs), None
-        anchor = self.anchor(inputs)
-        if mode == "stage1":
-            return self.stage1_only(anchor), None
-        samples = self.complete(inputs, anchor, opts or self.default_sampling(), x_known, known)
-        return samples.mean(0), (samples if samples.shape[0] > 1 else None)
-
     def decode(self, x: Tensor, T_world_camera: Tensor, samples: Tensor | None = None
                ) -> Prediction:
         """Normalised state (B, T, D) + camera poses (B, T, 4, 4) -> Prediction."""

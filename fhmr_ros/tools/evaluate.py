@@ -21,7 +21,7 @@ import torch
 from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
 from ..data.training_set import DataConfig, clip_set
-from ..evaluation.evaluate import COLUMNS, evaluate, test_sequences
+from ..evaluation.evaluate import COLUMNS, evaluate, held_out_sequences
 from ..evaluation.metrics import format_table
 from ..model.checkpoint import default_checkpoint, load_checkpoint
 from ..model.pipeline import MODES
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     data_cfg = DataConfig(procedural_test=args.procedural,
                           keypoint_format=model.cfg.inputs.keypoint_format)
     clips = clip_set(args.split, data_cfg, body, args.cache)[:args.max_clips]
-    seqs = test_sequences(clips, model.cfg.inputs.keypoint_format)
+    seqs = held_out_sequences(clips, model.cfg.inputs.keypoint_format)
     opts = model.default_sampling(steps=args.steps, guidance=args.cfg, solver=args.solver,
                                   temperature=args.temperature,
                                   hypotheses=args.hypotheses, seed=args.seed)
