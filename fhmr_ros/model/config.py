@@ -34,7 +34,7 @@ class FlowConfig:
     sample_steps: int = 20               # paper: 50, saturates near 20
     solver: str = "midpoint"             # "euler" or "midpoint"
     guidance: float = 2.5                # w in v = v_u + w (v_c - v_u); 1 = no guidance
-    temperature: float = 0.5             # scale of the initial noise x0 (chosen on validation)
+    temperature: float = 0.25            # scale of the initial noise x0 (chosen on validation)
 
 
 @dataclass(frozen=True)
