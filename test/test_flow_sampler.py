@@ -7,18 +7,14 @@ from fhmr_ros.body.body_model import BodyModel
 from fhmr_ros.model.config import preset
 from fhmr_ros.model.flow_sampler import guided_velocity, sample_flow
 from fhmr_ros.model.inputs import FrameInputs
+from fhmr_ros.tools import bench
 from fhmr_ros.model.losses import BodyGeometry
 from fhmr_ros.model.pipeline import FactorizedHMR
 from fhmr_ros.model.representation import ANCHOR_DIM, DIM
 
 
-def random_inputs(B: int, T: int, K: int = 33) -> FrameInputs:
-    g = torch.Generator().manual_seed(0)
-    return FrameInputs(rays=torch.randn(B, T, K, 2, generator=g) * 0.2,
-                       confidence=torch.rand(B, T, K, generator=g),
-                       bbox=torch.randn(B, T, 3, generator=g) * 0.1,
-                       bbox_valid=torch.ones(B, T, dtype=torch.bool),
-                       camera_motion=torch.randn(B, T, 12, generator=g) * 0.01)
+def random_inputs(B: int, T: int) -> FrameInputs:
+    return bench.random_inputs(B, T, generator=torch.Generator().manual_seed(0))
 
 
 @pytest.fixture(scope="module")

@@ -27,15 +27,15 @@ class FrameInputs:
     bbox_valid: Tensor      # (B, T) bool
     camera_motion: Tensor   # (B, T, 12)
 
-    def to(self, device: torch.device | str) -> "FrameInputs":
-        return FrameInputs(*(getattr(self, f).to(device) for f in self.__dataclass_fields__))
+    def _map(self, fn) -> "FrameInputs":
+        return FrameInputs(*(fn(getattr(self, f)) for f in self.__dataclass_fields__))
 
-    def index(self, idx) -> "FrameInputs":
-        """Select along the batch dimension."""
-        return FrameInputs(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
+    def to(self, device: torch.device | str) -> "FrameInputs":
+        return self._map(lambda x: x.to(device))
 
     def frames(self, start: int, stop: int) -> "FrameInputs":
-        return FrameInputs(*(getattr(self, f)[:, start:stop] for f in self.__dataclass_fields__))
+        """Frames [start, stop) of every window."""
+        return self._map(lambda x: x[:, start:stop])
 
     @staticmethod
     def cat(items: list["FrameInputs"]) -> "FrameInputs":

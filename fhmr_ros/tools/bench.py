@@ -37,11 +37,15 @@ class Setting:
     people: int
 
 
-def random_inputs(B: int, T: int, K: int, device) -> FrameInputs:
-    return FrameInputs(rays=torch.randn(B, T, K, 2) * 0.2, confidence=torch.rand(B, T, K),
-                       bbox=torch.randn(B, T, 3) * 0.1,
+def random_inputs(B: int, T: int, K: int = 33, device: torch.device | str = "cpu",
+                  generator: torch.Generator | None = None) -> FrameInputs:
+    """Plausibly scaled random model inputs (B, T) for K keypoints."""
+    g = generator
+    return FrameInputs(rays=torch.randn(B, T, K, 2, generator=g) * 0.2,
+                       confidence=torch.rand(B, T, K, generator=g),
+                       bbox=torch.randn(B, T, 3, generator=g) * 0.1,
                        bbox_valid=torch.ones(B, T, dtype=torch.bool),
-                       camera_motion=torch.randn(B, T, 12) * 0.01).to(device)
+                       camera_motion=torch.randn(B, T, 12, generator=g) * 0.01).to(device)
 
 
 def _sync(device: torch.device) -> None:
