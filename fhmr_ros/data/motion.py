@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from ..geometry.rotations import axis_angle_to_quaternion, quaternion_to_axis_angle
+from ..geometry.rotations import (axis_angle_to_quaternion, quaternion_slerp,
+                                  quaternion_to_axis_angle)
 
 SMPLX_NUM_BETAS = 10
 
@@ -71,25 +72,11 @@ class MotionClip:
         aa = np.concatenate([self.global_orient[:, None], self.body_pose], axis=1)  # (T, 22, 3)
         q = axis_angle_to_quaternion(torch.from_numpy(aa))                          # (T, 22, 4)
         q0, q1 = q[i0], q[i1]
-        q1 = torch.where((q0 * q1).sum(-1, keepdim=True) < 0, -q1, q1)  # shortest arc
-        q = _slerp(q0, q1, torch.from_numpy(w)[:, None, None])
+        q = quaternion_slerp(q0, q1, torch.from_numpy(w)[:, None, None])
         aa = quaternion_to_axis_angle(q).numpy()
         transl = self.transl[i0] * (1 - w[:, None]) + self.transl[i1] * w[:, None]
         return replace(self, fps=float(fps), global_orient=aa[:, 0], body_pose=aa[:, 1:],
                        transl=transl)
-
-
-def _slerp(q0: torch.Tensor, q1: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """Spherical interpolation of unit quaternions (..., 4) with weights w (..., 1):
-        slerp = sin((1-w) θ)/sin θ · q0 + sin(w θ)/sin θ · q1,   cos θ = <q0, q1>."""
-    dot = (q0 * q1).sum(-1, keepdim=True).clamp(-1.0, 1.0)
-    theta = torch.arccos(dot)
-    s = torch.sin(theta)
-    small = s < 1e-6
-    a = torch.where(small, 1 - w, torch.sin((1 - w) * theta) / s.clamp(min=1e-6))
-    b = torch.where(small, w, torch.sin(w * theta) / s.clamp(min=1e-6))
-    q = a * q0 + b * q1
-    return q / q.norm(dim=-1, keepdim=True)
 
 
 def save_clips(path, clips: list[MotionClip]) -> None:

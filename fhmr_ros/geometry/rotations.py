@@ -44,6 +44,32 @@ def quaternion_to_axis_angle(q: Tensor) -> Tensor:
     return matrix_to_axis_angle(quaternion_to_matrix(q))
 
 
+def quaternion_slerp(q0: Tensor, q1: Tensor, w: Tensor) -> Tensor:
+    """Spherical interpolation of unit quaternions (..., 4) with weights w (..., 1), along
+    the shorter arc (q1 is negated when <q0, q1> < 0):
+        slerp = sin((1-w) θ)/sin θ · q0 + sin(w θ)/sin θ · q1,   cos θ = <q0, q1>."""
+    q1 = torch.where((q0 * q1).sum(-1, keepdim=True) < 0, -q1, q1)
+    dot = (q0 * q1).sum(-1, keepdim=True).clamp(-1.0, 1.0)
+    theta = torch.arccos(dot)
+    s = torch.sin(theta)
+    small = s < 1e-6
+    a = torch.where(small, 1 - w, torch.sin((1 - w) * theta) / s.clamp(min=1e-6))
+    b = torch.where(small, w, torch.sin(w * theta) / s.clamp(min=1e-6))
+    q = a * q0 + b * q1
+    return q / q.norm(dim=-1, keepdim=True)
+
+
+def interpolate_pose(T0: Tensor, T1: Tensor, w: Tensor) -> Tensor:
+    """Rigid poses (..., 4, 4) at weight w (...,) in [0, 1]: slerp of the rotations, linear
+    translation."""
+    q = quaternion_slerp(matrix_to_quaternion(T0[..., :3, :3]),
+                         matrix_to_quaternion(T1[..., :3, :3]), w[..., None])
+    out = T0.clone()
+    out[..., :3, :3] = quaternion_to_matrix(q)
+    out[..., :3, 3] = T0[..., :3, 3] + w[..., None] * (T1[..., :3, 3] - T0[..., :3, 3])
+    return out
+
+
 def matrix_to_rot6d(R: Tensor) -> Tensor:
     """(..., 3, 3) -> (..., 6) = [first column, second column]."""
     return torch.cat([R[..., :, 0], R[..., :, 1]], dim=-1)

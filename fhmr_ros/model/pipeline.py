@@ -119,9 +119,11 @@ class FactorizedHMR(nn.Module):
         x[..., :ANCHOR_DIM] = anchor
         return x
 
-    def decode(self, x: Tensor, T_world_camera: Tensor, samples: Tensor | None = None
-               ) -> Prediction:
-        """Normalised state (B, T, D) + camera poses (B, T, 4, 4) -> Prediction."""
+    def decode(self, x: Tensor, T_world_camera: Tensor, samples: Tensor | None = None,
+               predicted_first_pelvis: Tensor | None = None) -> Prediction:
+        """Normalised state (B, T, D) + camera poses (B, T, 4, 4) -> Prediction.
+        ``predicted_first_pelvis`` (B, 3) continues the world filter of an earlier chunk
+        (model/world.py)."""
         v = decode(self.normalizer.denormalize(x))
         v.betas = v.betas.mean(-2, keepdim=True).expand_as(v.betas)
         rel = self.body.joints_rel(v)                                        # (B, T, 22, 3)
@@ -131,7 +133,7 @@ class FactorizedHMR(nn.Module):
         R_wr = world_root_rotation(T_world_camera, v.root_rotation)
         pelvis_cam_world = camera_to_world(T_world_camera, v.pelvis_camera[..., None, :])[..., 0, :]
         pelvis_world = fuse_world_pelvis(pelvis_cam_world, R_wr, v.root_velocity, self.cfg.fps,
-                                         self.cfg.world_velocity_weight)
+                                         self.cfg.world_velocity_weight, predicted_first_pelvis)
         rel_world = (T_world_camera[..., None, :3, :3] @ rel[..., None])[..., 0]
         joints_samples = None
         if samples is not None:

@@ -6,6 +6,8 @@ Position: a causal complementary filter that fuses the metric but noisy camera-b
 p^cam_t = R_world_cam,t p_cam,t + o_t with the smooth Stage-2 local velocity v_t:
     p_t = α (p_{t−1} + H_{t−1} v_{t−1} / fps) + (1 − α) p^cam_t,    p_0 = p^cam_0,
 H the heading frame of the root. α → 1 trusts the velocities, α = 0 the camera only.
+Streaming continues the filter across windows: the first frame of a new chunk starts from
+the prediction p_{t−1} + H_{t−1} v_{t−1} / fps of the last frame already published.
 """
 
 from __future__ import annotations
@@ -27,12 +29,30 @@ def camera_to_world(T_world_camera: Tensor, points: Tensor) -> Tensor:
     return (R @ points[..., None])[..., 0] + o
 
 
+def _heading_step(R_world_root: Tensor, velocity: Tensor, fps: float) -> Tensor:
+    """H v / fps (..., 3): one frame of heading-frame velocity in the world."""
+    return torch.einsum("...ij,...j->...i", heading_rotation(R_world_root), velocity) / fps
+
+
+def predict_next_pelvis(pelvis_world: Tensor, R_world_root: Tensor, velocity: Tensor,
+                        fps: float) -> Tensor:
+    """p_t + H_t v_t / fps: where the velocity carries the pelvis (..., 3) by the next frame,
+    from root rotations (..., 3, 3) and heading-frame velocities (..., 3)."""
+    return pelvis_world + _heading_step(R_world_root, velocity, fps)
+
+
 def fuse_world_pelvis(pelvis_from_camera: Tensor, R_world_root: Tensor, velocity: Tensor,
-                      fps: float, alpha: float) -> Tensor:
+                      fps: float, alpha: float, predicted_first: Tensor | None = None
+                      ) -> Tensor:
     """Complementary filter (..., T, 3) from camera-based pelvis (..., T, 3), root rotations
-    (..., T, 3, 3) and heading-frame velocities (..., T, 3)."""
-    step = torch.einsum("...ij,...j->...i", heading_rotation(R_world_root), velocity) / fps
-    out = [pelvis_from_camera[..., 0, :]]
+    (..., T, 3, 3) and heading-frame velocities (..., T, 3). ``predicted_first`` (..., 3)
+    continues an earlier run (predict_next_pelvis of its last frame); without it the
+    filter starts at the camera-based position."""
+    step = _heading_step(R_world_root, velocity, fps)
+    first = pelvis_from_camera[..., 0, :]
+    if predicted_first is not None:
+        first = alpha * predicted_first + (1 - alpha) * first
+    out = [first]
     for t in range(1, pelvis_from_camera.shape[-2]):
         out.append(alpha * (out[-1] + step[..., t - 1, :])
                    + (1 - alpha) * pelvis_from_camera[..., t, :])

@@ -21,42 +21,33 @@ import torch
 
 from ..body.body_model import BodyModel
 from ..body.keypoints import keypoint_format
-from ..body.skeleton import BODY_PARENTS, NON_TORSO_JOINTS, TORSO_JOINTS
+from ..body.skeleton import NON_TORSO_JOINTS, NUM_BODY_JOINTS, TORSO_JOINTS
 from ..body.standin_model import ensure_standin_model
 from ..data.files import load_observations, save_observations
 from ..data.procedural import procedural_clips
 from ..data.windows import Batch, make_batch, prepare_clip
 from ..evaluation.metrics import mpjpe, w_mpjpe
 from ..model.checkpoint import default_checkpoint, load_checkpoint
+from ..model.pipeline import joint_source
+from ..visualization.colors import CAMERA_BGR, COMPLETED_BGR, joint_source_colors
+from ..visualization.overlay import draw_limbs, project_points
 from .infer import predict_observations, prediction_arrays
 
-TRUTH_BGR, ANCHOR_BGR, COMPLETED_BGR = (80, 170, 80), (60, 180, 255), (255, 160, 40)
-
-
-def _skeleton(img, uv, colour, thickness, limb_colour=None):
-    for j in range(1, 22):
-        p = BODY_PARENTS[j]
-        c = limb_colour if limb_colour is not None and j in NON_TORSO_JOINTS else colour
-        cv2.line(img, tuple(int(x) for x in uv[j]), tuple(int(x) for x in uv[p]), c, thickness,
-                 cv2.LINE_AA)
-
-
-def _project(points: np.ndarray, K: np.ndarray) -> np.ndarray:
-    p = points @ K.T
-    return p[..., :2] / np.clip(p[..., 2:], 1e-3, None)
+TRUTH_BGR = (80, 170, 80)
 
 
 def _frames_panel(batch: Batch, pred: dict, K: np.ndarray, size, scale: float) -> np.ndarray:
     truth = (batch.truth.pelvis_camera[..., None, :] + batch.truth.joints_rel)[0].numpy()
     T = truth.shape[0]
+    pred_colours = joint_source_colors(joint_source().numpy())
     tiles = []
     for t in np.linspace(T // 8, T - 1, 4).astype(int):
         img = np.full((int(size[1] * scale), int(size[0] * scale), 3), 245, np.uint8)
         for u, v, c in batch.keypoints[0, t].numpy():
             if c > 0:
                 cv2.circle(img, (int(u * scale), int(v * scale)), 3, (int(200 * (1 - c)),) * 3, -1)
-        _skeleton(img, _project(truth[t], K) * scale, TRUTH_BGR, 5)
-        _skeleton(img, _project(pred["joints_camera"][t], K) * scale, ANCHOR_BGR, 2, COMPLETED_BGR)
+        draw_limbs(img, project_points(truth[t], K) * scale, [TRUTH_BGR] * NUM_BODY_JOINTS, 5)
+        draw_limbs(img, project_points(pred["joints_camera"][t], K) * scale, pred_colours, 2)
         cv2.putText(img, f"frame {t}", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1)
         tiles.append(img)
     return np.concatenate(tiles, axis=1)
@@ -65,7 +56,7 @@ def _frames_panel(batch: Batch, pred: dict, K: np.ndarray, size, scale: float) -
 def _topdown_panel(batch: Batch, pred: dict, height: int) -> np.ndarray:
     paths = {"truth": (batch.world.pelvis_world[0].numpy()[:, :2], TRUTH_BGR),
              "prediction": (pred["joints_world"][:, 0, :2], COMPLETED_BGR),
-             "robot (odometry)": (batch.T_world_camera[0, :, :2, 3].numpy(), (120, 120, 120))}
+             "robot (odometry)": (batch.T_world_camera[0, :, :2, 3].numpy(), CAMERA_BGR)}
     allp = np.concatenate([p for p, _ in paths.values()])
     lo, hi = allp.min(0) - 0.5, allp.max(0) + 0.5
     s = (height - 60) / max(hi - lo)

@@ -1,0 +1,1 @@
+"""Perception front-end: people and their 2D keypoints in images, and multi-person tracks."""

@@ -1,0 +1,65 @@
+"""The keypoint-detector interface: image (+ intrinsics) in, people with 2D keypoints out.
+
+Every backend returns ``PersonDetection`` records in one of the keypoint formats the model
+knows (fhmr_ros.body.keypoints). A user's own detector (for instance one that receives
+keypoints from another ROS node) implements ``KeypointDetector`` and is selected by an
+import path, ``make_detector("my_pkg.my_module:MyDetector", **options)``, with no change
+elsewhere in the package.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable, Protocol, runtime_checkable
+
+import numpy as np
+
+
+@dataclass
+class PersonDetection:
+    """One person in one image."""
+
+    bbox: np.ndarray         # (4,) float32 xyxy pixels
+    keypoints: np.ndarray    # (K, 3) float32 u, v pixels and confidence in [0, 1]
+    score: float             # detector's person score in [0, 1]
+    keypoint_format: str     # a name from fhmr_ros.body.keypoints.KEYPOINT_FORMATS
+
+
+@runtime_checkable
+class KeypointDetector(Protocol):
+    """What the video runner and the ROS node need from a detector."""
+
+    keypoint_format: str
+
+    def detect(self, image_bgr: np.ndarray, K: np.ndarray | None = None,
+               regions: np.ndarray | None = None) -> list[PersonDetection]:
+        """People in a (H, W, 3) uint8 BGR image. K (3, 3) intrinsics when known; regions
+        (R, 4) xyxy boxes where people are expected (e.g. tracks predicted to this frame),
+        which a backend may search more closely."""
+        ...
+
+
+DETECTORS: dict[str, Callable[..., KeypointDetector]] = {}
+
+
+def register_detector(name: str, factory: Callable[..., KeypointDetector]) -> None:
+    DETECTORS[name] = factory
+
+
+def make_detector(name: str, **options) -> KeypointDetector:
+    """A registered backend by name ("mediapipe"), or "package.module:Class" for your own."""
+    if ":" in name:
+        module, attr = name.split(":", 1)
+        factory = getattr(importlib.import_module(module), attr)
+    else:
+        if name == "mediapipe" and name not in DETECTORS:
+            importlib.import_module(".mediapipe_detector", __package__)
+        if name not in DETECTORS:
+            raise ValueError(f"unknown detector {name!r}; registered: {sorted(DETECTORS)}, "
+                             "or give 'package.module:Class'")
+        factory = DETECTORS[name]
+    detector = factory(**options)
+    if not isinstance(detector, KeypointDetector):
+        raise TypeError(f"{name} does not implement KeypointDetector (keypoint_format, detect)")
+    return detector

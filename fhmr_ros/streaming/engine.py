@@ -1,0 +1,266 @@
+"""The streaming inference engine: per-track sliding windows, all tracks batched.
+
+Every ``stride`` new grid frames of a track (StreamingConfig), the engine runs the model on
+its last W grid frames: Stage 1 gives the anchor, Stage 2 completes the rest with known
+coordinates = the anchor on every frame AND the published states of frames already
+published (temporal inpainting, so a new window continues what was said instead of
+contradicting it). Frames older than ``lag`` grid frames at the window's end become final
+and are published; L = 0 is fully causal. Tracks due at the same time whose windows have the
+same length share one forward pass (CFG doubles the batch, not the passes). The world
+position filter (model/world.py) continues across chunks, so it stays causal and smooth.
+
+The engine is stateful and network-free apart from the model it is handed: the video
+runner (tools/video.py) and the ROS node feed it the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..geometry.rotations import axis_angle_to_matrix
+from ..model.inputs import bbox_from_keypoints, build_inputs
+from ..model.pipeline import MODES, FactorizedHMR, Prediction, joint_source
+from ..model.representation import DIM
+from ..model.world import predict_next_pelvis
+from .pose_buffer import PoseBuffer
+from .track_stream import GridFrame, TrackStream
+
+
+@dataclass
+class StreamingConfig:
+    """Window W (None: the checkpoint's), stride S and lag L in model grid frames."""
+
+    window: int | None = None
+    stride: int = 16
+    lag: int = 0
+    min_frames: int = 8          # a track's first run waits for this many grid frames
+    max_gap_s: float = 0.3       # longer detection gaps are unobserved, not interpolated
+    max_idle_s: float = 1.0      # a track unseen this long is finished and forgotten
+    mode: str = "two_stage"      # or "stage1", "baseline" (fhmr_ros.model.pipeline.MODES)
+    steps: int | None = None     # sampling overrides (None: the checkpoint's defaults)
+    guidance: float | None = None
+    temperature: float | None = None
+    hypotheses: int = 1          # > 1 adds per-joint uncertainty (spread of the samples)
+    seed: int | None = 0
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}; known: {MODES}")
+        if self.stride < 1 or self.lag < 0 or self.min_frames < 1:
+            raise ValueError("stride and min_frames must be >= 1 and lag >= 0")
+
+
+@dataclass
+class PersonObservation:
+    """One tracked person in one image."""
+
+    track_id: int
+    keypoints: np.ndarray       # (K, 3) u, v pixels, confidence
+    bbox: np.ndarray | None     # (4,) xyxy pixels, or None: around the keypoints
+
+
+@dataclass
+class FrameResult:
+    """The published state of one track at one grid frame (numpy, float32)."""
+
+    track_id: int
+    stamp: float
+    frame: int                      # grid frame index within the track
+    observed: bool                  # a detection lies within half a grid step of ``stamp``
+    keypoints: np.ndarray           # (K, 3) the observation on the grid
+    bbox: np.ndarray                # (4,) xyxy, NaN when unobserved
+    K: np.ndarray                   # (3, 3)
+    T_world_camera: np.ndarray      # (4, 4)
+    betas: np.ndarray               # (10,)
+    global_orient_camera: np.ndarray  # (3,) axis-angle
+    body_pose: np.ndarray           # (63,) axis-angle, joints 1..21
+    transl_camera: np.ndarray       # (3,) SMPL-X transl
+    joints_camera: np.ndarray       # (22, 3)
+    global_orient_world: np.ndarray  # (3,)
+    transl_world: np.ndarray        # (3,)
+    joints_world: np.ndarray        # (22, 3)
+    pelvis_world: np.ndarray        # (3,)
+    root_velocity: np.ndarray       # (3,) heading frame, m/s
+    contact: np.ndarray             # (4,) feet, hands
+    joint_source: np.ndarray        # (22,) uint8: 0 anchor, 1 completed
+    joint_uncertainty: np.ndarray | None = None  # (22,) m, with hypotheses > 1
+
+
+@dataclass
+class EngineStats:
+    runs: int = 0
+    frames_published: int = 0
+    tracks_started: int = 0
+    tracks_finished: int = 0
+    short_tracks_dropped: int = 0   # finished before min_frames grid frames: no output
+    last_batch: int = 0
+    last_run_ms: float = 0.0
+    run_ms: list[float] = field(default_factory=list)
+
+
+class StreamingEngine:
+    """Feed it one image at a time with ``update``; it returns the frames that became final."""
+
+    def __init__(self, model: FactorizedHMR, config: StreamingConfig | None = None,
+                 device: torch.device | str = "cpu") -> None:
+        self.model = model.eval()
+        self.cfg = config or StreamingConfig()
+        self.device = torch.device(device)
+        self.window = self.cfg.window or model.cfg.window
+        self.fps = model.cfg.fps
+        self.opts = model.default_sampling(steps=self.cfg.steps, guidance=self.cfg.guidance,
+                                           temperature=self.cfg.temperature,
+                                           hypotheses=self.cfg.hypotheses, seed=self.cfg.seed)
+        self.camera = PoseBuffer(max_age_s=max(4.0, 2 * self.window / self.fps))
+        self.tracks: dict[int, TrackStream] = {}
+        self.stats = EngineStats()
+        self._source = joint_source().numpy()
+
+    def reset(self) -> None:
+        """Forget every track and the camera history (e.g. time jumped backwards)."""
+        self.tracks.clear()
+        self.camera.clear()
+
+    def update(self, stamp: float, T_world_camera: np.ndarray, K: np.ndarray,
+               people: list[PersonObservation]) -> list[FrameResult]:
+        """One image: its stamp (s), camera pose (4, 4), intrinsics (3, 3) and the tracked
+        people in it. Raises ValueError when ``stamp`` is older than the previous one."""
+        self.camera.add(stamp, T_world_camera)
+        for p in people:
+            track = self.tracks.get(p.track_id)
+            if track is None:
+                track = self.tracks[p.track_id] = TrackStream(
+                    p.track_id, self.fps, self.window, self.cfg.max_gap_s)
+                self.stats.tracks_started += 1
+            track.add_observation(stamp, p.keypoints, self._bbox(p), K, self._camera_at)
+        results = []
+        for tid in [t for t, tr in self.tracks.items()
+                    if stamp - tr.last_seen > self.cfg.max_idle_s]:
+            results += self.finish(tid)
+        due = [tr for tr in self.tracks.values()
+               if tr.num_frames >= self.cfg.min_frames
+               and tr.num_frames - tr.num_at_last_run >= self.cfg.stride]
+        results += self._run(due, final=False)
+        return sorted(results, key=lambda r: (r.stamp, r.track_id))
+
+    @staticmethod
+    def _bbox(p: PersonObservation) -> np.ndarray:
+        """(4,) the detector's box, else the keypoints' (as for OBS files); NaN if neither."""
+        if p.bbox is not None:
+            return np.asarray(p.bbox, np.float32)
+        box, valid = bbox_from_keypoints(torch.from_numpy(np.asarray(p.keypoints, np.float32)))
+        return box.numpy() if bool(valid) else np.full(4, np.nan, np.float32)
+
+    def _camera_at(self, stamp: float) -> np.ndarray:
+        return self.camera.at(stamp, tolerance_s=1e-6)   # grid times round to the image's
+
+    def finish(self, track_id: int) -> list[FrameResult]:
+        """Publish what is left of a track (ignoring the lag) and forget it."""
+        track = self.tracks.pop(track_id)
+        self.stats.tracks_finished += 1
+        if track.num_frames < self.cfg.min_frames:
+            self.stats.short_tracks_dropped += 1
+            return []
+        return self._run([track], final=True)
+
+    def flush(self) -> list[FrameResult]:
+        """Finish every track (end of a video or a recording)."""
+        results = []
+        for tid in list(self.tracks):
+            results += self.finish(tid)
+        return sorted(results, key=lambda r: (r.stamp, r.track_id))
+
+    # ---------------------------------------------------------------- model runs
+    def _run(self, tracks: list[TrackStream], final: bool) -> list[FrameResult]:
+        groups: dict[int, list[TrackStream]] = defaultdict(list)
+        for tr in tracks:
+            if tr.num_emitted < tr.num_frames:
+                groups[min(self.window, tr.num_frames)].append(tr)
+        results = []
+        for length, group in groups.items():
+            t = time.perf_counter()
+            results += self._run_group(group, length, final)
+            ms = 1000 * (time.perf_counter() - t)
+            self.stats.runs += 1
+            self.stats.last_batch, self.stats.last_run_ms = len(group), ms
+            self.stats.run_ms = (self.stats.run_ms + [ms])[-1000:]
+        self.stats.frames_published += len(results)
+        return results
+
+    @torch.no_grad()
+    def _run_group(self, group: list[TrackStream], length: int, final: bool
+                   ) -> list[FrameResult]:
+        windows = [tr.window(length) for tr in group]
+        stack = lambda name: torch.from_numpy(np.stack(  # noqa: E731
+            [np.stack([getattr(f, name) for f in w]) for w in windows])).to(self.device)
+        T_wc = stack("T_world_camera").float()                          # (B, T, 4, 4)
+        inputs = build_inputs(stack("keypoints").float(), stack("K").float(), T_wc,
+                              stack("bbox").float())
+        known_x = torch.zeros(len(group), length, DIM, device=self.device)
+        known = torch.zeros(len(group), length, DIM, dtype=torch.bool, device=self.device)
+        for b, tr in enumerate(group):
+            start = tr.num_frames - length
+            states = tr.published_states(start)                        # frames start..emitted
+            if states:
+                known_x[b, :len(states)] = torch.stack(states).to(self.device)
+                known[b, :len(states)] = True
+        samples = None
+        if self.cfg.mode == "baseline":
+            x = self.model.baseline(inputs)
+        else:
+            anchor = self.model.anchor(inputs)                          # (B, T, 61)
+            if self.cfg.mode == "stage1":
+                x = self.model.stage1_only(anchor)
+            else:
+                out = self.model.complete(inputs, anchor, self.opts, known_x, known)
+                x = out.mean(0)                                         # (B, T, D)
+                samples = out if self.opts.hypotheses > 1 else None
+        results = []
+        for b, (tr, frames) in enumerate(zip(group, windows)):
+            start = tr.num_frames - length
+            stop = tr.num_frames if final else max(tr.num_frames - self.cfg.lag, tr.num_emitted)
+            lo, hi = tr.num_emitted - start, stop - start
+            tr.num_at_last_run = tr.num_frames
+            if hi <= lo:
+                continue
+            first = None if tr.next_pelvis_world is None else tr.next_pelvis_world[None]
+            pred = self.model.decode(x[b:b + 1, lo:hi], T_wc[b:b + 1, lo:hi],
+                                     None if samples is None else samples[:, b:b + 1, lo:hi],
+                                     first)
+            tr.next_pelvis_world = predict_next_pelvis(
+                pred.pelvis_world[0, -1], axis_angle_to_matrix(pred.global_orient_world[0, -1]),
+                pred.root_velocity[0, -1], self.fps)
+            tr.states.extend(x[b, lo:hi].cpu())
+            results += self._frame_results(tr, frames[lo:hi], pred, tr.num_emitted)
+            tr.num_emitted = stop
+        return results
+
+    def _frame_results(self, tr: TrackStream, frames: list[GridFrame], pred: Prediction,
+                       first_index: int) -> list[FrameResult]:
+        p = {k: v[0].cpu().numpy().astype(np.float32) for k, v in vars(pred).items()
+             if v is not None and k != "joints_camera_samples"}
+        spread = None
+        if pred.joints_camera_samples is not None:   # (N, 1, T, 22, 3)
+            s = pred.joints_camera_samples[:, 0]
+            spread = s.std(0).norm(dim=-1).cpu().numpy().astype(np.float32)   # (T, 22)
+        out = []
+        for i, f in enumerate(frames):
+            out.append(FrameResult(
+                track_id=tr.track_id, stamp=f.stamp, frame=first_index + i,
+                observed=f.observed, keypoints=f.keypoints, bbox=f.bbox,
+                K=f.K.astype(np.float32), T_world_camera=f.T_world_camera.astype(np.float32),
+                betas=p["betas"], global_orient_camera=p["global_orient_camera"][i],
+                body_pose=p["body_pose"][i], transl_camera=p["transl_camera"][i],
+                joints_camera=p["joints_camera"][i],
+                global_orient_world=p["global_orient_world"][i],
+                transl_world=p["transl_world"][i], joints_world=p["joints_world"][i],
+                pelvis_world=p["pelvis_world"][i], root_velocity=p["root_velocity"][i],
+                contact=p["contact"][i], joint_source=self._source,
+                joint_uncertainty=None if spread is None else spread[i]))
+        return out
