@@ -13,7 +13,9 @@
 #   2. rewrites the /opt/python/cp311-cp311 paths baked into the ROS wheels' exported CMake
 #      files so that they name this interpreter's include dir and NumPy's include dir
 #   3. colcon build of this package (messages + Python library) into ./install
-#   4. the command-line tools (fhmr-train, fhmr-infer, fhmr-eval, fhmr-bench) in VENV/bin;
+#   4. real footage for the demo and tests (scripts/fetch_footage.sh: Debian's opencv-doc)
+#      and MediaPipe's multi-person pose bundle, built from the wheel's own model files
+#   5. the command-line tools (fhmr-train, fhmr-infer, fhmr-eval, fhmr-bench) in VENV/bin;
 #      they run the library on PYTHONPATH, so use them after `source scripts/ros_env.sh`
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,7 +32,12 @@ pip() {  # quiet install; drops the noise of file:// indexes this machine's pip.
 }
 echo "[setup] installing Python packages (torch, ROS 2 Jazzy wheels, library deps)"
 pip torch==2.13.0
+if "$venv/bin/python" -m pip show -q opencv-python-headless > /dev/null 2>&1; then
+  # an older environment of this project: the contrib build replaces it (both own cv2)
+  "$venv/bin/python" -m pip uninstall -y -q opencv-python-headless
+fi
 pip -r "$here/requirements-ros.txt" -r "$here/requirements.txt"
+pip --no-deps -r "$here/requirements-nodeps.txt"
 
 echo "[setup] pointing the ROS wheels' CMake exports at this interpreter"
 py_inc="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')"
@@ -50,6 +57,8 @@ colcon --log-base "$here/log" build --paths "$here" \
   --symlink-install --event-handlers console_direct- \
   --cmake-args -DPython3_EXECUTABLE="$venv/bin/python" -DBUILD_TESTING=OFF > "$here/log/colcon_build.txt" 2>&1 \
   || { tail -n 60 "$here/log/colcon_build.txt"; echo "[setup] colcon build failed (full log: log/colcon_build.txt)"; exit 1; }
+bash "$here/scripts/fetch_footage.sh"
+"$venv/bin/python" -m fhmr_ros.perception.pose_bundle
 for tool in train:train infer:infer eval:evaluate bench:bench; do
   printf '#!/usr/bin/env bash\nexec "%s/bin/python" -m fhmr_ros.tools.%s "$@"\n' \
     "$venv" "${tool#*:}" > "$venv/bin/fhmr-${tool%%:*}"

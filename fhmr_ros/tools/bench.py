@@ -1,23 +1,38 @@
 """fhmr-bench: latency benchmarks.
 
     fhmr-bench model [--presets lite,full] [--device cpu] [--repeats 5] [--threads N]
+    fhmr-bench detector [--frames 20] [--stride 10] [--threads N] [--no-sweep]
 
 `model`: Stage 1 and Stage 2 latency per window on random inputs, sweeping one setting at
 a time around each preset's default (window length, ODE steps, classifier-free guidance
 on/off, people batched), with p50/p95 per window, per frame offline (window / W) and per
 new frame when streaming (window / stride, stride = W/2), and peak memory. Weights are
 random: latency does not depend on their values.
+
+`detector`: the MediaPipe keypoint detector (fhmr_ros.perception.mediapipe_detector) on
+real footage. First its latency on vtest.avi frames (p50/p95 of each stage, people found).
+Then how small a person may be: the standing man of basketball2.png and the pedestrians of
+vtest.avi frame 50 are rescaled to a range of person heights and pasted on a grey 768 x 576
+canvas; for each height it prints the fraction of them found by the full-frame pass alone,
+by the default detector (full frame + HOG proposal crops) and when the true boxes are given
+as ``regions`` (what a tracker provides). The reference people are those the default
+detector finds in the original images (only those fully on the canvas count); a person
+counts as found when a detection's keypoints lie within a median 0.1 x the person height of
+the rescaled reference keypoints. Height is the stature, estimated as the reference's
+eye-to-heel keypoint extent / 0.93.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
 import time
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 import torch
 
@@ -125,6 +140,144 @@ def bench_model(name: str, device: torch.device, repeats: int) -> None:
     print(f"peak memory after preset {name}: {peak_memory_mb(device):.0f} MB ({kind})")
 
 
+SWEEP_HEIGHTS = (400, 300, 200, 150, 120, 100, 80, 64, 48, 40, 32, 24)
+SWEEP_CANVAS = (576, 768)                                  # (H, W)
+
+
+def vtest_frames(indices: list[int]) -> list[np.ndarray]:
+    """(576, 768, 3) uint8 BGR frames of vtest.avi."""
+    from ..data.footage import footage_path
+
+    cap = cv2.VideoCapture(str(footage_path("vtest.avi")))
+    frames = []
+    for i in indices:
+        cap.set(cv2.CAP_PROP_POS_FRAMES, i)
+        ok, frame = cap.read()
+        if not ok:
+            raise ValueError(f"vtest.avi has no frame {i}")
+        frames.append(frame)
+    cap.release()
+    return frames
+
+
+def stature(person) -> float:
+    """A person's height in pixels: eye-to-heel extent of the confident keypoints / 0.93."""
+    v = person.keypoints[person.keypoints[:, 2] >= 0.5, 1]
+    return float(v.max() - v.min()) / 0.93
+
+
+def paste_scaled(image: np.ndarray, points: np.ndarray, scale: float,
+                 fill: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """The image resized by ``scale`` and centred on a grey SWEEP_CANVAS canvas (cut where it
+    is larger), and (..., 2) pixel points moved with it."""
+    small = cv2.resize(image, None, fx=scale, fy=scale,
+                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    canvas = np.full(SWEEP_CANVAS + (3,), fill, np.uint8)
+    H, W = SWEEP_CANVAS
+    h, w = small.shape[:2]
+    dy, dx = (H - h) // 2, (W - w) // 2                    # image origin on the canvas
+    sy, sx = max(-dy, 0), max(-dx, 0)
+    ty, tx = max(dy, 0), max(dx, 0)
+    ch, cw = min(h - sy, H - ty), min(w - sx, W - tx)
+    canvas[ty:ty + ch, tx:tx + cw] = small[sy:sy + ch, sx:sx + cw]
+    return canvas, (points + 0.5) * scale - 0.5 + [dx, dy]
+
+
+def found(people, truth: np.ndarray, height: float) -> int:
+    """How many of the true people (N, K, 3) some detection matches: median distance over
+    the true confident keypoints <= 0.1 x the person height."""
+    if not people or len(truth) == 0:
+        return 0
+    n = 0
+    for kp in truth:
+        seen = kp[:, 2] >= 0.5
+        err = [np.median(np.linalg.norm(p.keypoints[seen, :2] - kp[seen, :2], axis=1))
+               for p in people]
+        n += min(err) <= 0.1 * height
+    return n
+
+
+def size_sweep(detector, full_only, sources) -> None:
+    """Print, per person height, how many of each source's people are found: by the full
+    frame pass only / by the default detector / with the true boxes given as regions."""
+    print("\n## smallest person found, per person height: found by full frame only / "
+          "full frame + HOG proposal crops / true boxes given as regions")
+    print("| height px | " + " | ".join(name for name, *_ in sources) + " |")
+    print("|---:|" + "---:|" * len(sources))
+    for height in SWEEP_HEIGHTS:
+        cells = []
+        for _, image, truth, ref_height in sources:
+            scale = height / ref_height
+            canvas, uv = paste_scaled(image, truth[..., :2], scale)
+            kp = np.concatenate([uv, truth[..., 2:]], axis=-1)          # (N, K, 3)
+            seen = truth[..., 2:] >= 0.5                                # (N, K, 1)
+            lo = np.where(seen, uv, np.inf).min(axis=1)                 # (N, 2)
+            hi = np.where(seen, uv, -np.inf).max(axis=1)
+            inside = (lo >= 0).all(1) & (hi <= [SWEEP_CANVAS[1] - 1, SWEEP_CANVAS[0] - 1]).all(1)
+            if not inside.any():
+                cells.append("–")
+                continue
+            kp = kp[inside]
+            pad = 0.08 * height
+            regions = np.concatenate([lo[inside] - pad, hi[inside] + pad], axis=1)
+            n = [found(full_only.detect(canvas), kp, height),
+                 found(detector.detect(canvas), kp, height),
+                 found(full_only.detect(canvas, regions=regions), kp, height)]
+            cells.append(" / ".join(f"{k}/{len(kp)}" for k in n))
+        print(f"| {height} | " + " | ".join(cells) + " |", flush=True)
+
+
+def bench_detector(args) -> int:
+    """Latency on vtest.avi, then the person-size sweep (markdown)."""
+    from ..data.footage import read_image
+    from ..perception.mediapipe_detector import MediaPipePoseDetector
+
+    if args.threads:
+        cv2.setNumThreads(args.threads)
+    detector = MediaPipePoseDetector()
+    frames = vtest_frames(list(range(0, args.frames * args.stride, args.stride)))
+    detector.detect(frames[0])                                         # warm-up
+    stages = ("total", "full_frame", "proposals", "crops")
+    times = {k: [] for k in stages}
+    per_crop, counts = [], []
+    for frame in frames:
+        counts.append(len(detector.detect(frame)))
+        for k in stages:
+            times[k].append(detector.last_timings[k])
+        if detector.last_timings["n_crops"]:
+            per_crop.append(detector.last_timings["crops"] / detector.last_timings["n_crops"])
+    cfg = detector.config
+    print(f"# fhmr-bench detector: MediaPipe pose full + HOG proposals "
+          f"(upscales {cfg.proposals.upscales}), {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, OpenCV {cv2.__version__} with {cv2.getNumThreads()} threads")
+    print(f"settings: {cfg}")
+    print(f"\n## vtest.avi 768x576, {len(frames)} frames (every {args.stride}th)")
+    print("| stage | p50 ms | p95 ms |\n|---|---:|---:|")
+    for k in stages:
+        print(f"| {k} | {np.percentile(times[k], 50):.0f} | {np.percentile(times[k], 95):.0f} |")
+    if per_crop:
+        print(f"| one crop (mean per frame) | {np.percentile(per_crop, 50):.0f} | "
+              f"{np.percentile(per_crop, 95):.0f} |")
+    print(f"people per frame: mean {np.mean(counts):.1f}, min {min(counts)}, "
+          f"max {max(counts)}", flush=True)
+    if args.no_sweep:
+        return 0
+
+    full_only = MediaPipePoseDetector(use_proposals=False)
+    sources = []
+    for name, image in (("basketball2 man", read_image("basketball2.png")),
+                        ("vtest frame 50", vtest_frames([50])[0])):
+        people = detector.detect(image)
+        if name.startswith("basketball"):
+            people = [min(people, key=lambda p: p.bbox[0])]        # the standing man, left
+        truth = np.stack([p.keypoints for p in people])            # (N, 33, 3)
+        sources.append((name, image, truth, float(np.median([stature(p) for p in people]))))
+        print(f"{name}: {len(people)} reference people, median height "
+              f"{sources[-1][3]:.0f} px")
+    size_sweep(detector, full_only, sources)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="fhmr-bench", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="what", required=True)
@@ -133,7 +286,14 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--device", default="cpu")
     m.add_argument("--repeats", type=int, default=5)
     m.add_argument("--threads", type=int, default=None)
+    d = sub.add_parser("detector", help="keypoint detector latency and smallest person found")
+    d.add_argument("--frames", type=int, default=20, help="vtest.avi frames timed")
+    d.add_argument("--stride", type=int, default=10, help="frame step in vtest.avi")
+    d.add_argument("--threads", type=int, default=None, help="OpenCV threads (HOG, resizing)")
+    d.add_argument("--no-sweep", action="store_true", help="skip the person-size sweep")
     args = ap.parse_args(argv)
+    if args.what == "detector":
+        return bench_detector(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)

@@ -1,0 +1,51 @@
+"""Real footage of people for the demo and the tests, fetched at set-up time.
+
+Nothing here is committed: scripts/fetch_footage.sh extracts OpenCV's sample data from
+Debian's opencv-doc package into ``footage_dir()``, and scikit-image ships the astronaut
+photograph inside its wheel.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+FOOTAGE_FILES = ("vtest.avi", "messi5.jpg", "basketball1.png", "basketball2.png")
+
+
+def footage_dir() -> Path:
+    """$FHMR_FOOTAGE, else $XDG_CACHE_HOME/fhmr_ros/footage (~/.cache by default)."""
+    if os.environ.get("FHMR_FOOTAGE"):
+        return Path(os.environ["FHMR_FOOTAGE"])
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "fhmr_ros" / "footage"
+
+
+def footage_path(name: str) -> Path:
+    """Path of one of FOOTAGE_FILES; a clear error when set-up has not fetched it."""
+    if name not in FOOTAGE_FILES:
+        raise ValueError(f"unknown footage {name!r}; known: {FOOTAGE_FILES}")
+    path = footage_dir() / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: run `bash scripts/fetch_footage.sh` (or `make setup`), "
+            "which extracts it from Debian's opencv-doc package")
+    return path
+
+
+def read_image(name: str) -> np.ndarray:
+    """(H, W, 3) uint8 BGR photo from FOOTAGE_FILES."""
+    image = cv2.imread(str(footage_path(name)), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"{footage_path(name)} is not a readable image")
+    return image
+
+
+def astronaut_bgr() -> np.ndarray:
+    """(512, 512, 3) uint8 BGR: scikit-image's astronaut photograph (Eileen Collins, NASA)."""
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut()[..., ::-1])
