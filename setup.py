@@ -22,5 +22,6 @@ setup(
         "fhmr-infer=fhmr_ros.tools.infer:main",
         "fhmr-eval=fhmr_ros.tools.evaluate:main",
         "fhmr-bench=fhmr_ros.tools.bench:main",
+        "fhmr-video=fhmr_ros.tools.video:main",
     ]},
 )

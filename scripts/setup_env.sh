@@ -15,8 +15,9 @@
 #   3. colcon build of this package (messages + Python library) into ./install
 #   4. real footage for the demo and tests (scripts/fetch_footage.sh: Debian's opencv-doc)
 #      and MediaPipe's multi-person pose bundle, built from the wheel's own model files
-#   5. the command-line tools (fhmr-train, fhmr-infer, fhmr-eval, fhmr-bench) in VENV/bin;
-#      they run the library on PYTHONPATH, so use them after `source scripts/ros_env.sh`
+#   5. the command-line tools (fhmr-train, fhmr-infer, fhmr-eval, fhmr-bench, fhmr-video) in
+#      VENV/bin; they run the library on PYTHONPATH, so use them after
+#      `source scripts/ros_env.sh`
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$(realpath -m "${1:-${FHMR_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/fhmr_ros/venv}}")"
@@ -59,7 +60,7 @@ colcon --log-base "$here/log" build --paths "$here" \
   || { tail -n 60 "$here/log/colcon_build.txt"; echo "[setup] colcon build failed (full log: log/colcon_build.txt)"; exit 1; }
 bash "$here/scripts/fetch_footage.sh"
 "$venv/bin/python" -m fhmr_ros.perception.pose_bundle
-for tool in train:train infer:infer eval:evaluate bench:bench; do
+for tool in train:train infer:infer eval:evaluate bench:bench video:video; do
   printf '#!/usr/bin/env bash\nexec "%s/bin/python" -m fhmr_ros.tools.%s "$@"\n' \
     "$venv" "${tool#*:}" > "$venv/bin/fhmr-${tool%%:*}"
   chmod +x "$venv/bin/fhmr-${tool%%:*}"

@@ -16,6 +16,7 @@ from fhmr_ros.geometry.rotations import geodesic_angle, rotation_about_axis
 from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
 from fhmr_ros.streaming.engine import PersonObservation, StreamingConfig, StreamingEngine
 from fhmr_ros.streaming.pose_buffer import PoseBuffer
+from fhmr_ros.streaming.root_alignment import RootAligner
 from fhmr_ros.streaming.track_stream import TrackStream
 
 T = 150
@@ -64,6 +65,26 @@ def test_track_stream_resamples_a_10fps_track_onto_the_30fps_grid():
     assert len(gap) == 30 and gap[-1].observed and np.allclose(gap[-1].keypoints[0, 0], 90)
     assert all(f.keypoints[:, 2].max() == 0 and not f.observed for f in gap[:-1])
     assert all(np.isnan(f.bbox).all() for f in gap[:-1])
+
+
+def test_root_alignment_recovers_the_pelvis_the_keypoints_imply():
+    rng = np.random.default_rng(0)
+    n, P = 20, 12
+    K = np.array([[800.0, 0, 400], [0, 800, 300], [0, 0, 1]])
+    truth = np.array([0.6, 0.3, 9.0]) + rng.normal(0, 0.05, (n, 3))      # (T, 3)
+    rel = rng.uniform(-0.5, 0.5, (n, P, 3)) * [0.5, 1.6, 0.3]            # (T, P, 3)
+    uvw = (truth[:, None] + rel) @ K.T
+    keypoints = np.concatenate([uvw[..., :2] / uvw[..., 2:], np.ones((n, P, 1))], -1)
+    keypoints[5, :10, 2] = 0.0                 # a frame with too few keypoints: carried over
+    model_pelvis = truth * 0.6 + [0.15, -0.1, 0.0]       # too near and off to the side
+    aligner = RootAligner(depth_window=30, shift_window=1, min_confidence=0.5)
+    aligned = aligner(model_pelvis, rel, keypoints, np.broadcast_to(K, (n, 3, 3)))
+    ok = np.arange(n) != 5
+    assert np.abs(aligned[ok] - truth[ok]).max() < 0.1      # depth: median of 1/0.6 scales
+    uv = (aligned[:, None] + rel) @ K.T
+    err = np.linalg.norm(uv[..., :2] / uv[..., 2:] - keypoints[..., :2], axis=-1)
+    assert np.median(err[ok]) < 2.0                          # pixels
+    assert np.isfinite(aligned).all()
 
 
 @pytest.fixture(scope="module")

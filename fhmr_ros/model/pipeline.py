@@ -19,7 +19,7 @@ from .inputs import FrameInputs
 from .losses import BodyGeometry
 from .normalizer import Normalizer
 from .regressor import DeterministicRegressor
-from .representation import ANCHOR_DIM, DIM, decode
+from .representation import ANCHOR_DIM, DIM, BodyVariables, decode
 from .stage2 import Stage2
 from .world import camera_to_world, fuse_world_pelvis, world_root_rotation
 
@@ -119,13 +119,29 @@ class FactorizedHMR(nn.Module):
         x[..., :ANCHOR_DIM] = anchor
         return x
 
-    def decode(self, x: Tensor, T_world_camera: Tensor, samples: Tensor | None = None,
-               predicted_first_pelvis: Tensor | None = None) -> Prediction:
-        """Normalised state (B, T, D) + camera poses (B, T, 4, 4) -> Prediction.
-        ``predicted_first_pelvis`` (B, 3) continues the world filter of an earlier chunk
-        (model/world.py)."""
+    def _variables(self, x: Tensor) -> BodyVariables:
+        """Normalised state (B, T, D) -> body variables, one shape per sequence."""
         v = decode(self.normalizer.denormalize(x))
         v.betas = v.betas.mean(-2, keepdim=True).expand_as(v.betas)
+        return v
+
+    def camera_skeleton(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Pelvis (B, T, 3) and pelvis-relative joints (B, T, 22, 3) in the camera frame."""
+        v = self._variables(x)
+        return v.pelvis_camera, self.body.joints_rel(v)
+
+    def decode(self, x: Tensor, T_world_camera: Tensor, samples: Tensor | None = None,
+               predicted_first_pelvis: Tensor | None = None,
+               pelvis_camera: Tensor | None = None) -> Prediction:
+        """Normalised state (B, T, D) + camera poses (B, T, 4, 4) -> Prediction.
+        ``predicted_first_pelvis`` (B, 3) continues the world filter of an earlier chunk
+        (model/world.py); ``pelvis_camera`` (B, T, 3) replaces the decoded camera-frame
+        pelvis before anything is derived from it (streaming/root_alignment.py)."""
+        v = self._variables(x)
+        shift = None
+        if pelvis_camera is not None:
+            shift = pelvis_camera - v.pelvis_camera
+            v.pelvis_camera = pelvis_camera
         rel = self.body.joints_rel(v)                                        # (B, T, 22, 3)
         J0 = self.body.J_template[0] + torch.einsum(
             "cb,...b->...c", self.body.J_shapedirs[0], v.betas)             # (B, T, 3)
@@ -139,6 +155,8 @@ class FactorizedHMR(nn.Module):
         if samples is not None:
             s = decode(self.normalizer.denormalize(samples))
             s.betas = v.betas.expand_as(s.betas)
+            if shift is not None:
+                s.pelvis_camera = s.pelvis_camera + shift
             joints_samples = s.pelvis_camera[..., None, :] + self.body.joints_rel(s)
         return Prediction(
             betas=v.betas[:, 0], global_orient_camera=matrix_to_axis_angle(v.root_rotation),

@@ -6,8 +6,13 @@ coordinates = the anchor on every frame AND the published states of frames alrea
 published (temporal inpainting, so a new window continues what was said instead of
 contradicting it). Frames older than ``lag`` grid frames at the window's end become final
 and are published; L = 0 is fully causal. Tracks due at the same time whose windows have the
-same length share one forward pass (CFG doubles the batch, not the passes). The world
+same length share one forward pass (CFG doubles the batch, not the passes); when one track
+is due, tracks half-way to their next run join it, so tracks that started at different
+times fall into step. The world
 position filter (model/world.py) continues across chunks, so it stays causal and smooth.
+Each published pelvis is moved so that the skeleton projects onto the detected keypoints: a
+slowly varying per-track depth scale and a per-frame lateral shift
+(streaming/root_alignment.py); the states kept for inpainting stay the model's own.
 
 The engine is stateful and network-free apart from the model it is handed: the video
 runner (tools/video.py) and the ROS node feed it the same way.
@@ -23,11 +28,13 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..body.keypoints import keypoint_format
 from ..geometry.rotations import axis_angle_to_matrix
 from ..model.inputs import bbox_from_keypoints, build_inputs
 from ..model.pipeline import MODES, FactorizedHMR, Prediction, joint_source
 from ..model.representation import DIM
 from ..model.world import predict_next_pelvis
+from .root_alignment import RootAligner, keypoint_pairs
 from .pose_buffer import PoseBuffer
 from .track_stream import GridFrame, TrackStream
 
@@ -48,6 +55,10 @@ class StreamingConfig:
     temperature: float | None = None
     hypotheses: int = 1          # > 1 adds per-joint uncertainty (spread of the samples)
     seed: int | None = 0
+    align_root: bool = True      # move each pelvis so the skeleton fits the keypoints
+    align_depth_window: int = 30  # grid frames in the running median of the depth scale
+    align_shift_window: int = 9   # ... and of the lateral shift
+    align_min_confidence: float = 0.5
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -121,6 +132,7 @@ class StreamingEngine:
         self.tracks: dict[int, TrackStream] = {}
         self.stats = EngineStats()
         self._source = joint_source().numpy()
+        self._align_pairs = keypoint_pairs(keypoint_format(model.cfg.inputs.keypoint_format))
 
     def reset(self) -> None:
         """Forget every track and the camera history (e.g. time jumped backwards)."""
@@ -135,18 +147,22 @@ class StreamingEngine:
         for p in people:
             track = self.tracks.get(p.track_id)
             if track is None:
+                aligner = RootAligner(self.cfg.align_depth_window, self.cfg.align_shift_window,
+                                      self.cfg.align_min_confidence)
                 track = self.tracks[p.track_id] = TrackStream(
-                    p.track_id, self.fps, self.window, self.cfg.max_gap_s)
+                    p.track_id, self.fps, self.window, self.cfg.max_gap_s, aligner)
                 self.stats.tracks_started += 1
             track.add_observation(stamp, p.keypoints, self._bbox(p), K, self._camera_at)
         results = []
         for tid in [t for t, tr in self.tracks.items()
                     if stamp - tr.last_seen > self.cfg.max_idle_s]:
             results += self.finish(tid)
-        due = [tr for tr in self.tracks.values()
-               if tr.num_frames >= self.cfg.min_frames
-               and tr.num_frames - tr.num_at_last_run >= self.cfg.stride]
-        results += self._run(due, final=False)
+        ready = [tr for tr in self.tracks.values() if tr.num_frames >= self.cfg.min_frames]
+        new = lambda tr: tr.num_frames - tr.num_at_last_run  # noqa: E731
+        if any(new(tr) >= self.cfg.stride for tr in ready):
+            # tracks at least half-way to their next run join this batch: fewer, larger passes
+            results += self._run([tr for tr in ready if 2 * new(tr) >= self.cfg.stride],
+                                 final=False)
         return sorted(results, key=lambda r: (r.stamp, r.track_id))
 
     @staticmethod
@@ -230,9 +246,11 @@ class StreamingEngine:
             if hi <= lo:
                 continue
             first = None if tr.next_pelvis_world is None else tr.next_pelvis_world[None]
+            pelvis = (self._aligned_pelvis(tr, frames[lo:hi], x[b:b + 1, lo:hi])
+                      if self.cfg.align_root else None)
             pred = self.model.decode(x[b:b + 1, lo:hi], T_wc[b:b + 1, lo:hi],
                                      None if samples is None else samples[:, b:b + 1, lo:hi],
-                                     first)
+                                     first, pelvis)
             tr.next_pelvis_world = predict_next_pelvis(
                 pred.pelvis_world[0, -1], axis_angle_to_matrix(pred.global_orient_world[0, -1]),
                 pred.root_velocity[0, -1], self.fps)
@@ -240,6 +258,16 @@ class StreamingEngine:
             results += self._frame_results(tr, frames[lo:hi], pred, tr.num_emitted)
             tr.num_emitted = stop
         return results
+
+    def _aligned_pelvis(self, tr: TrackStream, frames: list[GridFrame], x: Tensor) -> Tensor:
+        """(1, T, 3) camera-frame pelvis fitted to the keypoints (streaming/root_alignment)."""
+        pelvis, rel = self.model.camera_skeleton(x)                    # (1, T, 3), (1, T, 22, 3)
+        joints, kps = self._align_pairs
+        aligned = tr.aligner(pelvis[0].cpu().double().numpy(),
+                             rel[0][:, joints].cpu().double().numpy(),
+                             np.stack([f.keypoints[kps] for f in frames]),
+                             np.stack([f.K for f in frames]))
+        return torch.from_numpy(aligned).to(x)[None]
 
     def _frame_results(self, tr: TrackStream, frames: list[GridFrame], pred: Prediction,
                        first_index: int) -> list[FrameResult]:

@@ -25,6 +25,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .root_alignment import RootAligner
+
 
 @dataclass
 class GridFrame:
@@ -40,9 +42,11 @@ class GridFrame:
 
 class TrackStream:
     """Grid frames of one track (the last ``capacity``), the normalised states already
-    published for them, and the world filter's prediction for the next frame."""
+    published for them, the world filter's prediction for the next frame and the root
+    alignment's running state."""
 
-    def __init__(self, track_id: int, fps: float, capacity: int, max_gap_s: float) -> None:
+    def __init__(self, track_id: int, fps: float, capacity: int, max_gap_s: float,
+                 aligner: RootAligner | None = None) -> None:
         self.track_id = track_id
         self.dt = 1.0 / fps
         self.max_gap_s = max_gap_s
@@ -54,6 +58,7 @@ class TrackStream:
         self.frames: deque[GridFrame] = deque(maxlen=capacity)
         self.states: deque[Tensor] = deque(maxlen=capacity)  # (D,) published, normalised
         self.next_pelvis_world: Tensor | None = None          # (3,) world filter prediction
+        self.aligner = aligner
         self._last: tuple[float, np.ndarray, np.ndarray] | None = None  # t, kp, bbox
 
     def stamp_of(self, n: int) -> float:
