@@ -199,7 +199,7 @@ def render(args, per_frame, K, mesh: MeshMaker | None, faces, banner: str | None
 def pick_png_frames(per_frame: dict[int, dict], count: int) -> set[int]:
     """``count`` frames spread over the video, each the one with most people nearby."""
     frames = sorted(per_frame)
-    if not frames:
+    if not frames or count <= 0:
         return set()
     chunks = np.array_split(np.array(frames), min(count, len(frames)))
     return {int(max(c, key=lambda f: len(per_frame[f]))) for c in chunks if len(c)}
