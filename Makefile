@@ -16,7 +16,7 @@ test: setup
 
 # The main job on real footage: fhmr-video on OpenCV's vtest.avi pedestrians (fetched from
 # Debian's opencv-doc at set-up), after the quick body-model and model demos.
-DEMO_VIDEO_ARGS ?= --max-frames 150 --camera-pitch 30 --camera-height 6
+DEMO_VIDEO_ARGS ?= --max-frames 150 --camera-pitch 25 --camera-height 6
 
 demo: setup
 	$(RUN) python -m fhmr_ros.tools.foundation_demo --out artifacts/demo && \

@@ -150,15 +150,33 @@ def percentiles(values: list[float]) -> dict[str, float]:
             "mean": round(float(v.mean()), 2), "max": round(float(v.max()), 2)}
 
 
+def body_up(per_frame: dict[int, dict[int, FrameResult]], frame: str) -> np.ndarray:
+    """(N, 3) unit pelvis -> neck directions of every result, in the "world" or "camera"."""
+    ups = [getattr(r, f"joints_{frame}")[[12, 0]] for f in per_frame.values()
+           for r in f.values()]
+    if not ups:
+        return np.zeros((0, 3))
+    u = np.stack(ups)
+    u = u[:, 0] - u[:, 1]
+    return u / np.linalg.norm(u, axis=-1, keepdims=True).clip(1e-9)
+
+
 def body_lean_deg(per_frame: dict[int, dict[int, FrameResult]]) -> float:
     """Mean angle between the pelvis -> neck direction and world up: near 0 for upright
     people when the assumed camera pitch is right."""
-    ups = [r.joints_world[12] - r.joints_world[0] for f in per_frame.values() for r in f.values()]
-    if not ups:
+    u = body_up(per_frame, "world")
+    return float(np.degrees(np.arccos(u[:, 2].clip(-1, 1))).mean()) if len(u) else float("nan")
+
+
+def suggested_pitch_deg(per_frame: dict[int, dict[int, FrameResult]]) -> float:
+    """The camera pitch the recovered bodies imply: their mean pelvis -> neck direction in
+    the camera frame is taken as world up, u = (0, −cos θ, −sin θ) for a camera pitched
+    down by θ."""
+    u = body_up(per_frame, "camera")
+    if not len(u):
         return float("nan")
-    u = np.stack(ups)
-    cos = u[:, 2] / np.linalg.norm(u, axis=-1).clip(1e-9)
-    return float(np.degrees(np.arccos(cos.clip(-1, 1))).mean())
+    m = u.mean(0)
+    return float(np.degrees(np.arctan2(-m[2], -m[1])))
 
 
 class MeshMaker:
@@ -270,6 +288,7 @@ def run(args) -> dict:
         "detections": len(detections), "people_per_frame": percentiles(timings["people"]),
         "confirmed_track_ids": sorted(ids_seen), "tracks_with_output": len(tracks),
         "result_rows": rows, "mean_body_lean_deg": round(lean, 1),
+        "suggested_camera_pitch_deg": round(suggested_pitch_deg(per_frame), 1),
         "timings_ms_per_frame": {s: percentiles(timings[s])
                                  for s in ("detector", "tracker", "model")},
         "model_run_ms": percentiles(engine.run_ms), "model_runs": engine.runs,
@@ -335,8 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     if s["focal_assumed"]:
         print(f"  focal length assumed: {s['focal_px']} px (image diagonal); "
               "give --intrinsics for metric depth")
-    print(f"  mean body lean from world vertical: {s['mean_body_lean_deg']}° "
-          "(large values: check --camera-pitch)")
+    print(f"  mean body lean from world vertical: {s['mean_body_lean_deg']}°; the bodies "
+          f"suggest --camera-pitch {s['suggested_camera_pitch_deg']}")
     print(f"  wrote {args.out}/results.npz, overlay.mp4, frames/*.png, trajectories.png, "
           "summary.json")
     return 0
