@@ -14,7 +14,8 @@ and its keypoint's normalised ray (x, y) = K^-1 [u, v, 1]:
    over the last ``depth_window`` frames that had enough keypoints (causal, robust to single
    bad frames).
 2. Lateral, quickly: a shift δ = (δx, δy, 0) at that depth solves
-       (q + r + δ)_x = x (q + r)_z  ->  δx = Σ w (x (q + r)_z − (q + r)_x) / Σ w   (same for y),
+       (q + r + δ)_x = x (q + r)_z  ->  δx = Σ w (x (q + r)_z − (q + r)_x) / Σ w
+   (the same for y),
    q = s p, i.e. the weighted mean image-plane residual at each joint's depth; the applied
    shift is its running median over the last ``shift_window`` frames.
 

@@ -22,7 +22,6 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from torch import Tensor
 
 from .root_alignment import RootAligner

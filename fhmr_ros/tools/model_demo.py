@@ -101,8 +101,8 @@ def main(argv: list[str] | None = None) -> None:
     top = _topdown_panel(batch, pred, frames.shape[0])
     cv2.imwrite(str(args.out / "model_demo.png"), np.concatenate([frames, top], axis=1))
     print(f"[model demo] wrote {obs_path}, {args.out / 'pred.npz'} and "
-          f"{args.out / 'model_demo.png'} (thick green = truth, orange/blue = predicted anchor/completed joints, grey dots = "
-          "simulated detections)")
+          f"{args.out / 'model_demo.png'} (thick green = truth, orange/blue = predicted "
+          "anchor/completed joints, grey dots = simulated detections)")
 
 
 if __name__ == "__main__":

@@ -263,7 +263,8 @@ def run(args) -> dict:
     args.out.mkdir(parents=True, exist_ok=True)
     meta = dict(K=K.astype(np.float32), image_size=np.array([width, height], np.int32),
                 fps=np.float32(fps), focal_assumed=assumed,
-                T_world_camera=T_wc.astype(np.float32), keypoint_format=pipeline.detector.keypoint_format,
+                T_world_camera=T_wc.astype(np.float32),
+                keypoint_format=pipeline.detector.keypoint_format,
                 joint_source=results[0].joint_source if results else np.zeros(22, np.uint8))
     rows = save_results(args.out / "results.npz", per_frame, detections, meta)
     banner = f"focal length assumed: {K[0, 0]:.0f} px (no --intrinsics)" if assumed else None
