@@ -12,7 +12,8 @@
 #   1. python3 -m venv, pip install torch==2.13.0 (the local CPU wheel), requirements*.txt
 #   2. rewrites the /opt/python/cp311-cp311 paths baked into the ROS wheels' exported CMake
 #      files so that they name this interpreter's include dir and NumPy's include dir
-#   3. colcon build of this package (messages + Python library) into ./install
+#   3. colcon build of this package (messages + Python library) into ./install, with the
+#      tf2_msgs stand-in of scripts/ros_shims where the environment has no tf2_msgs
 #   4. real footage for the demo and tests (scripts/fetch_footage.sh: Debian's opencv-doc)
 #      and MediaPipe's multi-person pose bundle, built from the wheel's own model files
 #   5. the command-line tools (fhmr-train, fhmr-infer, fhmr-eval, fhmr-bench, fhmr-video) in
@@ -49,11 +50,15 @@ np_inc="$("$venv/bin/python" -c 'import numpy; print(numpy.get_include())')"
       -e "s#/opt/python/cp311-cp311/include/python3.11#${py_inc}#g"
 
 echo "[setup] colcon build (messages + library)"
+paths=("$here")
+if ! "$venv/bin/python" -c "import tf2_msgs" > /dev/null 2>&1; then
+  paths+=("$here/scripts/ros_shims/tf2_msgs")   # PyPI has no tf2_msgs: build the stand-in
+fi
 # shellcheck disable=SC1091
 source "$here/scripts/ros_env.sh" "$venv"
 cd "$here"
 mkdir -p "$here/log"
-colcon --log-base "$here/log" build --paths "$here" \
+colcon --log-base "$here/log" build --paths "${paths[@]}" \
   --build-base "$here/build" --install-base "$here/install" \
   --symlink-install --event-handlers console_direct- \
   --cmake-args -DPython3_EXECUTABLE="$venv/bin/python" -DBUILD_TESTING=OFF > "$here/log/colcon_build.txt" 2>&1 \
