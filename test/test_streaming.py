@@ -193,3 +193,50 @@ def test_hypotheses_give_uncertainty_only_where_stage2_completes(model, sequence
     assert spread[:, ~src].max() < 1e-5                          # torso: the anchor is known
     # limbs are sampled; at the shipped temperature 0.25 their spread is about 1 mm
     assert spread[:, src].mean() > 2e-4
+
+
+def test_camera_poses_interpolate_odometry_and_compose_the_extrinsics():
+    from fhmr_ros.streaming.camera_pose import (CameraPoses, NotYetAvailable,
+                                                pose_from_xyz_quaternion, static_world_camera)
+    optical = pose_from_xyz_quaternion([0.1, 0.0, 1.0, -0.5, 0.5, -0.5, 0.5])
+    assert np.allclose(optical[:3, 2], [1, 0, 0])        # optical z looks along base +x
+    assert np.allclose(optical[:3, 1], [0, 0, -1])       # optical y points down
+    poses = CameraPoses(optical, static_world_camera(0.0, 1.5), use_odometry=True)
+    with pytest.raises(NotYetAvailable):
+        poses.at(1.0)
+    poses.add_odometry(1.0, pose(0.0, [0, 0, 0]))
+    poses.add_odometry(2.0, pose(math.pi / 2, [2, 0, 0]))
+    T = poses.at(1.5)                                     # halfway: 1 m along, turned 45°
+    assert np.allclose(T[:3, 3], [1 + 0.1 * math.cos(math.pi / 4),
+                                  0.1 * math.sin(math.pi / 4), 1.0])
+    assert np.allclose(T[:3, 2], [math.cos(math.pi / 4), math.sin(math.pi / 4), 0])
+    with pytest.raises(NotYetAvailable):
+        poses.at(2.5)
+    with pytest.raises(ValueError):
+        pose_from_xyz_quaternion([0, 0, 0, 0, 0, 0, 0])
+    static = CameraPoses(optical, static_world_camera(20.0, 3.0), use_odometry=False)
+    assert np.isclose(static.at(123.0)[2, 3], 3.0)
+
+
+def test_frame_assembler_releases_complete_images_in_order(model, sequence):
+    from fhmr_ros.streaming.frame_assembler import FrameAssembler
+
+    engine = StreamingEngine(model, StreamingConfig(stride=8, lag=4))
+    assembler = FrameAssembler(FPS, max_wait_s=5.0)
+    K = sequence.K[0].numpy()
+    released = []
+    for t in range(40):
+        stamp = t / FPS
+        people = [PersonObservation(tid, sequence.keypoints[0, t].numpy(), None)
+                  for tid in ((1, 2) if t < 30 else (1,))]
+        res = engine.update(stamp, sequence.T_world_camera[0, t].numpy(), K, people)
+        assembler.register(stamp, sequence.T_world_camera[0, t].numpy(), K,
+                           {p.track_id: {"state": "confirmed"} for p in people})
+        assembler.add(res)
+        released += assembler.release(set(engine.tracks), stamp)
+    assembler.add(engine.flush())
+    released += assembler.release(set(), float("inf"))
+    assert [round(f.stamp * FPS) for f in released] == list(range(40))
+    assert all(set(f.results) == set(f.expected) for f in released)
+    assert sum(len(f.results) for f in released) == 30 * 2 + 10
+    assert assembler.released_incomplete == 0 and len(assembler) == 0

@@ -9,6 +9,7 @@ import pytest
 
 from fhmr_ros.body.keypoints import MEDIAPIPE33
 from fhmr_ros.data.footage import footage_path
+from fhmr_ros.streaming.camera_pose import static_world_camera
 from fhmr_ros.tools import video
 
 START, FRAMES = 100, 30
@@ -90,7 +91,7 @@ def test_clear_errors(tmp_path, capsys):
 
 
 def test_static_camera_pose_levels_the_view():
-    T = video.static_camera(30.0, 6.0)
+    T = static_world_camera(30.0, 6.0)
     optical_axis_world = T[:3, :3] @ np.array([0.0, 0.0, 1.0])
     assert np.isclose(np.degrees(np.arcsin(-optical_axis_world[2])), 30.0)   # looks down 30°
     assert np.isclose(T[2, 3], 6.0)

@@ -121,14 +121,20 @@ BODY_JOINT_KEYPOINTS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def body_joint_visibility(fmt: KeypointFormat, keypoint_visible: Tensor) -> Tensor:
-    """(..., K) bool keypoint visibility -> (..., 22) bool: a body joint is observed when all
-    of its keypoints that exist in ``fmt`` are (COCO-17 has no feet: its ankles stand in)."""
+def body_joint_confidence(fmt: KeypointFormat, keypoint_confidence: Tensor) -> Tensor:
+    """(..., K) keypoint confidences -> (..., 22): a body joint's confidence is the lowest of
+    its keypoints that exist in ``fmt`` (COCO-17 has no feet: its ankles stand in)."""
     cols = []
     for names in BODY_JOINT_KEYPOINTS:
         idx = [fmt.names.index(n) for n in names if n in fmt.names]
         if not idx:
             side = "left" if names[0].startswith("left") else "right"
             idx = [fmt.names.index(f"{side}_ankle")]
-        cols.append(keypoint_visible[..., idx].all(-1))
+        cols.append(keypoint_confidence[..., idx].amin(-1))
     return torch.stack(cols, dim=-1)
+
+
+def body_joint_visibility(fmt: KeypointFormat, keypoint_visible: Tensor) -> Tensor:
+    """(..., K) bool keypoint visibility -> (..., 22) bool: a body joint is observed when all
+    of its keypoints that exist in ``fmt`` are."""
+    return body_joint_confidence(fmt, keypoint_visible.float()) > 0

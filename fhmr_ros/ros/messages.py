@@ -1,13 +1,17 @@
-"""Conversion of one person's estimate (numpy) into fhmr_ros messages."""
+"""Conversion of people's estimates and trajectories (numpy) into fhmr_ros messages."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
 import numpy as np
 import torch
+from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Point, Pose
 
 from fhmr_ros.geometry.rotations import axis_angle_to_matrix, matrix_to_quaternion
-from fhmr_ros.msg import HumanState
+from fhmr_ros.msg import HumanState, HumanTrajectory, HumanTrajectoryArray, HumanTrajectoryPoint
 
 
 def pose_msg(position: np.ndarray, rotation: np.ndarray) -> Pose:
@@ -21,7 +25,8 @@ def pose_msg(position: np.ndarray, rotation: np.ndarray) -> Pose:
 
 def points_msg(points: np.ndarray) -> list[Point]:
     """(N, 3) array -> list of geometry_msgs/Point."""
-    return [Point(x=float(x), y=float(y), z=float(z)) for x, y, z in np.asarray(points)]
+    rows = np.asarray(points, np.float64).reshape(-1, 3).tolist()  # Python floats: fast
+    return [Point(x=x, y=y, z=z) for x, y, z in rows]
 
 
 def human_state_msg(*, track_id: int, tracking_state: int, confidence: float,
@@ -57,4 +62,54 @@ def human_state_msg(*, track_id: int, tracking_state: int, confidence: float,
     msg.joint_observation_confidence = np.asarray(joint_confidence, np.float32)
     msg.joint_source = np.asarray(joint_source, np.uint8).tolist()
     msg.joint_uncertainty = np.asarray(joint_uncertainty, np.float32)
+    return msg
+
+
+@dataclass
+class TrajectorySample:
+    """One world-frame trajectory sample of a person (metres, seconds, REP-103)."""
+
+    stamp: Time                 # image stamp of the sample
+    position: np.ndarray        # (3,) pelvis position
+    rotation: np.ndarray        # (3, 3) SMPL-X root orientation, R_world_root
+    linear_velocity: np.ndarray  # (3,) pelvis velocity, m/s
+    contact: np.ndarray         # (4,) [0, 1] left foot, right foot, left hand, right hand
+    angular_velocity: np.ndarray = field(default_factory=lambda: np.zeros(3))  # (3,) rad/s
+
+
+def trajectory_point_msg(sample: TrajectorySample) -> HumanTrajectoryPoint:
+    """HumanTrajectoryPoint of one sample."""
+    msg = HumanTrajectoryPoint()
+    msg.stamp = sample.stamp
+    msg.pelvis_pose = pose_msg(sample.position, sample.rotation)
+    lin, ang = msg.velocity.linear, msg.velocity.angular
+    lin.x, lin.y, lin.z = (float(v) for v in sample.linear_velocity)
+    ang.x, ang.y, ang.z = (float(v) for v in sample.angular_velocity)
+    msg.contact = np.asarray(sample.contact, np.float32)
+    return msg
+
+
+def trajectory_msg(track_id: int, samples: Sequence[TrajectorySample],
+                   frame_id: str) -> HumanTrajectory:
+    """HumanTrajectory of one person from its samples, oldest first; header.stamp is the
+    newest sample's stamp (zero when there is none), frame_id the world frame."""
+    msg = HumanTrajectory()
+    msg.header.frame_id = frame_id
+    if samples:
+        msg.header.stamp = samples[-1].stamp
+    msg.id = f"body_{track_id}"
+    msg.track_id = int(track_id)
+    msg.points = [trajectory_point_msg(s) for s in samples]
+    return msg
+
+
+def trajectory_array_msg(trajectories: Mapping[int, Sequence[TrajectorySample]],
+                         stamp: Time, frame_id: str) -> HumanTrajectoryArray:
+    """HumanTrajectoryArray from {track_id: samples oldest first} at ``stamp`` (the latest
+    image stamp) in the world frame ``frame_id``."""
+    msg = HumanTrajectoryArray()
+    msg.header.stamp = stamp
+    msg.header.frame_id = frame_id
+    msg.trajectories = [trajectory_msg(track_id, samples, frame_id)
+                        for track_id, samples in trajectories.items()]
     return msg

@@ -2,6 +2,8 @@
 
     fhmr-bench model [--presets lite,full] [--device cpu] [--repeats 5] [--threads N]
     fhmr-bench detector [--frames 20] [--stride 10] [--threads N] [--no-sweep]
+    fhmr-bench node [--preset lite] [--device cpu] [--rate 15] [--seconds 20]
+                    [--stride 8] [--lag 8]
 
 `model`: Stage 1 and Stage 2 latency per window on random inputs, sweeping one setting at
 a time around each preset's default (window length, ODE steps, classifier-free guidance
@@ -20,6 +22,10 @@ detector finds in the original images (only those fully on the canvas count); a 
 counts as found when a detection's keypoints lie within a median 0.1 x the person height of
 the rescaled reference keypoints. Height is the stature, estimated as the reference's
 eye-to-heel keypoint extent / 0.93.
+
+`node`: fhmr_node end to end in this process (fhmr_ros/ros/node_bench.py): latency from an
+image's stamp to its HumanStateArray and the sustained output rate, for 1 and 4 people,
+with the detector and with its answers cached (detector excluded).
 """
 
 from __future__ import annotations
@@ -291,9 +297,20 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--stride", type=int, default=10, help="frame step in vtest.avi")
     d.add_argument("--threads", type=int, default=None, help="OpenCV threads (HOG, resizing)")
     d.add_argument("--no-sweep", action="store_true", help="skip the person-size sweep")
+    n = sub.add_parser("node", help="fhmr_node end to end: latency, sustained rate "
+                       "(needs the ROS environment: source scripts/ros_env.sh)")
+    n.add_argument("--preset", default="lite")
+    n.add_argument("--device", default="cpu")
+    n.add_argument("--rate", type=float, default=15.0, help="input images per second")
+    n.add_argument("--seconds", type=float, default=20.0, help="duration of each case")
+    n.add_argument("--stride", type=int, default=8)
+    n.add_argument("--lag", type=int, default=8)
     args = ap.parse_args(argv)
     if args.what == "detector":
         return bench_detector(args)
+    if args.what == "node":
+        from ..ros.node_bench import bench_node   # rclpy: only for this subcommand
+        return bench_node(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)

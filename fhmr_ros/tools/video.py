@@ -37,10 +37,10 @@ import torch
 
 from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
-from ..data.files import static_camera_pose
 from ..model.checkpoint import default_checkpoint, load_checkpoint
 from ..perception.detection import make_detector
 from ..perception.tracker import MultiPersonTracker, TrackState
+from ..streaming.camera_pose import static_world_camera
 from ..streaming.engine import FrameResult, StreamingConfig, StreamingEngine
 from ..streaming.human_pipeline import HumanPipeline
 from ..visualization.colors import SKELETON_LEGEND
@@ -66,16 +66,6 @@ def parse_intrinsics(text: str) -> np.ndarray:
     if min(fx, fy) <= 0:
         raise ValueError("--intrinsics: focal lengths must be positive")
     return np.array([[fx, 0, cx], [0, fy, cy], [0, 0, 1]], np.float64)
-
-
-def static_camera(pitch_deg: float, height_m: float) -> np.ndarray:
-    """(4, 4) camera-to-world pose: the gravity-levelled camera frame, camera tilted down by
-    ``pitch_deg``, ``height_m`` above z = 0. Gravity in the optical frame (x right, y down,
-    z forward) of a camera pitched down by θ is (0, cos θ, sin θ)."""
-    theta = math.radians(pitch_deg)
-    T = static_camera_pose(np.array([0.0, math.cos(theta), math.sin(theta)])).astype(np.float64)
-    T[2, 3] = height_m
-    return T
 
 
 def video_frames(path: Path, start: int, count: int | None):
@@ -237,7 +227,7 @@ def run(args) -> dict:
         raise ValueError(f"{args.video} has no frame rate; give --fps")
     assumed = args.intrinsics is None
     K = default_intrinsics(width, height) if assumed else parse_intrinsics(args.intrinsics)
-    T_wc = static_camera(args.camera_pitch, args.camera_height)
+    T_wc = static_world_camera(args.camera_pitch, args.camera_height)
     model = load_checkpoint(args.checkpoint or default_checkpoint("lite"), args.device)
     pipeline = build_pipeline(args, model)
     results, detections = [], []

@@ -1,0 +1,434 @@
+"""fhmr_node: FactorizedHMR on live camera topics.
+
+Subscriptions (relative names, remap them): ``image`` (sensor_msgs/Image, or
+``image/compressed`` with image_transport:=compressed), ``camera_info``, ``odom``
+(nav_msgs/Odometry), all best effort. Publications: ``~/humans`` (HumanStateArray: header =
+image stamp + camera optical frame), ``~/trajectories`` (world frame), ``/tf`` (body_<id>),
+``~/markers``, ``~/debug_image`` (only while subscribed), ``/diagnostics``.
+
+Threads: the callbacks only validate, stamp and queue (a bounded queue; the oldest image is
+dropped when it is full, counted). One worker thread runs the HumanPipeline (detector ->
+tracker -> streaming engine) and publishes. Bad input is logged (throttled), counted in
+/diagnostics and skipped; the node keeps running. An image stamp older than the previous
+one (a recording looping) resets tracks, windows and odometry.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections import Counter, deque
+from pathlib import Path
+
+import numpy as np
+import rclpy
+import torch
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from nav_msgs.msg import Odometry
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
+from visualization_msgs.msg import MarkerArray
+
+from fhmr_ros.body.body_model import BodyModel
+from fhmr_ros.body.standin_model import ensure_standin_model
+from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
+from fhmr_ros.msg import HumanStateArray, HumanTrajectoryArray
+from fhmr_ros.perception.detection import make_detector
+from fhmr_ros.perception.tracker import MultiPersonTracker, TrackerConfig
+from fhmr_ros.streaming.camera_pose import (CameraPoses, NotYetAvailable,
+                                            pose_from_xyz_quaternion, static_world_camera)
+from fhmr_ros.streaming.engine import StreamingConfig, StreamingEngine
+from fhmr_ros.streaming.frame_assembler import FrameAssembler, ImageFrame
+from fhmr_ros.streaming.human_pipeline import HumanPipeline
+from fhmr_ros.visualization.overlay import RenderedPerson, render_people
+
+from .camera_info import CameraInfoError, intrinsics_from_camera_info
+from .diagnostics import LatencyWindow, RateMeter, diagnostic_array, diagnostic_status
+from .human_outputs import HumanOutputs
+from .image_conversion import ImageError, bgr_to_image_msg, compressed_to_bgr, image_to_bgr
+from .markers import MarkerPerson, MeshDecimator, delete_all_markers, human_markers
+from .messages import trajectory_array_msg
+from .node_config import NodeConfig, declare_and_read
+from .odometry import OdometryError, odometry_pose, sec_to_stamp, stamp_to_sec
+from .tf_frames import body_frame, joint_frames, tf_message, transform_msg
+
+TIME_JUMP_S = 1.0          # odometry this much older than the newest: a loop, not reordering
+THROTTLE_S = 5.0           # warnings of one kind at most this often
+
+
+class StartupError(RuntimeError):
+    """A file the node needs is missing; the message names it and how to get it."""
+
+
+def load_model(cfg: NodeConfig):
+    path = Path(cfg.checkpoint) if cfg.checkpoint else default_checkpoint(cfg.preset)
+    if not path.is_file():
+        raise StartupError(
+            f"model checkpoint {path} not found. The lite checkpoint ships in the package's "
+            "models/ folder; train the full preset with `fhmr-train --preset full --ship "
+            "models` (see README, Training), or set the 'checkpoint' parameter to a file.")
+    return load_checkpoint(path, cfg.device)
+
+
+def load_body(cfg: NodeConfig) -> BodyModel:
+    if not cfg.body_model_path:
+        return BodyModel(ensure_standin_model())
+    path = Path(cfg.body_model_path)
+    if not path.is_file():
+        raise StartupError(
+            f"body model {path} not found. SMPL-X files are licence-gated: register at "
+            "https://smpl-x.is.tue.mpg.de, download SMPLX_NEUTRAL.npz and point "
+            "'body_model_path' at it, or leave it empty to use the generated stand-in.")
+    return BodyModel(path)
+
+
+class FhmrNode(Node):
+    def __init__(self, **kwargs) -> None:
+        super().__init__("fhmr_node", **kwargs)
+        cfg = self.cfg = declare_and_read(self)
+        self.counters: Counter[str] = Counter()
+        self._last_warned: dict[str, float] = {}
+        model = load_model(cfg)
+        self.body = load_body(cfg)
+        # the detector may find a few more people than are tracked, so the excess is counted
+        detector_options = ({"max_people": cfg.max_people + 4} if cfg.detector == "mediapipe"
+                            else {})
+        engine = StreamingEngine(model, StreamingConfig(
+            window=cfg.window or None, stride=cfg.stride, lag=cfg.lag, steps=cfg.steps or None,
+            hypotheses=cfg.hypotheses, max_gap_s=cfg.max_gap_s, align_root=cfg.align_root),
+            cfg.device)
+        self.pipeline = HumanPipeline(make_detector(cfg.detector, **detector_options),
+                                      MultiPersonTracker(TrackerConfig(max_tracks=cfg.max_people)),
+                                      engine)
+        self.assembler = FrameAssembler(model.cfg.fps)
+        self.outputs = HumanOutputs(self.pipeline.detector.keypoint_format,
+                                    cfg.trajectory_length)
+        self.poses = CameraPoses(pose_from_xyz_quaternion(cfg.camera_extrinsics),
+                                 static_world_camera(cfg.static_camera_pitch_deg,
+                                                     cfg.static_camera_height_m),
+                                 cfg.use_odometry)
+        self.mesh = (MeshDecimator(self._rest_vertices(), self.body.faces)
+                     if cfg.mesh_markers else None)
+        self.K: np.ndarray | None = None
+        self.image_size: tuple[int, int] | None = None
+        self.camera_frame = cfg.camera_frame
+
+        self._lock = threading.Condition()
+        self._queue: deque = deque()
+        self._last_image_stamp: float | None = None
+        self._reset_requested = False
+        self._running = True
+        self._received: dict[float, float] = {}       # image stamp -> monotonic receive time
+        self._images: dict[float, np.ndarray] = {}    # for the debug image, while subscribed
+        self.record_all = False   # offline tools: build every output, subscribed or not
+        self.input_rate, self.output_rate = RateMeter(), RateMeter()
+        self.latency_ms = LatencyWindow()
+
+        sensor = qos_profile_sensor_data
+        images = QoSProfile(depth=max(cfg.queue_size, 1),
+                            reliability=ReliabilityPolicy.RELIABLE if cfg.reliable_images
+                            else ReliabilityPolicy.BEST_EFFORT)
+        if cfg.image_transport == "compressed":
+            self.create_subscription(CompressedImage, "image/compressed", self._on_image, images)
+        elif cfg.image_transport == "raw":
+            self.create_subscription(Image, "image", self._on_image, images)
+        else:
+            raise StartupError(f"image_transport must be raw or compressed, "
+                               f"got {cfg.image_transport!r}")
+        self.create_subscription(CameraInfo, "camera_info", self._on_camera_info, sensor)
+        if cfg.use_odometry:
+            self.create_subscription(Odometry, "odom", self._on_odometry, QoSProfile(
+                depth=50, reliability=ReliabilityPolicy.BEST_EFFORT))
+        self.pub_humans = self.create_publisher(HumanStateArray, "~/humans", 10)
+        self.pub_trajectories = self.create_publisher(HumanTrajectoryArray, "~/trajectories", 10)
+        self.pub_markers = self.create_publisher(MarkerArray, "~/markers", 10)
+        self.pub_debug = self.create_publisher(Image, "~/debug_image", sensor)
+        self.pub_diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.pub_tf = None
+        if cfg.publish_tf:
+            from tf2_msgs.msg import TFMessage
+            self.pub_tf = self.create_publisher(TFMessage, "/tf", 100)
+        self.create_timer(cfg.diagnostics_period_s, self._publish_diagnostics)
+        self._worker = threading.Thread(target=self._work, name="fhmr_worker", daemon=True)
+        self._worker.start()
+        self.get_logger().info(
+            f"ready: model {cfg.preset} on {cfg.device}, detector {cfg.detector}, "
+            f"world frame {cfg.world_frame} ({'odometry' if cfg.use_odometry else 'static'})")
+
+    def _rest_vertices(self) -> np.ndarray:
+        zeros = torch.zeros
+        out = self.body.forward(zeros(1, 10), zeros(1, 3), zeros(1, 63), return_vertices=True)
+        return out.vertices[0].numpy()
+
+    # ------------------------------------------------------------------ callbacks
+    def _warn(self, kind: str, text: str) -> None:
+        self.counters[kind] += 1
+        now = time.monotonic()
+        if now - self._last_warned.get(kind, -1e9) >= THROTTLE_S:
+            self._last_warned[kind] = now
+            self.get_logger().warning(f"{text} [{kind}: {self.counters[kind]} so far]")
+
+    def _on_image(self, msg) -> None:
+        stamp = stamp_to_sec(msg.header.stamp)
+        now = time.monotonic()
+        with self._lock:
+            if self._last_image_stamp is not None and stamp < self._last_image_stamp:
+                self._warn("time_jumps", f"image stamp went back from "
+                           f"{self._last_image_stamp:.3f} to {stamp:.3f} s (a looping "
+                           "recording?): resetting tracks, windows and odometry")
+                self._queue.clear()
+                self._reset_requested = True
+            self._last_image_stamp = stamp
+            if len(self._queue) >= self.cfg.queue_size:
+                self._queue.popleft()
+                self.counters["images_dropped_queue_full"] += 1
+            self._queue.append((msg, now))
+            self.input_rate.tick(now)
+            self._lock.notify()
+
+    def _on_camera_info(self, msg: CameraInfo) -> None:
+        try:
+            K = intrinsics_from_camera_info(msg)
+        except CameraInfoError as e:
+            self._warn("bad_camera_info", f"camera_info refused: {e}")
+            return
+        with self._lock:
+            self.K, self.image_size = K, (int(msg.width), int(msg.height))
+
+    def _on_odometry(self, msg: Odometry) -> None:
+        try:
+            stamp, T = odometry_pose(msg)
+        except OdometryError as e:
+            self._warn("bad_odometry", f"odometry refused: {e}")
+            return
+        with self._lock:
+            newest = self.poses.odometry.latest_stamp
+            if newest is not None and stamp < newest:
+                if newest - stamp < TIME_JUMP_S:
+                    self._warn("odometry_out_of_order", f"odometry at {stamp:.3f} s arrived "
+                               f"after {newest:.3f} s: dropped")
+                    return
+                self._warn("odometry_time_jumps", "odometry stamp went back by "
+                           f"{newest - stamp:.1f} s: odometry buffer cleared")
+                self.poses.clear()
+            self.poses.add_odometry(stamp, T)
+
+    # ------------------------------------------------------------------ worker
+    def stop(self) -> None:
+        with self._lock:
+            self._running = False
+            self._lock.notify()
+        self._worker.join(timeout=5.0)
+
+    def _work(self) -> None:
+        last_input = time.monotonic()
+        while True:
+            with self._lock:
+                while self._running and not self._queue and not self._reset_requested:
+                    self._lock.wait(timeout=0.2)
+                    if (len(self.assembler) and
+                            time.monotonic() - last_input > self.cfg.flush_idle_s):
+                        break
+                if not self._running:
+                    return
+                if self._reset_requested:
+                    self._reset_requested = False
+                    self._reset()
+                item = self._queue.popleft() if self._queue else None
+                K, size = self.K, self.image_size
+            try:
+                if item is None:
+                    self._flush()
+                else:
+                    last_input = time.monotonic()
+                    self._process(*item, K, size)
+            except Exception as e:  # the node must survive anything one image does
+                self._warn("worker_errors", f"processing an image failed: {e!r}")
+
+    def _flush(self) -> None:
+        """The input stopped: publish everything still waiting for look-ahead frames."""
+        self.assembler.add(self.pipeline.flush())
+        for frame in self.assembler.release(set(), float("inf")):
+            self._publish(frame)
+        self.outputs.forget(set())
+
+    def _reset(self) -> None:
+        self.pipeline.reset()
+        self.assembler.clear()
+        self.outputs.clear()
+        self.poses.clear()
+        self._received.clear()
+        self._images.clear()
+        if self.cfg.publish_markers:
+            self.pub_markers.publish(delete_all_markers(self.cfg.world_frame,
+                                                        self.get_clock().now().to_msg()))
+
+    def _pose_at(self, stamp: float, received: float) -> np.ndarray | None:
+        """T_world_camera at the stamp, waiting up to odom_wait_s for odometry to reach it."""
+        while True:
+            try:
+                with self._lock:
+                    return self.poses.at(stamp)
+            except NotYetAvailable:
+                if time.monotonic() - received > self.cfg.odom_wait_s:
+                    self._warn("images_without_odometry", f"no odometry reached the image "
+                               f"stamp {stamp:.3f} s within {self.cfg.odom_wait_s:g} s: dropped")
+                    return None
+                time.sleep(0.005)
+            except LookupError as e:
+                self._warn("images_without_odometry", f"image at {stamp:.3f} s: {e}: dropped")
+                return None
+
+    def _process(self, msg, received: float, K, size) -> None:
+        stamp = stamp_to_sec(msg.header.stamp)
+        try:
+            image = (compressed_to_bgr(msg, self.cfg.max_image_pixels)
+                     if isinstance(msg, CompressedImage)
+                     else image_to_bgr(msg, self.cfg.max_image_pixels))
+        except ImageError as e:
+            self._warn("bad_images", f"image refused: {e}")
+            return
+        if K is None:
+            self._warn("images_without_camera_info", "no valid camera_info received yet: "
+                       "image dropped (intrinsics are needed)")
+            return
+        if size != (image.shape[1], image.shape[0]):
+            self._warn("camera_info_size_mismatch", f"camera_info is for {size[0]}x{size[1]}, "
+                       f"the image is {image.shape[1]}x{image.shape[0]}: image dropped")
+            return
+        T_wc = self._pose_at(stamp, received)
+        if T_wc is None:
+            return
+        if not self.camera_frame:
+            self.camera_frame = msg.header.frame_id or "camera_optical_frame"
+        out = self.pipeline.process(image, stamp, K, T_wc)
+        expected = {t.track_id: {"state": t.state.value, "score": t.detection.score,
+                                 "bbox": t.bbox}
+                    for t in out.tracks if t.detection is not None}
+        self._received[stamp] = received
+        if self._wanted(self.pub_debug):
+            self._images[stamp] = image
+        self.assembler.register(stamp, T_wc, K, expected)
+        self.assembler.add(out.results)
+        live = set(self.pipeline.engine.tracks)
+        for frame in self.assembler.release(live, stamp):
+            self._publish(frame)
+        self.outputs.forget(live)
+
+    # ------------------------------------------------------------------ outputs
+    def _wanted(self, publisher) -> bool:
+        """Costly outputs (markers with meshes, the debug image) only while subscribed."""
+        return self.record_all or publisher.get_subscription_count() > 0
+
+    def _publish(self, frame: ImageFrame) -> None:
+        cfg = self.cfg
+        stamp_msg = sec_to_stamp(frame.stamp)
+        humans = self.outputs.humans_msg(frame, self.camera_frame, cfg.world_frame)
+        self.pub_humans.publish(humans)
+        now = time.monotonic()
+        self.output_rate.tick(now)
+        received = self._received.pop(frame.stamp, None)
+        if received is not None:
+            self.latency_ms.add(1000 * (now - received))
+        self.counters["people_published"] += len(humans.humans)
+        self.pub_trajectories.publish(trajectory_array_msg(
+            {tid: list(s) for tid, s in self.outputs.trajectories.items()},
+            stamp_msg, cfg.world_frame))
+        results = [frame.results[t] for t in sorted(frame.results)]
+        if self.pub_tf is not None and results:
+            transforms = []
+            for r in results:
+                T_body = body_frame(r.joints_world)
+                transforms.append(transform_msg(T_body, stamp_msg, cfg.world_frame,
+                                                f"body_{r.track_id}"))
+                if cfg.publish_joint_frames:
+                    transforms += [transform_msg(T, stamp_msg, f"body_{r.track_id}", child)
+                                   for child, T in joint_frames(r.joints_world, T_body,
+                                                                f"body_{r.track_id}")]
+            self.pub_tf.publish(tf_message(transforms))
+        if cfg.publish_markers and self._wanted(self.pub_markers):
+            self.pub_markers.publish(human_markers(
+                [self._marker_person(r) for r in results], cfg.world_frame, stamp_msg,
+                cfg.marker_lifetime_s, self.mesh))
+        image = self._images.pop(frame.stamp, None)
+        for old in [s for s in self._images if s < frame.stamp]:
+            del self._images[old]
+        if image is not None:
+            people = [RenderedPerson(r.track_id, r.joints_camera, r.joint_source,
+                                     keypoints=r.keypoints if r.observed else None)
+                      for r in results]
+            self.pub_debug.publish(bgr_to_image_msg(render_people(image, people, frame.K, None),
+                                                    stamp_msg, self.camera_frame))
+
+    @torch.no_grad()
+    def _marker_person(self, r) -> MarkerPerson:
+        vertices = None
+        if self.mesh is not None:
+            t = lambda a: torch.from_numpy(np.asarray(a, np.float32))[None]  # noqa: E731
+            out = self.body.forward(t(r.betas), t(r.global_orient_world), t(r.body_pose),
+                                    return_vertices=True)
+            vertices = (out.vertices[0] - out.joints[0, 0]).numpy() + r.pelvis_world
+        history = self.outputs.trajectories.get(r.track_id, ())
+        trajectory = np.array([s.position for s in history]) if history else None
+        return MarkerPerson(r.track_id, r.joints_world, r.joint_source, r.joint_uncertainty,
+                            trajectory, vertices)
+
+    def _publish_diagnostics(self) -> None:
+        now = time.monotonic()
+        engine = self.pipeline.engine
+        c = self.counters
+        problems = {k: v for k, v in c.items() if k not in ("people_published",)}
+        level = DiagnosticStatus.OK
+        message = "running"
+        if self.K is None:
+            level, message = DiagnosticStatus.WARN, "waiting for a valid camera_info"
+        elif problems:
+            level, message = DiagnosticStatus.WARN, "input problems: " + ", ".join(
+                f"{k} {v}" for k, v in sorted(problems.items()))
+        lat = self.latency_ms.percentiles()
+        values = {
+            "input_rate_hz": self.input_rate.rate(now),
+            "output_rate_hz": self.output_rate.rate(now),
+            "latency_receive_to_publish_ms_p50": lat["p50"],
+            "latency_receive_to_publish_ms_p95": lat["p95"],
+            "latency_receive_to_publish_ms_max": lat["max"],
+            "queue_length": len(self._queue),
+            "tracks": len(engine.tracks),
+            "model_device": self.cfg.device,
+            "model_preset": self.cfg.preset,
+            "model_runs": engine.stats.runs,
+            "frames_published": engine.stats.frames_published,
+            "people_over_limit": self.pipeline.tracker.num_rejected_over_limit,
+            "images_released_incomplete": self.assembler.released_incomplete,
+            **{k: v for k, v in sorted(c.items())},
+        }
+        status = diagnostic_status("fhmr_node: pipeline", self.get_fully_qualified_name(),
+                                   level, message, values)
+        self.pub_diagnostics.publish(diagnostic_array(self.get_clock().now().to_msg(),
+                                                      [status]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    rclpy.init(args=argv)
+    try:
+        node = FhmrNode()
+    except StartupError as e:
+        rclpy.logging.get_logger("fhmr_node").fatal(str(e))
+        rclpy.try_shutdown()
+        return 1
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.stop()
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,103 @@
+"""fhmr_node's parameters: one table with defaults and descriptions, read into a dataclass.
+
+config/fhmr.yaml lists the same parameters (a test keeps the two in step) and the README
+documents them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.node import Node
+
+
+@dataclass
+class NodeConfig:
+    # model
+    preset: str = "lite"                 # lite | full: which shipped checkpoint
+    checkpoint: str = ""                 # a checkpoint file instead of the preset's
+    body_model_path: str = ""            # SMPL-X .npz for meshes ("" = generated stand-in)
+    device: str = "cpu"                  # torch device, e.g. cuda:0
+    # inputs
+    image_transport: str = "raw"         # raw: <image>; compressed: <image>/compressed
+    queue_size: int = 2                  # images waiting for the worker; older ones dropped
+    reliable_images: bool = False        # reliable image subscription (default: best effort)
+    max_image_pixels: int = 4096 * 4096  # larger images are refused (counted)
+    camera_frame: str = ""               # optical frame id ("" = the image header's)
+    world_frame: str = "odom"            # frame of world outputs (odometry's frame)
+    use_odometry: bool = True            # False: static camera, world = levelled camera
+    camera_extrinsics: tuple = (0.0, 0.0, 1.0, -0.5, 0.5, -0.5, 0.5)  # base->optical x y z qx..qw
+    odom_wait_s: float = 0.5             # how long an image waits for odometry to reach it
+    flush_idle_s: float = 1.0            # no image this long: publish what the lag holds back
+    static_camera_pitch_deg: float = 0.0  # static camera: downward tilt
+    static_camera_height_m: float = 1.5   # static camera: height above the ground
+    # detection, tracking, streaming
+    detector: str = "mediapipe"          # or package.module:Class (a KeypointDetector)
+    max_people: int = 8                  # tracks kept; more people are counted, not tracked
+    window: int = 0                      # model frames per window (0 = checkpoint's)
+    stride: int = 8                      # model frames between runs per track
+    lag: int = 8                         # model frames of look-ahead before publishing
+    steps: int = 0                       # ODE steps (0 = checkpoint's)
+    hypotheses: int = 1                  # > 1: per-joint uncertainty from the samples
+    max_gap_s: float = 0.6               # detection gaps interpolated up to this long
+    align_root: bool = True              # fit each pelvis to the keypoints
+    # outputs
+    publish_tf: bool = True              # body_<id> frames
+    publish_joint_frames: bool = False   # body_<id>_<joint> frames too (TF volume)
+    publish_markers: bool = True
+    mesh_markers: bool = True            # decimated mesh per person in the markers
+    marker_lifetime_s: float = 1.0       # stale people vanish from RViz after this
+    trajectory_length: int = 300         # samples kept per person in ~/trajectories
+    diagnostics_period_s: float = 1.0
+
+
+DESCRIPTIONS = {
+    "preset": "shipped model preset: lite (CPU real time) or full (GPU)",
+    "checkpoint": "path of a model checkpoint; empty: models/fhmr_<preset>.pt",
+    "body_model_path": "SMPL-X .npz (SMPLX_NEUTRAL.npz) for meshes; empty: generated stand-in",
+    "device": "torch device for the model: cpu, cuda, cuda:1, ...",
+    "image_transport": "raw (sensor_msgs/Image on 'image') or compressed ('image/compressed')",
+    "queue_size": "images waiting for the worker (and the image subscription's depth); when "
+                  "full the oldest is dropped (counted)",
+    "reliable_images": "subscribe to images reliably (none may be lost, e.g. in tests); "
+                       "default best effort, as for sensor data",
+    "max_image_pixels": "images with more pixels are refused (counted)",
+    "camera_frame": "camera optical frame id for outputs; empty: the image header's frame_id",
+    "world_frame": "world frame id of world outputs (the odometry frame, REP-105 odom)",
+    "use_odometry": "true: camera pose from odom at each image stamp; false: static camera",
+    "camera_extrinsics": "base -> camera optical pose [x, y, z, qx, qy, qz, qw]",
+    "odom_wait_s": "how long an image may wait for odometry covering its stamp",
+    "flush_idle_s": "after this long without images, publish the frames held back by the lag "
+                    "and end the tracks",
+    "static_camera_pitch_deg": "static camera (no odometry): downward tilt in degrees",
+    "static_camera_height_m": "static camera (no odometry): height above the ground in m",
+    "detector": "keypoint detector: mediapipe, or package.module:Class",
+    "max_people": "at most this many people are tracked; extra detections are counted",
+    "window": "model frames per window; 0: the checkpoint's",
+    "stride": "model frames between model runs of a track",
+    "lag": "model frames of look-ahead before a frame is published (0 = causal)",
+    "steps": "ODE steps of Stage 2; 0: the checkpoint's",
+    "hypotheses": "Stage-2 samples per window; > 1 gives per-joint uncertainty",
+    "max_gap_s": "gaps between a track's detections up to this long are interpolated",
+    "align_root": "move each pelvis so that the skeleton projects onto the keypoints",
+    "publish_tf": "publish a body_<id> TF frame per person",
+    "publish_joint_frames": "also publish body_<id>_<joint> frames",
+    "publish_markers": "publish ~/markers for RViz",
+    "mesh_markers": "include a decimated body mesh per person in the markers",
+    "marker_lifetime_s": "marker lifetime: people not seen for this long vanish",
+    "trajectory_length": "world trajectory samples kept per person",
+    "diagnostics_period_s": "period of /diagnostics messages",
+}
+
+
+def declare_and_read(node: Node) -> NodeConfig:
+    """Declare every parameter on ``node`` (defaults from NodeConfig) and read them back."""
+    values = {}
+    for f in fields(NodeConfig):
+        default = f.default if not isinstance(f.default, tuple) else list(f.default)
+        param = node.declare_parameter(f.name, default,
+                                       ParameterDescriptor(description=DESCRIPTIONS[f.name]))
+        value = param.value
+        values[f.name] = tuple(value) if isinstance(f.default, tuple) else value
+    return NodeConfig(**values)

@@ -1,0 +1,78 @@
+"""Regroup the engine's per-track results by input image, in image order.
+
+The engine publishes each track's grid frames when they become final (after the stride and
+the lag), track by track. Consumers that speak per image (a HumanStateArray is stamped with
+one image's stamp) need all people of that image together. Every processed image is
+registered with the tracks observed in it; a result lands on the image within half a model
+grid step of its stamp. An image is complete when each of its tracks has delivered or has
+left the engine (finished without output, e.g. a track too short to run); complete images
+are released oldest first, and an image pending longer than ``max_wait_s`` of stream time
+is released with what it has (counted), so one stuck track cannot stall the output.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .engine import FrameResult
+
+
+@dataclass
+class ImageFrame:
+    """One processed image and the people published for it."""
+
+    stamp: float
+    T_world_camera: np.ndarray              # (4, 4)
+    K: np.ndarray                           # (3, 3)
+    expected: dict[int, dict]               # track id -> tracker info (state, score, ...)
+    results: dict[int, FrameResult] = field(default_factory=dict)
+    incomplete: bool = False                # released on timeout without every track
+
+
+class FrameAssembler:
+    def __init__(self, model_fps: float, max_wait_s: float = 5.0) -> None:
+        self.tolerance = 0.5 / model_fps + 1e-6
+        self.max_wait_s = max_wait_s
+        self._pending: deque[ImageFrame] = deque()
+        self.released_incomplete = 0
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def clear(self) -> None:
+        self._pending.clear()
+
+    def register(self, stamp: float, T_world_camera: np.ndarray, K: np.ndarray,
+                 expected: dict[int, dict]) -> None:
+        """An image was processed; ``expected`` maps the track ids observed in it to what the
+        caller wants to keep about them (tracking state, score, box)."""
+        self._pending.append(ImageFrame(stamp, T_world_camera, K, dict(expected)))
+
+    def add(self, results: list[FrameResult]) -> None:
+        """Attach engine results to the images they belong to."""
+        if not self._pending:
+            return
+        stamps = np.array([f.stamp for f in self._pending])
+        for r in results:
+            i = int(np.argmin(np.abs(stamps - r.stamp)))
+            frame = self._pending[i]
+            if abs(stamps[i] - r.stamp) <= self.tolerance and r.track_id in frame.expected:
+                frame.results[r.track_id] = r
+
+    def release(self, live_tracks: set[int], now: float) -> list[ImageFrame]:
+        """Complete images, oldest first: every expected track delivered or is no longer in
+        ``live_tracks``; images older than ``now - max_wait_s`` go out regardless."""
+        out = []
+        while self._pending:
+            frame = self._pending[0]
+            waiting = {t for t in frame.expected
+                       if t not in frame.results and t in live_tracks}
+            if waiting and now - frame.stamp <= self.max_wait_s:
+                break
+            frame.incomplete = bool(waiting)
+            self.released_incomplete += frame.incomplete
+            out.append(self._pending.popleft())
+        return out

@@ -1,0 +1,290 @@
+"""fhmr_node in its own process, over real DDS with real messages.
+
+The stream: a real photo of two people (OpenCV's basketball2.png) seen by a camera that
+turns left by 40° while the odometry reports the matching yaw. Each view is the photo
+warped by the exact homography of a pure camera rotation, K R_y(ψ) K^-1, so the people
+stand still in the world: their world positions must stay put while their camera-frame
+positions sweep sideways. Then every kind of bad input is sent, and the node must keep
+answering and count each one in /diagnostics.
+"""
+
+import math
+import os
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+import pytest
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
+from nav_msgs.msg import Odometry
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import CameraInfo, Image
+from tf2_msgs.msg import TFMessage
+from visualization_msgs.msg import MarkerArray
+
+from fhmr_ros.data.footage import read_image
+from fhmr_ros.msg import HumanStateArray
+from fhmr_ros.ros.camera_info import camera_info_msg
+from fhmr_ros.ros.image_conversion import bgr_to_image_msg
+from fhmr_ros.ros.odometry import odometry_msg, sec_to_stamp, stamp_to_sec
+
+NS = f"/fhmr_test_{os.getpid()}"
+W, H, F, FPS, FRAMES = 640, 480, 420.0, 10.0, 30      # view px, focal px, Hz, images
+YAW0, YAW1 = 0.05, 0.75                                 # rad: the robot turns left
+T0 = 1000.0
+CAMERA_FRAME = "test_camera_optical"
+
+
+def yaw_pose(yaw: float) -> np.ndarray:
+    T = np.eye(4)
+    T[:2, :2] = [[math.cos(yaw), -math.sin(yaw)], [math.sin(yaw), math.cos(yaw)]]
+    return T
+
+
+def start_node(*params: str) -> subprocess.Popen:
+    args = [sys.executable, "-m", "fhmr_ros.ros.node", "--ros-args", "-r", f"__ns:={NS}",
+            "-p", "queue_size:=200", "-p", "reliable_images:=true",
+            "-p", "stride:=4", "-p", "lag:=4",
+            "-p", "camera_extrinsics:=[0.0, 0.0, 0.0, -0.5, 0.5, -0.5, 0.5]",
+            "-p", "max_image_pixels:=400000", "-p", "flush_idle_s:=1.0",
+            "-p", "odom_wait_s:=3.0", "-p", "diagnostics_period_s:=0.5"]
+    for p in params:
+        args += ["-p", p]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+class Harness:
+    """A test node publishing the stream and collecting everything the node sends."""
+
+    def __init__(self) -> None:
+        self.node = rclpy.create_node(f"fhmr_test_driver_{os.getpid()}")
+        sensor = qos_profile_sensor_data
+        reliable = QoSProfile(depth=200, reliability=ReliabilityPolicy.RELIABLE)
+        self.pub_image = self.node.create_publisher(Image, f"{NS}/image", reliable)
+        self.pub_info = self.node.create_publisher(CameraInfo, f"{NS}/camera_info", sensor)
+        self.pub_odom = self.node.create_publisher(
+            Odometry, f"{NS}/odom", QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE))
+        self.humans, self.tf, self.markers, self.diagnostics = [], [], [], []
+        self.node.create_subscription(HumanStateArray, f"{NS}/fhmr_node/humans",
+                                      self.humans.append, 100)
+        self.node.create_subscription(TFMessage, "/tf", self.tf.append, 100)
+        self.node.create_subscription(MarkerArray, f"{NS}/fhmr_node/markers",
+                                      self.markers.append, 100)
+        self.node.create_subscription(DiagnosticArray, "/diagnostics",
+                                      self.diagnostics.append, 100)
+        self.photo = read_image("basketball2.png")             # (480, 640, 3), two players
+
+    def spin(self, seconds: float, until=lambda: False) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not until():
+            rclpy.spin_once(self.node, timeout_sec=0.05)
+
+    def wait_for_node(self, proc: subprocess.Popen, timeout: float = 90.0) -> None:
+        """Until the node's subscriptions are matched (it has started)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            assert proc.poll() is None, f"node exited: {proc.stdout.read()}"
+            if (self.pub_image.get_subscription_count() and
+                    self.pub_odom.get_subscription_count()):
+                return
+            self.spin(0.2)
+        raise AssertionError("the node did not subscribe in time")
+
+    def yaw(self, i: int) -> float:
+        return YAW0 + (YAW1 - YAW0) * i / (FRAMES - 1)
+
+    def frame(self, i: int) -> np.ndarray:
+        """The photo seen after the robot turned left by yaw(i): the optical frame turns by
+        −ψ about its y axis (y down), so pixels map by K R_y(ψ) K^-1."""
+        c, s = math.cos(self.yaw(i)), math.sin(self.yaw(i))
+        R = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+        K = self.K()
+        return cv2.warpPerspective(self.photo, K @ R @ np.linalg.inv(K), (W, H),
+                                   borderValue=(110, 110, 110))
+
+    def K(self) -> np.ndarray:
+        return np.array([[F, 0, W / 2], [0, F, H / 2], [0, 0, 1]])
+
+    def send(self, i: int, stamp: float, image: np.ndarray | None = None,
+             info: CameraInfo | None = None) -> None:
+        t = sec_to_stamp(stamp)
+        for dt in (-0.05, 0.0):                               # odometry around the image stamp
+            self.pub_odom.publish(odometry_msg(sec_to_stamp(stamp + dt),
+                                               yaw_pose(self.yaw(i)), "odom", "base_link"))
+        self.pub_info.publish(info or camera_info_msg(self.K(), W, H, t, CAMERA_FRAME))
+        self.pub_image.publish(bgr_to_image_msg(self.frame(i) if image is None else image,
+                                                t, CAMERA_FRAME))
+        self.spin(0.05)
+
+    def diagnostic_values(self) -> dict[str, str]:
+        for arr in reversed(self.diagnostics):
+            for status in arr.status:
+                if status.name == "fhmr_node: pipeline":
+                    return {kv.key: kv.value for kv in status.values}
+        return {}
+
+
+@pytest.fixture(scope="module")
+def harness():
+    rclpy.init()
+    h = Harness()
+    proc = start_node()
+    try:
+        h.wait_for_node(proc)
+        for _ in range(5):                                     # intrinsics before any image
+            h.pub_info.publish(camera_info_msg(h.K(), W, H, sec_to_stamp(T0),
+                                               CAMERA_FRAME))
+            h.spin(0.2)
+        for i in range(FRAMES):
+            h.send(i, T0 + 0.05 + i / FPS)
+            h.spin(0.3)
+        stamps = {round(T0 + 0.05 + i / FPS, 6) for i in range(FRAMES)}
+        h.spin(120.0, until=lambda: {round(stamp_to_sec(m.header.stamp), 6)
+                                     for m in h.humans} >= stamps)
+        h.proc, h.stamps = proc, stamps
+        yield h
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        h.node.destroy_node()
+        rclpy.shutdown()
+
+
+def test_humans_arrive_for_every_image_with_its_stamp_and_frame(harness):
+    got = {round(stamp_to_sec(m.header.stamp), 6) for m in harness.humans}
+    assert got == harness.stamps
+    for m in harness.humans:
+        assert m.header.frame_id == CAMERA_FRAME and m.world_frame_id == "odom"
+
+
+def test_ids_are_stable_and_values_are_finite(harness):
+    ids = [h.track_id for m in harness.humans for h in m.humans]
+    # the player on the left stays in view all along, under one id
+    main = max(set(ids), key=ids.count)
+    assert ids.count(main) >= 0.9 * FRAMES
+    assert len(set(ids)) <= 3             # the other player leaves the view early
+    for m in harness.humans:
+        for h in m.humans:
+            assert h.id == f"body_{h.track_id}"
+            values = np.concatenate([h.betas, h.global_orient, h.body_pose, h.transl,
+                                     [p.x for p in h.joints_world], [p.z for p in h.joints_camera],
+                                     h.joint_observation_confidence])
+            assert np.isfinite(values).all() and len(h.joints_world) == 22
+            assert set(h.joint_source) == {0, 1}
+
+
+def test_world_positions_stay_put_while_the_camera_turns(harness):
+    for tid in {h.track_id for m in harness.humans for h in m.humans}:
+        samples = [(stamp_to_sec(m.header.stamp), h) for m in harness.humans
+                   for h in m.humans if h.track_id == tid]
+        if len(samples) < FRAMES // 2:
+            continue
+        cam = np.array([[h.pelvis_pose_camera.position.x, h.pelvis_pose_camera.position.z]
+                        for _, h in samples])
+        world = np.array([[h.pelvis_pose_world.position.x, h.pelvis_pose_world.position.y]
+                          for _, h in samples])
+        # the camera turned by 40°: in the camera frame the person sweeps sideways ...
+        assert np.ptp(cam[:, 0]) > 0.8, f"track {tid}: camera-frame x barely moved"
+        # ... in the world they stand still (as in the photo)
+        assert np.ptp(world, axis=0).max() < 0.5, f"track {tid}: world position drifts"
+
+
+def test_tf_markers_and_diagnostics_arrive(harness):
+    frames = {(t.header.frame_id, t.child_frame_id) for m in harness.tf for t in m.transforms}
+    ids = {h.track_id for m in harness.humans for h in m.humans}
+    assert {("odom", f"body_{i}") for i in ids} <= frames
+    namespaces = {mk.ns for arr in harness.markers for mk in arr.markers}
+    assert {"skeleton", "id", "trajectory"} <= namespaces
+    values = harness.diagnostic_values()
+    assert float(values["output_rate_hz"]) >= 0 and values["model_device"] == "cpu"
+
+
+def test_bad_input_is_counted_and_the_node_keeps_answering(harness):
+    h = harness
+    t = T0 + 10.0
+    bad = {
+        "wrong encoding": Image(encoding="32FC1", width=4, height=4, step=16, data=[0] * 64),
+        "empty": Image(encoding="bgr8", width=0, height=0, step=0),
+        "odd size": Image(encoding="bgr8", width=100, height=100, step=300, data=[0] * 99),
+        "huge": bgr_to_image_msg(np.zeros((600, 800, 3), np.uint8), sec_to_stamp(0), "x"),
+    }
+    for k, msg in enumerate(bad.values()):
+        msg.header.stamp = sec_to_stamp(t + 0.1 * k)
+        h.pub_image.publish(msg)
+        h.spin(0.2)
+    zero_k = camera_info_msg(h.K(), W, H, sec_to_stamp(t), CAMERA_FRAME)
+    zero_k.k = [0.0] * 9
+    h.pub_info.publish(zero_k)
+    nan_odom = odometry_msg(sec_to_stamp(t + 1.0), yaw_pose(0.0), "odom", "base_link")
+    nan_odom.pose.pose.position.x = float("nan")
+    h.pub_odom.publish(nan_odom)
+    h.send(0, t + 1.0)                                  # a good image ...
+    h.pub_odom.publish(odometry_msg(sec_to_stamp(t + 0.95), yaw_pose(0.0), "odom", "base_link"))
+    blank = np.full((H, W, 3), 128, np.uint8)           # ... nobody in view
+    h.send(0, t + 1.1, image=blank)
+    h.spin(30.0, until=lambda: any(abs(stamp_to_sec(m.header.stamp) - (t + 1.1)) < 1e-6
+                                   for m in h.humans))
+    empty = [m for m in h.humans if abs(stamp_to_sec(m.header.stamp) - (t + 1.1)) < 1e-6]
+    assert empty and not empty[0].humans                # published, with no people
+    # a looping recording: stamps jump back; the node resets and answers again
+    n = len(h.humans)
+    for i in range(6):
+        h.send(i, T0 + 0.05 + i / FPS)
+        h.spin(0.15)
+    h.spin(60.0, until=lambda: len(h.humans) > n)
+    assert len(h.humans) > n, "no output after the time jump"
+    h.spin(1.5)
+    values = h.diagnostic_values()
+    for key in ("bad_images", "bad_camera_info", "bad_odometry", "odometry_out_of_order",
+                "time_jumps"):
+        assert int(values.get(key, 0)) >= 1, f"{key} not counted: {values}"
+    assert int(values["bad_images"]) >= 4
+    assert h.proc.poll() is None                        # still running
+
+
+def test_too_many_people_are_counted(harness):
+    """A second node limited to one person: the other is counted, not tracked."""
+    # (runs after the main stream: one node at a time keeps the CPU free)
+    harness.proc.terminate()
+    harness.proc.wait(timeout=20)
+    proc = start_node("max_people:=1")
+    h = harness
+    try:
+        h.wait_for_node(proc)
+        h.spin(1.0)
+        h.diagnostics.clear()
+        for i in range(6):
+            h.send(i, T0 + 50 + i / FPS)
+            h.spin(0.2)
+        h.spin(30.0, until=lambda: int(h.diagnostic_values().get("people_over_limit", 0)) > 0)
+        assert int(h.diagnostic_values()["people_over_limit"]) > 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.parametrize("param, name", [("checkpoint:=/nonexistent/model.pt", "model.pt"),
+                                         ("body_model_path:=/nonexistent/SMPLX.npz",
+                                          "smpl-x.is.tue.mpg.de")])
+def test_missing_files_stop_the_node_with_a_clear_message(param, name):
+    proc = subprocess.run([sys.executable, "-m", "fhmr_ros.ros.node", "--ros-args",
+                           "-r", f"__ns:={NS}_missing", "-p", param],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert name in proc.stdout + proc.stderr
+
+
+def test_config_yaml_lists_every_parameter():
+    import yaml
+
+    from fhmr_ros.ros.node_config import DESCRIPTIONS, NodeConfig
+
+    path = os.path.join(os.path.dirname(__file__), "..", "config", "fhmr.yaml")
+    params = yaml.safe_load(open(path))["fhmr_node"]["ros__parameters"]
+    assert set(params) == set(NodeConfig.__dataclass_fields__) == set(DESCRIPTIONS)
+    for key, value in params.items():
+        default = getattr(NodeConfig(), key)
+        assert value == (list(default) if isinstance(default, tuple) else default), key
