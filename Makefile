@@ -15,14 +15,16 @@ test: setup
 	$(RUN) pytest
 
 # The main job on real footage: fhmr-video on OpenCV's vtest.avi pedestrians (fetched from
-# Debian's opencv-doc at set-up), after the quick body-model and model demos.
+# Debian's opencv-doc at set-up), then fhmr_node live on the same stream (player -> node ->
+# recording + overlay), after the quick body-model and model demos.
 DEMO_VIDEO_ARGS ?= --max-frames 150 --camera-pitch 25 --camera-height 6
 
 demo: setup
 	$(RUN) python -m fhmr_ros.tools.foundation_demo --out artifacts/demo && \
 	  python -m fhmr_ros.tools.model_demo --out artifacts/demo && \
 	  fhmr-video $${FHMR_FOOTAGE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/fhmr_ros/footage}/vtest.avi \
-	    --out artifacts/demo/video $(DEMO_VIDEO_ARGS)
+	    --out artifacts/demo/video $(DEMO_VIDEO_ARGS) && \
+	  python -m fhmr_ros.ros.node_demo --out artifacts/demo/node
 
 # The shipped lite checkpoint: stage 1, stage 2 (stage 1 frozen), then the same-size
 # baseline; resumable (re-run continues from artifacts/train/lite/*_state.pt).
@@ -34,7 +36,7 @@ eval: setup
 	$(RUN) fhmr-eval --out artifacts/eval
 
 bench: setup
-	$(RUN) fhmr-bench model --presets lite,full && fhmr-bench detector
+	$(RUN) fhmr-bench model --presets lite,full && fhmr-bench detector && fhmr-bench node
 
 clean:
 	rm -rf build install log artifacts .pytest_cache

@@ -23,5 +23,6 @@ setup(
         "fhmr-eval=fhmr_ros.tools.evaluate:main",
         "fhmr-bench=fhmr_ros.tools.bench:main",
         "fhmr-video=fhmr_ros.tools.video:main",
+        "fhmr-player=fhmr_ros.tools.player:main",
     ]},
 )

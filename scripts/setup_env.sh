@@ -16,7 +16,7 @@
 #      tf2_msgs stand-in of scripts/ros_shims where the environment has no tf2_msgs
 #   4. real footage for the demo and tests (scripts/fetch_footage.sh: Debian's opencv-doc)
 #      and MediaPipe's multi-person pose bundle, built from the wheel's own model files
-#   5. the command-line tools (fhmr-train, fhmr-infer, fhmr-eval, fhmr-bench, fhmr-video) in
+#   5. the command-line tools (fhmr-train, -infer, -eval, -bench, -video, -player, -bag) in
 #      VENV/bin; they run the library on PYTHONPATH, so use them after
 #      `source scripts/ros_env.sh`
 set -euo pipefail
@@ -65,8 +65,9 @@ colcon --log-base "$here/log" build --paths "${paths[@]}" \
   || { tail -n 60 "$here/log/colcon_build.txt"; echo "[setup] colcon build failed (full log: log/colcon_build.txt)"; exit 1; }
 bash "$here/scripts/fetch_footage.sh"
 "$venv/bin/python" -m fhmr_ros.perception.pose_bundle
-for tool in train:train infer:infer eval:evaluate bench:bench video:video; do
-  printf '#!/usr/bin/env bash\nexec "%s/bin/python" -m fhmr_ros.tools.%s "$@"\n' \
+for tool in train:tools.train infer:tools.infer eval:tools.evaluate bench:tools.bench \
+            video:tools.video player:tools.player bag:ros.bag_tool; do
+  printf '#!/usr/bin/env bash\nexec "%s/bin/python" -m fhmr_ros.%s "$@"\n' \
     "$venv" "${tool#*:}" > "$venv/bin/fhmr-${tool%%:*}"
   chmod +x "$venv/bin/fhmr-${tool%%:*}"
 done

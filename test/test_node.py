@@ -141,6 +141,10 @@ def harness():
         for i in range(FRAMES):
             h.send(i, T0 + 0.05 + i / FPS)
             h.spin(0.3)
+        for k in range(1, 6):                                  # the robot keeps reporting
+            h.pub_odom.publish(odometry_msg(sec_to_stamp(T0 + 0.05 + (FRAMES - 1 + k / 5) / FPS),
+                                            yaw_pose(h.yaw(FRAMES - 1)), "odom", "base_link"))
+            h.spin(0.05)
         stamps = {round(T0 + 0.05 + i / FPS, 6) for i in range(FRAMES)}
         h.spin(120.0, until=lambda: {round(stamp_to_sec(m.header.stamp), 6)
                                      for m in h.humans} >= stamps)

@@ -121,6 +121,7 @@ class FhmrNode(Node):
         self._last_image_stamp: float | None = None
         self._reset_requested = False
         self._running = True
+        self.busy = False         # the worker is processing or publishing
         self._received: dict[float, float] = {}       # image stamp -> monotonic receive time
         self._images: dict[float, np.ndarray] = {}    # for the debug image, while subscribed
         self.record_all = False   # offline tools: build every output, subscribed or not
@@ -145,7 +146,8 @@ class FhmrNode(Node):
         self.pub_humans = self.create_publisher(HumanStateArray, "~/humans", 10)
         self.pub_trajectories = self.create_publisher(HumanTrajectoryArray, "~/trajectories", 10)
         self.pub_markers = self.create_publisher(MarkerArray, "~/markers", 10)
-        self.pub_debug = self.create_publisher(Image, "~/debug_image", sensor)
+        # reliable publishers serve best-effort (RViz) and reliable (recorders) subscribers
+        self.pub_debug = self.create_publisher(Image, "~/debug_image", 5)
         self.pub_diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.pub_tf = None
         if cfg.publish_tf:
@@ -217,6 +219,11 @@ class FhmrNode(Node):
             self.poses.add_odometry(stamp, T)
 
     # ------------------------------------------------------------------ worker
+    def idle(self) -> bool:
+        """Nothing queued, nothing being processed, nothing waiting to be published."""
+        with self._lock:
+            return not (self._queue or self.busy or len(self.assembler))
+
     def stop(self) -> None:
         with self._lock:
             self._running = False
@@ -239,6 +246,7 @@ class FhmrNode(Node):
                     self._reset()
                 item = self._queue.popleft() if self._queue else None
                 K, size = self.K, self.image_size
+                self.busy = True
             try:
                 if item is None:
                     self._flush()
@@ -246,7 +254,11 @@ class FhmrNode(Node):
                     last_input = time.monotonic()
                     self._process(*item, K, size)
             except Exception as e:  # the node must survive anything one image does
+                if not rclpy.ok():      # shutting down: publishers are gone
+                    return
                 self._warn("worker_errors", f"processing an image failed: {e!r}")
+            finally:
+                self.busy = False
 
     def _flush(self) -> None:
         """The input stopped: publish everything still waiting for look-ahead frames."""
