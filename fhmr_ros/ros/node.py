@@ -10,7 +10,8 @@ Threads: the callbacks only validate, stamp and queue (a bounded queue; the olde
 dropped when it is full, counted). One worker thread runs the HumanPipeline (detector ->
 tracker -> streaming engine) and publishes. Bad input is logged (throttled), counted in
 /diagnostics and skipped; the node keeps running. An image stamp older than the previous
-one (a recording looping) resets tracks, windows and odometry.
+one (a recording looping) resets tracks and windows; odometry going back by more than
+TIME_JUMP_S clears the odometry buffer.
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ class FhmrNode(Node):
             if self._last_image_stamp is not None and stamp < self._last_image_stamp:
                 self._warn("time_jumps", f"image stamp went back from "
                            f"{self._last_image_stamp:.3f} to {stamp:.3f} s (a looping "
-                           "recording?): resetting tracks, windows and odometry")
+                           "recording?): resetting tracks and windows")
                 self._queue.clear()
                 self._reset_requested = True
             self._last_image_stamp = stamp
@@ -268,10 +269,11 @@ class FhmrNode(Node):
         self.outputs.forget(set())
 
     def _reset(self) -> None:
+        """Images went back in time: start tracks and windows afresh (odometry handles its own
+        jumps in _on_odometry, and may already hold the new time line)."""
         self.pipeline.reset()
         self.assembler.clear()
         self.outputs.clear()
-        self.poses.clear()
         self._received.clear()
         self._images.clear()
         if self.cfg.publish_markers:
