@@ -140,7 +140,6 @@ def main(argv: list[str] | None = None) -> None:
         pw = h.pelvis_pose_world.position
         print(f"  {h.id}: pelvis world ({pw.x:+.2f}, {pw.y:+.2f}, {pw.z:+.2f}) m, "
               f"joints rebuilt from the message's SMPL-X fields within {err_mm:.3f} mm")
-    print("Not yet here: the live ROS node (see the open issues).")
 
 
 if __name__ == "__main__":
