@@ -38,10 +38,12 @@ import torch
 from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
 from ..model.checkpoint import default_checkpoint, load_checkpoint
+from ..model.pipeline import joint_source
 from ..perception.detection import make_detector
 from ..perception.tracker import MultiPersonTracker, TrackState
 from ..streaming.camera_pose import static_world_camera
 from ..streaming.engine import FrameResult, StreamingConfig, StreamingEngine
+from ..streaming.frame_assembler import FrameAssembler
 from ..streaming.human_pipeline import HumanPipeline
 from ..visualization.colors import SKELETON_LEGEND
 from ..visualization.overlay import RenderedPerson, draw_banner, draw_legend, render_people
@@ -94,22 +96,6 @@ def video_info(path: Path) -> tuple[float, int, int, int]:
             int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)), int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
     cap.release()
     return info
-
-
-def results_per_frame(results: list[FrameResult], fps: float, model_fps: float
-                      ) -> dict[int, dict[int, FrameResult]]:
-    """video frame -> track id -> the grid result nearest to that frame's stamp i / fps
-    (within half a model grid step)."""
-    best: dict[int, dict[int, FrameResult]] = defaultdict(dict)
-    for r in results:
-        frame = int(round(r.stamp * fps))
-        off = abs(r.stamp - frame / fps)
-        if off > 0.5 / model_fps + 1e-6:
-            continue
-        kept = best[frame].get(r.track_id)
-        if kept is None or off < abs(kept.stamp - frame / fps):
-            best[frame][r.track_id] = r
-    return best
 
 
 def save_results(path: Path, per_frame: dict[int, dict[int, FrameResult]],
@@ -230,13 +216,17 @@ def run(args) -> dict:
     T_wc = static_world_camera(args.camera_pitch, args.camera_height)
     model = load_checkpoint(args.checkpoint or default_checkpoint("lite"), args.device)
     pipeline = build_pipeline(args, model)
-    results, detections = [], []
+    assembler = FrameAssembler(model.cfg.fps)   # results regrouped per frame, as in the node
+    released, detections = [], []
     timings = defaultdict(list)
     ids_seen: set[int] = set()
     frames = 0
     for i, frame in video_frames(args.video, args.start, args.max_frames):
         out = pipeline.process(frame, i / fps, K, T_wc)
-        results += out.results
+        assembler.register(i / fps, T_wc, K, {t.track_id: {} for t in out.tracks
+                                              if t.detection is not None})
+        assembler.add(out.results)
+        released += assembler.release(set(pipeline.engine.tracks), i / fps)
         detections += [(i, d) for d in out.detections]
         ids_seen |= {t.track_id for t in out.tracks if t.state is TrackState.CONFIRMED}
         for stage in ("detector", "tracker", "model"):
@@ -248,14 +238,15 @@ def run(args) -> dict:
                   f"{len(pipeline.engine.tracks)} tracks", file=sys.stderr)
     if frames == 0:
         raise ValueError(f"no frames read from {args.video} (start {args.start})")
-    results += pipeline.flush()
-    per_frame = results_per_frame(results, fps, model.cfg.fps)
+    assembler.add(pipeline.flush())
+    released += assembler.release(set(), float("inf"))
+    per_frame = {int(round(f.stamp * fps)): f.results for f in released if f.results}
     args.out.mkdir(parents=True, exist_ok=True)
     meta = dict(K=K.astype(np.float32), image_size=np.array([width, height], np.int32),
                 fps=np.float32(fps), focal_assumed=assumed,
                 T_world_camera=T_wc.astype(np.float32),
                 keypoint_format=pipeline.detector.keypoint_format,
-                joint_source=results[0].joint_source if results else np.zeros(22, np.uint8))
+                joint_source=joint_source().numpy())
     rows = save_results(args.out / "results.npz", per_frame, detections, meta)
     banner = f"focal length assumed: {K[0, 0]:.0f} px (no --intrinsics)" if assumed else None
     body = BodyModel(args.body_model or ensure_standin_model())
