@@ -110,3 +110,12 @@ def test_wrapper_uses_the_file_it_is_given(tmp_path, standin_path):
     rest = scaled.rest_joints(torch.zeros(10))
     base = BodyModel(standin_path).rest_joints(torch.zeros(10))
     torch.testing.assert_close(rest, base * 1.1, atol=1e-6, rtol=0)
+
+
+def test_vertices_at_moves_the_posed_mesh_so_its_pelvis_is_where_asked(body_model):
+    g = torch.Generator().manual_seed(0)
+    betas, go = torch.randn(10, generator=g) * 0.5, torch.randn(3, generator=g) * 0.3
+    pose, pelvis = torch.randn(63, generator=g) * 0.2, torch.tensor([1.0, -2.0, 3.0])
+    out = body_model.forward(betas[None], go[None], pose[None], return_vertices=True)
+    v = body_model.vertices_at(betas, go, pose, pelvis)                 # (V, 3)
+    assert torch.allclose(v - pelvis, out.vertices[0] - out.joints[0, 0], atol=1e-6)

@@ -151,6 +151,14 @@ class BodyModel(torch.nn.Module):
             joints=landmarks[..., :55, :], landmarks=landmarks,
             vertices=out.vertices.reshape(*lead, -1, 3) if return_vertices else None)
 
+    @torch.no_grad()
+    def vertices_at(self, betas: Tensor, global_orient: Tensor, body_pose: Tensor,
+                    pelvis: Tensor) -> Tensor:
+        """Posed vertices (..., V, 3) moved so that the pelvis joint sits at ``pelvis``
+        (..., 3): places a mesh where a model put the pelvis, on any body's shape space."""
+        out = self.forward(betas, global_orient, body_pose, return_vertices=True)
+        return out.vertices - out.joints[..., :1, :] + pelvis[..., None, :]
+
 
 def forward_kinematics(rest: Tensor, rotations: Tensor) -> Tensor:
     """Posed body joints (..., 22, 3) from rest joints (..., 22, 3) and rotations

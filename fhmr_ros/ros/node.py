@@ -377,14 +377,12 @@ class FhmrNode(Node):
             self.pub_debug.publish(bgr_to_image_msg(render_people(image, people, frame.K, None),
                                                     stamp_msg, self.camera_frame))
 
-    @torch.no_grad()
     def _marker_person(self, r) -> MarkerPerson:
         vertices = None
         if self.mesh is not None:
-            t = lambda a: torch.from_numpy(np.asarray(a, np.float32))[None]  # noqa: E731
-            out = self.body.forward(t(r.betas), t(r.global_orient_world), t(r.body_pose),
-                                    return_vertices=True)
-            vertices = (out.vertices[0] - out.joints[0, 0]).numpy() + r.pelvis_world
+            t = lambda a: torch.from_numpy(np.asarray(a, np.float32))  # noqa: E731
+            vertices = self.body.vertices_at(t(r.betas), t(r.global_orient_world),
+                                             t(r.body_pose), t(r.pelvis_world)).numpy()
         history = self.outputs.trajectories.get(r.track_id, ())
         trajectory = np.array([s.position for s in history]) if history else None
         return MarkerPerson(r.track_id, r.joints_world, r.joint_source, r.joint_uncertainty,

@@ -155,22 +155,14 @@ def suggested_pitch_deg(per_frame: dict[int, dict[int, FrameResult]]) -> float:
     return float(np.degrees(np.arctan2(-m[2], -m[1])))
 
 
-class MeshMaker:
-    """Posed vertices (V, 3) in the camera frame, pelvis placed where the model put it."""
-
-    def __init__(self, body: BodyModel) -> None:
-        self.body = body
-
-    @torch.no_grad()
-    def __call__(self, r: FrameResult) -> np.ndarray:
-        t = lambda a: torch.from_numpy(np.asarray(a, np.float32))[None]  # noqa: E731
-        out = self.body.forward(t(r.betas), t(r.global_orient_camera), t(r.body_pose),
-                                return_vertices=True)
-        v = out.vertices[0] - out.joints[0, 0] + t(r.joints_camera[0])[0]
-        return v.numpy()
+def camera_vertices(body: BodyModel, r: FrameResult) -> np.ndarray:
+    """(V, 3) mesh of one result in the camera frame, pelvis where the model put it."""
+    t = lambda a: torch.from_numpy(np.asarray(a, np.float32))  # noqa: E731
+    return body.vertices_at(t(r.betas), t(r.global_orient_camera), t(r.body_pose),
+                            t(r.joints_camera[0])).numpy()
 
 
-def render(args, per_frame, K, mesh: MeshMaker | None, faces, banner: str | None,
+def render(args, per_frame, K, body: BodyModel | None, faces, banner: str | None,
            png_frames: set[int]) -> None:
     fps, width, height, _ = video_info(args.video)
     fourcc = cv2.VideoWriter_fourcc(*"mp4v")
@@ -179,9 +171,10 @@ def render(args, per_frame, K, mesh: MeshMaker | None, faces, banner: str | None
     (args.out / "frames").mkdir(exist_ok=True)
     for i, frame in video_frames(args.video, args.start, args.max_frames):
         people = [RenderedPerson(r.track_id, r.joints_camera, r.joint_source,
-                                 mesh(r) if mesh else None, r.keypoints if r.observed else None)
+                                 camera_vertices(body, r) if body else None,
+                                 r.keypoints if r.observed else None)
                   for r in per_frame.get(i, {}).values()]
-        img = render_people(frame, people, K, faces, show_mesh=mesh is not None)
+        img = render_people(frame, people, K, faces, show_mesh=body is not None)
         draw_legend(img, SKELETON_LEGEND)
         draw_banner(img, f"frame {i}" + (f" | {banner}" if banner else ""))
         writer.write(img)
@@ -250,8 +243,8 @@ def run(args) -> dict:
     rows = save_results(args.out / "results.npz", per_frame, detections, meta)
     banner = f"focal length assumed: {K[0, 0]:.0f} px (no --intrinsics)" if assumed else None
     body = BodyModel(args.body_model or ensure_standin_model())
-    mesh = None if args.no_mesh else MeshMaker(body)
-    render(args, per_frame, K, mesh, body.faces, banner, pick_png_frames(per_frame, args.pngs))
+    render(args, per_frame, K, None if args.no_mesh else body, body.faces, banner,
+           pick_png_frames(per_frame, args.pngs))
     tracks = defaultdict(list)
     for f in sorted(per_frame):
         for tid, r in per_frame[f].items():
