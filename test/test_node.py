@@ -134,9 +134,11 @@ def harness():
     proc = start_node()
     try:
         h.wait_for_node(proc)
-        for _ in range(5):                                     # intrinsics before any image
+        for k in range(5):                      # intrinsics and odometry before any image
             h.pub_info.publish(camera_info_msg(h.K(), W, H, sec_to_stamp(T0),
                                                CAMERA_FRAME))
+            h.pub_odom.publish(odometry_msg(sec_to_stamp(T0 - 0.5 + 0.1 * k),
+                                            yaw_pose(h.yaw(0)), "odom", "base_link"))
             h.spin(0.2)
         for i in range(FRAMES):
             h.send(i, T0 + 0.05 + i / FPS)
