@@ -20,7 +20,8 @@ from fhmr_ros.ros.diagnostics import (LatencyWindow, RateMeter, diagnostic_array
                                       diagnostic_status)
 from fhmr_ros.ros.image_conversion import (SUPPORTED_ENCODINGS, ImageError, bgr_to_compressed_msg,
                                            bgr_to_image_msg, compressed_to_bgr, image_to_bgr)
-from fhmr_ros.ros.markers import MarkerPerson, MeshDecimator, delete_all_markers, human_markers
+from fhmr_ros.body.decimated_mesh import DecimatedBody, MeshDecimator
+from fhmr_ros.ros.markers import MarkerPerson, delete_all_markers, human_markers
 from fhmr_ros.ros.messages import TrajectorySample, trajectory_array_msg
 from fhmr_ros.ros.odometry import (OdometryError, matrix_to_pose, odometry_msg, odometry_pose,
                                    pose_to_matrix, sec_to_stamp, stamp_to_sec)
@@ -339,7 +340,19 @@ def test_mesh_decimator(rest_mesh):
     assert np.allclose(mesh.decimate(moved), vertices[mesh.vertex_index] + [1.0, 2.0, 3.0])
 
 
-def _person(rest_mesh, track_id=3) -> MarkerPerson:
+def test_decimated_body_poses_the_kept_vertices_exactly(body_model):
+    mesh = DecimatedBody(body_model, voxel_size=0.07)
+    assert 300 < len(mesh.decimator.vertex_index) < 1000 and 500 < len(mesh.faces) < 2500
+    g = torch.Generator().manual_seed(0)
+    betas, orient = torch.randn(10, generator=g), 0.5 * torch.randn(3, generator=g)
+    pose, pelvis = 0.3 * torch.randn(63, generator=g), torch.tensor([1.0, -2.0, 0.5])
+    full = body_model.vertices_at(betas, orient, pose, pelvis)[mesh.decimator.vertex_index]
+    posed = mesh.vertices_at(betas.numpy(), orient.numpy(), pose.numpy(), pelvis.numpy())
+    assert posed.shape == (len(mesh.decimator.vertex_index), 3)
+    np.testing.assert_allclose(posed.numpy(), full.double().numpy(), atol=1e-5)
+
+
+def _person(rest_mesh, track_id=3, mesh=None) -> MarkerPerson:
     rng = np.random.default_rng(track_id)
     source = np.zeros(22, np.uint8)
     source[list(NON_TORSO_JOINTS)] = HumanState.JOINT_SOURCE_COMPLETED
@@ -348,7 +361,8 @@ def _person(rest_mesh, track_id=3) -> MarkerPerson:
     return MarkerPerson(track_id=track_id, joints_world=rng.normal(size=(22, 3)),
                         joint_source=source, joint_uncertainty=uncertainty,
                         trajectory_world=rng.normal(size=(5, 3)),
-                        vertices_world=rest_mesh[0])
+                        vertices_world=(rest_mesh[0] if mesh is None
+                                        else mesh.decimate(rest_mesh[0])))
 
 
 def _rgb(color) -> tuple:
@@ -357,8 +371,8 @@ def _rgb(color) -> tuple:
 
 def test_human_markers(rest_mesh):
     mesh = MeshDecimator(*rest_mesh)
-    person = _person(rest_mesh)
-    markers = human_markers([person], "odom", STAMP, 0.5, mesh).markers
+    person = _person(rest_mesh, mesh=mesh)
+    markers = human_markers([person], "odom", STAMP, 0.5, mesh.faces).markers
     by_ns = {}
     for m in markers:
         by_ns.setdefault(m.ns, []).append(m)

@@ -237,11 +237,12 @@ def test_predicted_boxes_move_with_the_person_and_change_nothing():
     tracker, twin = MultiPersonTracker(), MultiPersonTracker()
     _walk(twin, times, speed=120.0, rng=np.random.default_rng(3))
     last = _walk(tracker, times, speed=120.0, rng=rng)[-1][0]
-    tracker.update([person(600, 400, 150, times[-1])], times[-1])   # tentative: not listed
+    tracker.update([person(600, 400, 150, times[-1])], times[-1])   # tentative: listed second
     twin.update([person(600, 400, 150, times[-1])], times[-1])
 
     now, ahead = tracker.predicted_boxes(times[-1]), tracker.predicted_boxes(times[-1] + 0.5)
-    assert now.shape == ahead.shape == (1, 4) and now.dtype == np.float32
+    assert now.shape == ahead.shape == (2, 4) and now.dtype == np.float32
+    np.testing.assert_allclose(_centre(now[1]), [600, 400], atol=10.0)
     step = _centre(ahead[0]) - _centre(now[0])
     np.testing.assert_allclose(step, [60.0, 0.0], atol=6.0)
     np.testing.assert_allclose(_centre(now[0]), _centre(last.bbox), atol=6.0)

@@ -49,3 +49,21 @@ def astronaut_bgr() -> np.ndarray:
     from skimage import data
 
     return np.ascontiguousarray(data.astronaut()[..., ::-1])
+
+
+def vtest_frames(indices: list[int]) -> dict[int, np.ndarray]:
+    """(576, 768, 3) uint8 BGR frames of vtest.avi by index, read in one pass."""
+    wanted, frames = set(indices), {}
+    cap = cv2.VideoCapture(str(footage_path("vtest.avi")))
+    i = 0
+    while len(frames) < len(wanted):
+        ok, frame = cap.read()
+        if not ok:
+            break
+        if i in wanted:
+            frames[i] = frame
+        i += 1
+    cap.release()
+    if len(frames) < len(wanted):
+        raise ValueError(f"vtest.avi has no frames {sorted(wanted - set(frames))}")
+    return frames

@@ -10,28 +10,13 @@ from pathlib import Path
 
 import torch
 
+from ..shipped_models import models_dir
 from .config import ModelConfig
 from .losses import BodyGeometry
 from .pipeline import FactorizedHMR
 
 FORMAT = "fhmr_ros/checkpoint/v1"
 NETWORKS = ("normalizer", "stage1", "stage2", "baseline")
-
-
-def models_dir() -> Path:
-    """$FHMR_MODELS, else the source tree's models/, else share/fhmr_ros/models of an
-    installed ROS package (found through $AMENT_PREFIX_PATH)."""
-    env = os.environ.get("FHMR_MODELS")
-    if env:
-        return Path(env)
-    source = Path(__file__).resolve().parents[2] / "models"
-    if source.is_dir():
-        return source
-    for prefix in os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep):
-        share = Path(prefix) / "share" / "fhmr_ros" / "models"
-        if prefix and share.is_dir():
-            return share
-    return source
 
 
 def default_checkpoint(preset: str = "lite") -> Path:

@@ -8,6 +8,8 @@ frame index, so attention depends on relative frame offsets only:
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -15,14 +17,24 @@ from torch import Tensor, nn
 from .config import TransformerConfig
 
 
+@functools.lru_cache(maxsize=32)
+def _rotations(T: int, d: int, base: float, device: torch.device, dtype: torch.dtype
+               ) -> Tensor:
+    """(T, d/2) complex e^{i n θ_k}, cached per window length (inference re-uses a few)."""
+    theta = base ** (-torch.arange(0, d, 2, device=device, dtype=torch.float64) / d)  # (d/2,)
+    angle = torch.arange(T, device=device, dtype=torch.float64)[:, None] * theta     # (T, d/2)
+    complex_dtype = torch.complex128 if dtype == torch.float64 else torch.complex64
+    return torch.polar(torch.ones_like(angle), angle).to(complex_dtype)
+
+
 def rotary(x: Tensor, base: float = 10000.0) -> Tensor:
-    """Apply RoPE to x (B, H, T, d) along T."""
+    """Apply RoPE to x (B, H, T, d) along T: each channel pair (2i, 2i+1) as the complex
+    number q_{2i} + i q_{2i+1}, multiplied by e^{i n θ_i} (the rotation above)."""
     d, T = x.shape[-1], x.shape[-2]
-    theta = base ** (-torch.arange(0, d, 2, device=x.device, dtype=x.dtype) / d)   # (d/2,)
-    angle = torch.arange(T, device=x.device, dtype=x.dtype)[:, None] * theta       # (T, d/2)
-    cos, sin = angle.cos(), angle.sin()
-    x1, x2 = x[..., 0::2], x[..., 1::2]
-    return torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1).flatten(-2)
+    compute = torch.float64 if x.dtype == torch.float64 else torch.float32    # bf16/fp16 too
+    pairs = torch.view_as_complex(x.to(compute).reshape(*x.shape[:-1], d // 2, 2))
+    rotated = pairs * _rotations(T, d, base, x.device, compute)        # (B, H, T, d/2)
+    return torch.view_as_real(rotated).flatten(-2).to(x.dtype)
 
 
 class RopeAttention(nn.Module):

@@ -36,11 +36,17 @@ class KeypointDetector(Protocol):
                regions: np.ndarray | None = None) -> list[PersonDetection]:
         """People in a (H, W, 3) uint8 BGR image. K (3, 3) intrinsics when known; regions
         (R, 4) xyxy boxes where people are expected (e.g. tracks predicted to this frame),
-        which a backend may search more closely."""
+        which a backend may search more closely.
+
+        A backend whose ``tracks_regions`` attribute is true also takes ``search: bool``:
+        False means "the regions suffice, skip the whole-image search" (the pipeline's
+        schedule decides; see fhmr_ros.streaming.human_pipeline)."""
         ...
 
 
 DETECTORS: dict[str, Callable[..., KeypointDetector]] = {}
+BUILT_IN = {"movenet_blazepose": ".movenet_blazepose_detector",   # the default
+            "mediapipe": ".mediapipe_detector"}                  # name -> module (lazy)
 
 
 def register_detector(name: str, factory: Callable[..., KeypointDetector]) -> None:
@@ -48,13 +54,14 @@ def register_detector(name: str, factory: Callable[..., KeypointDetector]) -> No
 
 
 def make_detector(name: str, **options) -> KeypointDetector:
-    """A registered backend by name ("mediapipe"), or "package.module:Class" for your own."""
+    """A built-in backend by name ("movenet_blazepose", "mediapipe"), or
+    "package.module:Class" for your own."""
     if ":" in name:
         module, attr = name.split(":", 1)
         factory = getattr(importlib.import_module(module), attr)
     else:
-        if name == "mediapipe" and name not in DETECTORS:
-            importlib.import_module(".mediapipe_detector", __package__)
+        if name in BUILT_IN and name not in DETECTORS:
+            importlib.import_module(BUILT_IN[name], __package__)
         if name not in DETECTORS:
             raise ValueError(f"unknown detector {name!r}; registered: {sorted(DETECTORS)}, "
                              "or give 'package.module:Class'")

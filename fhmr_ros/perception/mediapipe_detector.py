@@ -36,10 +36,11 @@ import numpy as np
 
 from .boxes import box_containment, box_iou, square_around
 from .detection import PersonDetection, register_detector
+from .person_records import (PersonRule, check_image, deduplicate, landmark_person,
+                             valid_boxes)
 from .person_proposals import HogPersonProposals, ProposalConfig
 from .pose_bundle import ensure_pose_bundle, import_mediapipe
 
-_TORSO = (11, 12, 23, 24)        # mediapipe33: shoulders, hips
 _FILL = 128                      # grey outside the image and outside the crop's mask
 
 
@@ -59,24 +60,10 @@ class MediaPipeConfig:
     min_match_iou: float = 0.3               # crop pose keypoint box vs candidate box
     covered_iou: float = 0.4                 # candidate skipped when a person found has
     covered_containment: float = 0.8         # this IoU, or holds this much of it
-    min_keypoint_visibility: float = 0.5     # keypoints that make the person's box
-    bbox_margin: float = 0.08                # box growth, fraction of its longer side
-    min_person_score: float = 0.3            # mean torso visibility
+    person: PersonRule = field(default_factory=PersonRule)   # landmarks -> person
     dedup_iou: float = 0.5                   # final duplicate removal
     model_path: str | None = None            # .task bundle; None: built from the wheel
     proposals: ProposalConfig = field(default_factory=ProposalConfig)
-
-
-def check_image(image_bgr: np.ndarray) -> np.ndarray:
-    """The image as a contiguous (H, W, 3) uint8 array; ValueError for anything else."""
-    image = np.asarray(image_bgr)
-    if image.dtype != np.uint8:
-        raise ValueError(f"expected a uint8 BGR image, got dtype {image.dtype}")
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"expected a (H, W, 3) BGR image, got shape {image.shape}")
-    if image.shape[0] == 0 or image.shape[1] == 0:
-        raise ValueError(f"empty image, shape {image.shape}")
-    return np.ascontiguousarray(image)
 
 
 class MediaPipePoseDetector:
@@ -90,6 +77,8 @@ class MediaPipePoseDetector:
         cfg = replace(config or MediaPipeConfig(), **overrides)
         if isinstance(cfg.proposals, dict):                    # e.g. from a YAML file
             cfg = replace(cfg, proposals=ProposalConfig(**cfg.proposals))
+        if isinstance(cfg.person, dict):
+            cfg = replace(cfg, person=PersonRule(**cfg.person))
         self.config = cfg
         self._mp = import_mediapipe()
         from mediapipe.tasks.python import vision
@@ -127,7 +116,7 @@ class MediaPipePoseDetector:
         people = [p for p in people if p is not None]
         t_full = time.perf_counter()
 
-        candidates = [_valid_boxes(regions)]                   # (R, 4) xyxy
+        candidates = [valid_boxes(regions)]                   # (R, 4) xyxy
         if self._proposals is not None:
             candidates.append(self._proposals.propose(image)[0])
         t_prop = time.perf_counter()
@@ -148,7 +137,7 @@ class MediaPipePoseDetector:
                              "proposals": (t_prop - t_full) * 1e3,
                              "crops": (t_crops - t_prop) * 1e3,
                              "total": (t_crops - tic) * 1e3, "n_crops": float(n_crops)}
-        return _deduplicate(people, cfg.dedup_iou)[:cfg.max_people]
+        return deduplicate(people, cfg.dedup_iou)[:cfg.max_people]
 
     def _covered(self, box: np.ndarray, people: list[PersonDetection]) -> bool:
         if not people:
@@ -184,29 +173,11 @@ class MediaPipePoseDetector:
         """A PersonDetection from one (33, 3) normalised pose of an image region whose top
         left corner lies at image pixel (left, top) and which spans width x height pixels;
         None when too weak."""
-        cfg = self.config
         uv = pose[:, :2] * [width, height] + [left, top]        # (33, 2) image pixels
         inside = ((uv >= -0.5) & (uv <= [W - 0.5, H - 0.5])).all(axis=1)
         conf = np.where(inside, np.clip(pose[:, 2], 0.0, 1.0), 0.0)
-        score = float(conf[list(_TORSO)].mean())
-        seen = conf >= cfg.min_keypoint_visibility
-        if score < cfg.min_person_score or seen.sum() < 2:
-            return None
-        lo, hi = uv[seen].min(axis=0), uv[seen].max(axis=0)
-        pad = cfg.bbox_margin * (hi - lo).max()
-        bbox = np.concatenate([np.maximum(lo - pad, 0.0), np.minimum(hi + pad, [W, H])])
-        keypoints = np.concatenate([uv, conf[:, None]], axis=1).astype(np.float32)
-        return PersonDetection(bbox=bbox.astype(np.float32), keypoints=keypoints, score=score,
-                               keypoint_format=self.keypoint_format)
-
-
-def _valid_boxes(regions: np.ndarray | None) -> np.ndarray:
-    """(R, 4) float32 xyxy: the finite, non-empty boxes of ``regions``."""
-    if regions is None:
-        return np.zeros((0, 4), np.float32)
-    boxes = np.asarray(regions, dtype=np.float32).reshape(-1, 4)
-    ok = np.isfinite(boxes).all(axis=1) & (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-    return boxes[ok]
+        return landmark_person(np.concatenate([uv, conf[:, None]], axis=1), W, H,
+                               self.config.person)
 
 
 def _mask_outside(crop: np.ndarray, box: np.ndarray, scale: float) -> None:
@@ -222,15 +193,6 @@ def _mask_outside(crop: np.ndarray, box: np.ndarray, scale: float) -> None:
     crop[y1:] = _FILL
     crop[y0:y1, :x0] = _FILL
     crop[y0:y1, x1:] = _FILL
-
-
-def _deduplicate(people: list[PersonDetection], iou: float) -> list[PersonDetection]:
-    """People sorted by score, dropping any whose box overlaps a better one above ``iou``."""
-    kept: list[PersonDetection] = []
-    for person in sorted(people, key=lambda p: -p.score):
-        if not kept or box_iou(person.bbox, np.stack([k.bbox for k in kept])).max() <= iou:
-            kept.append(person)
-    return kept
 
 
 register_detector("mediapipe", MediaPipePoseDetector)

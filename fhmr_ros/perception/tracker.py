@@ -163,15 +163,16 @@ class MultiPersonTracker:
         return stamp
 
     def predicted_boxes(self, stamp: float) -> np.ndarray:
-        """(R, 4) float32 xyxy boxes where the confirmed and lost tracks are expected at
-        ``stamp`` (lost ones only while still within max_lost_s). Changes nothing."""
+        """(R, 4) float32 xyxy boxes where the live tracks (tentative, confirmed, and lost
+        ones still within max_lost_s) are expected at ``stamp``, in track order. Tentative
+        tracks are included so that a detector following tracked regions can confirm them.
+        Changes nothing."""
         stamp = self._check_stamp(stamp)
         if self._stamp is None:
             return np.zeros((0, 4), dtype=np.float32)
         dt = stamp - self._stamp
         boxes = [t.filter.predicted_box(dt) for t in self._tracks
-                 if t.state is not TrackState.TENTATIVE
-                 and stamp - t.last_hit_stamp <= self.config.max_lost_s]
+                 if stamp - t.last_hit_stamp <= self.config.max_lost_s]
         return np.asarray(boxes, dtype=np.float32).reshape(-1, 4)           # (R, 4) xyxy
 
     def update(self, detections: list[PersonDetection], stamp: float) -> list[TrackedPerson]:

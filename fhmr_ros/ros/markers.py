@@ -47,46 +47,7 @@ class MarkerPerson:
     joint_source: np.ndarray                    # (22,) uint8, HumanState.JOINT_SOURCE_*
     joint_uncertainty: np.ndarray | None = None  # (22,) m
     trajectory_world: np.ndarray | None = None   # (N, 3) pelvis path, oldest first
-    vertices_world: np.ndarray | None = None     # (V, 3) full-resolution mesh vertices
-
-
-class MeshDecimator:
-    """Vertex-clustering decimation, computed once on a template mesh (rest pose) and
-    applied to every posed mesh of the same topology.
-
-    The template's vertices are binned into cubic voxels of ``voxel_size`` (m); each voxel
-    keeps one representative vertex (the one nearest the voxel's vertex centroid), faces are
-    re-indexed onto the representatives, and faces that collapse (two corners in one voxel)
-    or repeat (the same three voxels) are dropped. Decimating a posed mesh is then just
-    ``vertices[vertex_index]``.
-    """
-
-    def __init__(self, vertices: np.ndarray, faces: np.ndarray, voxel_size: float = 0.05):
-        vertices = np.asarray(vertices, np.float64)                  # (V, 3)
-        faces = np.asarray(faces, np.int64)                          # (F, 3)
-        voxels = np.floor(vertices / voxel_size).astype(np.int64)    # (V, 3)
-        _, cluster = np.unique(voxels, axis=0, return_inverse=True)
-        cluster = cluster.reshape(-1)                                # (V,) voxel of each vertex
-        n = int(cluster.max()) + 1
-        centroid = np.zeros((n, 3))
-        np.add.at(centroid, cluster, vertices)
-        centroid /= np.bincount(cluster, minlength=n)[:, None]       # (n, 3)
-        distance = np.linalg.norm(vertices - centroid[cluster], axis=1)  # (V,)
-        order = np.lexsort((distance, cluster))                      # by voxel, then distance
-        first = np.r_[True, cluster[order][1:] != cluster[order][:-1]]
-        representative = order[first]                                # (n,) nearest per voxel
-        clustered = cluster[faces]                                   # (F, 3)
-        a, b, c = clustered.T
-        clustered = clustered[(a != b) & (b != c) & (a != c)]
-        _, unique = np.unique(np.sort(clustered, axis=1), axis=0, return_index=True)
-        clustered = clustered[np.sort(unique)]                       # (G, 3), template order
-        used = np.unique(clustered)                                  # (M,) voxels in a face
-        self.vertex_index = representative[used]                     # (M,)
-        self.faces = np.searchsorted(used, clustered)                # (G, 3) into vertex_index
-
-    def decimate(self, vertices: np.ndarray) -> np.ndarray:
-        """Posed vertices (V, 3) of the template's topology -> (M, 3) representatives."""
-        return np.asarray(vertices)[self.vertex_index]
+    vertices_world: np.ndarray | None = None     # (M, 3) decimated mesh vertices
 
 
 def _rgba(bgr: Sequence[int], alpha: float = 1.0) -> ColorRGBA:
@@ -111,7 +72,7 @@ def _marker(ns: str, marker_id: int, marker_type: int, frame_id: str, stamp: Tim
 
 
 def _person_markers(p: MarkerPerson, frame_id: str, stamp: Time, lifetime: Duration,
-                    mesh: MeshDecimator | None) -> list[Marker]:
+                    mesh_faces: np.ndarray | None) -> list[Marker]:
     args = (frame_id, stamp, lifetime)
     color = _rgba(track_color(p.track_id))
     joints = np.asarray(p.joints_world, np.float64)                  # (22, 3)
@@ -132,10 +93,10 @@ def _person_markers(p: MarkerPerson, frame_id: str, stamp: Time, lifetime: Durat
     text.pose.position.z = float(joints[HEAD, 2]) + TEXT_LIFT
     out = [skeleton, spheres, text]
 
-    if mesh is not None and p.vertices_world is not None:
+    if mesh_faces is not None and p.vertices_world is not None:
         triangles = _marker("mesh", p.track_id, Marker.TRIANGLE_LIST, *args,
                             _rgba(track_color(p.track_id), MESH_ALPHA), 1.0)
-        corners = mesh.decimate(p.vertices_world)[mesh.faces]         # (G, 3, 3)
+        corners = np.asarray(p.vertices_world)[mesh_faces]            # (G, 3, 3)
         triangles.points = points_msg(corners.reshape(-1, 3))         # (3G, 3)
         out.append(triangles)
     if p.trajectory_world is not None and len(p.trajectory_world) >= 2:
@@ -155,13 +116,14 @@ def _person_markers(p: MarkerPerson, frame_id: str, stamp: Time, lifetime: Durat
 
 
 def human_markers(people: Sequence[MarkerPerson], frame_id: str, stamp: Time,
-                  lifetime_s: float, mesh: MeshDecimator | None = None) -> MarkerArray:
+                  lifetime_s: float, mesh_faces: np.ndarray | None = None) -> MarkerArray:
     """MarkerArray of all ``people`` (see the module docstring) in ``frame_id``. The mesh is
-    drawn only with a ``mesh`` decimator and a person's ``vertices_world``; the trajectory
-    only with at least two samples."""
+    drawn only with ``mesh_faces`` (G, 3), triangles into each person's decimated
+    ``vertices_world`` (fhmr_ros.body.decimated_mesh); the trajectory only with at least
+    two samples."""
     lifetime = _duration(lifetime_s)
-    return MarkerArray(markers=[m for p in people
-                                for m in _person_markers(p, frame_id, stamp, lifetime, mesh)])
+    return MarkerArray(markers=[
+        m for p in people for m in _person_markers(p, frame_id, stamp, lifetime, mesh_faces)])
 
 
 def delete_all_markers(frame_id: str, stamp: Time) -> MarkerArray:

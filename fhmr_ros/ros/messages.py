@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -76,17 +77,18 @@ class TrajectorySample:
     contact: np.ndarray         # (4,) [0, 1] left foot, right foot, left hand, right hand
     angular_velocity: np.ndarray = field(default_factory=lambda: np.zeros(3))  # (3,) rad/s
 
-
-def trajectory_point_msg(sample: TrajectorySample) -> HumanTrajectoryPoint:
-    """HumanTrajectoryPoint of one sample."""
-    msg = HumanTrajectoryPoint()
-    msg.stamp = sample.stamp
-    msg.pelvis_pose = pose_msg(sample.position, sample.rotation)
-    lin, ang = msg.velocity.linear, msg.velocity.angular
-    lin.x, lin.y, lin.z = (float(v) for v in sample.linear_velocity)
-    ang.x, ang.y, ang.z = (float(v) for v in sample.angular_velocity)
-    msg.contact = np.asarray(sample.contact, np.float32)
-    return msg
+    @functools.cached_property
+    def message(self) -> HumanTrajectoryPoint:
+        """This sample as a HumanTrajectoryPoint, built once (a trajectory is republished
+        with every image, its samples are not)."""
+        msg = HumanTrajectoryPoint()
+        msg.stamp = self.stamp
+        msg.pelvis_pose = pose_msg(self.position, self.rotation)
+        lin, ang = msg.velocity.linear, msg.velocity.angular
+        lin.x, lin.y, lin.z = (float(v) for v in self.linear_velocity)
+        ang.x, ang.y, ang.z = (float(v) for v in self.angular_velocity)
+        msg.contact = np.asarray(self.contact, np.float32)
+        return msg
 
 
 def trajectory_msg(track_id: int, samples: Sequence[TrajectorySample],
@@ -99,7 +101,7 @@ def trajectory_msg(track_id: int, samples: Sequence[TrajectorySample],
         msg.header.stamp = samples[-1].stamp
     msg.id = f"body_{track_id}"
     msg.track_id = int(track_id)
-    msg.points = [trajectory_point_msg(s) for s in samples]
+    msg.points = [s.message for s in samples]
     return msg
 
 

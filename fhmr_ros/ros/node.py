@@ -16,6 +16,7 @@ TIME_JUMP_S clears the odometry buffer.
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -34,10 +35,12 @@ from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from visualization_msgs.msg import MarkerArray
 
 from fhmr_ros.body.body_model import BodyModel
+from fhmr_ros.body.decimated_mesh import DecimatedBody
 from fhmr_ros.body.standin_model import ensure_standin_model
 from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
 from fhmr_ros.msg import HumanStateArray, HumanTrajectoryArray
 from fhmr_ros.perception.detection import make_detector
+from fhmr_ros.perception.onnx_session import default_threads
 from fhmr_ros.perception.tracker import MultiPersonTracker, TrackerConfig
 from fhmr_ros.streaming.camera_pose import (CameraPoses, NotYetAvailable,
                                             pose_from_xyz_quaternion, static_world_camera)
@@ -50,7 +53,7 @@ from .camera_info import CameraInfoError, intrinsics_from_camera_info
 from .diagnostics import LatencyWindow, RateMeter, diagnostic_array, diagnostic_status
 from .human_outputs import HumanOutputs
 from .image_conversion import ImageError, bgr_to_image_msg, compressed_to_bgr, image_to_bgr
-from .markers import MarkerPerson, MeshDecimator, delete_all_markers, human_markers
+from .markers import MarkerPerson, delete_all_markers, human_markers
 from .messages import trajectory_array_msg
 from .node_config import NodeConfig, declare_and_read
 from .odometry import OdometryError, odometry_pose, sec_to_stamp, stamp_to_sec
@@ -94,16 +97,19 @@ class FhmrNode(Node):
         self._last_warned: dict[str, float] = {}
         model = load_model(cfg)
         self.body = load_body(cfg)
+        threads = cfg.threads or default_threads()
+        torch.set_num_threads(threads)
         # the detector may find a few more people than are tracked, so the excess is counted
-        detector_options = ({"max_people": cfg.max_people + 4} if cfg.detector == "mediapipe"
-                            else {})
+        detector_options = {"max_people": cfg.max_people + 4} if ":" not in cfg.detector else {}
+        if cfg.detector == "movenet_blazepose":
+            detector_options.update(device=cfg.device, threads=threads)
         engine = StreamingEngine(model, StreamingConfig(
             window=cfg.window or None, stride=cfg.stride, lag=cfg.lag, steps=cfg.steps or None,
             hypotheses=cfg.hypotheses, max_gap_s=cfg.max_gap_s, align_root=cfg.align_root),
             cfg.device)
         self.pipeline = HumanPipeline(make_detector(cfg.detector, **detector_options),
                                       MultiPersonTracker(TrackerConfig(max_tracks=cfg.max_people)),
-                                      engine)
+                                      engine, search_every=cfg.search_every)
         self.assembler = FrameAssembler(model.cfg.fps)
         self.outputs = HumanOutputs(self.pipeline.detector.keypoint_format,
                                     cfg.trajectory_length)
@@ -111,8 +117,7 @@ class FhmrNode(Node):
                                  static_world_camera(cfg.static_camera_pitch_deg,
                                                      cfg.static_camera_height_m),
                                  cfg.use_odometry)
-        self.mesh = (MeshDecimator(self._rest_vertices(), self.body.faces)
-                     if cfg.mesh_markers else None)
+        self.mesh = DecimatedBody(self.body) if cfg.mesh_markers else None
         self.K: np.ndarray | None = None
         self.image_size: tuple[int, int] | None = None
         self.camera_frame = cfg.camera_frame
@@ -157,14 +162,13 @@ class FhmrNode(Node):
         self.create_timer(cfg.diagnostics_period_s, self._publish_diagnostics)
         self._worker = threading.Thread(target=self._work, name="fhmr_worker", daemon=True)
         self._worker.start()
+        # everything built so far lives as long as the node: keep it out of the garbage
+        # collector's full scans, which otherwise stall the worker for ~0.1 s at random
+        gc.freeze()
         self.get_logger().info(
-            f"ready: model {cfg.preset} on {cfg.device}, detector {cfg.detector}, "
+            f"ready: model {cfg.preset} on {cfg.device}, detector {cfg.detector} on "
+            f"{getattr(self.pipeline.detector, 'device', 'cpu')}, {threads} CPU threads, "
             f"world frame {cfg.world_frame} ({'odometry' if cfg.use_odometry else 'static'})")
-
-    def _rest_vertices(self) -> np.ndarray:
-        zeros = torch.zeros
-        out = self.body.forward(zeros(1, 10), zeros(1, 3), zeros(1, 63), return_vertices=True)
-        return out.vertices[0].numpy()
 
     # ------------------------------------------------------------------ callbacks
     def _warn(self, kind: str, text: str) -> None:
@@ -366,7 +370,7 @@ class FhmrNode(Node):
         if cfg.publish_markers and self._wanted(self.pub_markers):
             self.pub_markers.publish(human_markers(
                 [self._marker_person(r) for r in results], cfg.world_frame, stamp_msg,
-                cfg.marker_lifetime_s, self.mesh))
+                cfg.marker_lifetime_s, self.mesh.faces if self.mesh is not None else None))
         image = self._images.pop(frame.stamp, None)
         for old in [s for s in self._images if s < frame.stamp]:
             del self._images[old]
@@ -380,9 +384,8 @@ class FhmrNode(Node):
     def _marker_person(self, r) -> MarkerPerson:
         vertices = None
         if self.mesh is not None:
-            t = lambda a: torch.from_numpy(np.asarray(a, np.float32))  # noqa: E731
-            vertices = self.body.vertices_at(t(r.betas), t(r.global_orient_world),
-                                             t(r.body_pose), t(r.pelvis_world)).numpy()
+            vertices = self.mesh.vertices_at(r.betas, r.global_orient_world, r.body_pose,
+                                             r.pelvis_world).numpy()
         history = self.outputs.trajectories.get(r.track_id, ())
         trajectory = np.array([s.position for s in history]) if history else None
         return MarkerPerson(r.track_id, r.joints_world, r.joint_source, r.joint_uncertainty,

@@ -19,6 +19,7 @@ class NodeConfig:
     checkpoint: str = ""                 # a checkpoint file instead of the preset's
     body_model_path: str = ""            # SMPL-X .npz for meshes ("" = generated stand-in)
     device: str = "cpu"                  # torch device, e.g. cuda:0
+    threads: int = 0                     # CPU threads of torch and the detector (0 = auto)
     # inputs
     image_transport: str = "raw"         # raw: <image>; compressed: <image>/compressed
     queue_size: int = 2                  # images waiting for the worker; older ones dropped
@@ -33,7 +34,8 @@ class NodeConfig:
     static_camera_pitch_deg: float = 0.0  # static camera: downward tilt
     static_camera_height_m: float = 1.5   # static camera: height above the ground
     # detection, tracking, streaming
-    detector: str = "mediapipe"          # or package.module:Class (a KeypointDetector)
+    detector: str = "movenet_blazepose"  # | mediapipe | package.module:Class
+    search_every: int = 5                # whole-image person search every N images
     max_people: int = 8                  # tracks kept; more people are counted, not tracked
     window: int = 0                      # model frames per window (0 = checkpoint's)
     stride: int = 8                      # model frames between runs per track
@@ -56,7 +58,9 @@ DESCRIPTIONS = {
     "preset": "shipped model preset: lite (CPU real time) or full (GPU)",
     "checkpoint": "path of a model checkpoint; empty: models/fhmr_<preset>.pt",
     "body_model_path": "SMPL-X .npz (SMPLX_NEUTRAL.npz) for meshes; empty: generated stand-in",
-    "device": "torch device for the model: cpu, cuda, cuda:1, ...",
+    "device": "device of the model and the detector: cpu, cuda, cuda:1, ...",
+    "threads": "CPU threads of torch and of the detector's runtime (they run one after the "
+               "other, so both may use every core); 0: all cores, at most 4",
     "image_transport": "raw (sensor_msgs/Image on 'image') or compressed ('image/compressed')",
     "queue_size": "images waiting for the worker (and the image subscription's depth); when "
                   "full the oldest is dropped (counted)",
@@ -72,7 +76,11 @@ DESCRIPTIONS = {
                     "and end the tracks",
     "static_camera_pitch_deg": "static camera (no odometry): downward tilt in degrees",
     "static_camera_height_m": "static camera (no odometry): height above the ground in m",
-    "detector": "keypoint detector: mediapipe, or package.module:Class",
+    "detector": "keypoint detector: movenet_blazepose (ONNX, default), mediapipe, or "
+                "package.module:Class",
+    "search_every": "a region-following detector (movenet_blazepose) searches the whole "
+                    "image for new people every this many images (and after a track is "
+                    "lost); in between it follows the tracked people",
     "max_people": "at most this many people are tracked; extra detections are counted",
     "window": "model frames per window; 0: the checkpoint's",
     "stride": "model frames between model runs of a track",

@@ -2,7 +2,8 @@
 
 One object per camera stream, shared by the video runner and the ROS node so that both run
 the same code. Stateless parts (the detector's networks, the model) are handed in; the
-tracker and the engine hold the per-stream state. Every stage is timed per image.
+front end (tracker and search schedule, fhmr_ros.perception.tracked_front_end) and the
+engine hold the per-stream state. Every stage is timed per image.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..perception.detection import KeypointDetector, PersonDetection
+from ..perception.tracked_front_end import TrackedFrontEnd
 from ..perception.tracker import MultiPersonTracker, TrackedPerson
 from .engine import FrameResult, PersonObservation, StreamingEngine
 
@@ -32,35 +34,39 @@ class PipelineOutput:
     tracks: list[TrackedPerson]             # every live track (tentative, confirmed, lost)
     results: list[FrameResult]              # grid frames that became final with this image
     timings: StageTimings = field(default_factory=StageTimings)
+    searched: bool = True                   # the detector searched the whole image
 
 
 class HumanPipeline:
     def __init__(self, detector: KeypointDetector, tracker: MultiPersonTracker,
-                 engine: StreamingEngine, search_predicted_tracks: bool = True) -> None:
-        self.detector = detector
-        self.tracker = tracker
+                 engine: StreamingEngine, search_predicted_tracks: bool = True,
+                 search_every: int = 5) -> None:
+        self.front_end = TrackedFrontEnd(detector, tracker, search_every,
+                                         search_predicted_tracks)
         self.engine = engine
-        self.search_predicted_tracks = search_predicted_tracks
+
+    @property
+    def detector(self) -> KeypointDetector:
+        return self.front_end.detector
+
+    @property
+    def tracker(self) -> MultiPersonTracker:
+        return self.front_end.tracker
 
     def process(self, image_bgr: np.ndarray, stamp: float, K: np.ndarray,
                 T_world_camera: np.ndarray) -> PipelineOutput:
         """One image with its stamp (s), intrinsics (3, 3) and camera pose (4, 4). Raises
         ValueError for an image the detector cannot read or a stamp older than the last
         one (call ``reset`` to start over, e.g. when a recording loops)."""
-        timings = StageTimings()
-        t = time.perf_counter()
-        regions = self.tracker.predicted_boxes(stamp) if self.search_predicted_tracks else None
-        detections = self.detector.detect(image_bgr, K, regions)
-        timings.detector = 1000 * (time.perf_counter() - t)
-        t = time.perf_counter()
-        tracks = self.tracker.update(detections, stamp)
-        timings.tracker = 1000 * (time.perf_counter() - t)
+        front = self.front_end.process(image_bgr, stamp, K)
+        tracks = front.tracks
+        timings = StageTimings(front.detector_ms, front.tracker_ms)
         t = time.perf_counter()
         people = [PersonObservation(tr.track_id, tr.detection.keypoints, tr.detection.bbox)
                   for tr in tracks if tr.detection is not None]
         results = self.engine.update(stamp, T_world_camera, K, people)
         timings.model = 1000 * (time.perf_counter() - t)
-        return PipelineOutput(detections, tracks, results, timings)
+        return PipelineOutput(front.detections, tracks, results, timings, front.searched)
 
     def flush(self) -> list[FrameResult]:
         """Publish everything still pending (end of a video or recording)."""
@@ -68,5 +74,5 @@ class HumanPipeline:
 
     def reset(self) -> None:
         """Forget tracks and windows; track ids keep counting up."""
-        self.tracker.reset()
+        self.front_end.reset()
         self.engine.reset()
