@@ -70,3 +70,17 @@ def make_detector(name: str, **options) -> KeypointDetector:
     if not isinstance(detector, KeypointDetector):
         raise TypeError(f"{name} does not implement KeypointDetector (keypoint_format, detect)")
     return detector
+
+
+def make_stream_detector(name: str, device: str = "cpu", threads: int = 0,
+                         max_people: int | None = None) -> KeypointDetector:
+    """The detector a stream runner (the node, fhmr-video) uses: built-in backends get the
+    runtime's device and threads where they run on one (movenet_blazepose) and may find
+    ``max_people`` (tracked people + a margin, so that the excess can be counted); a user's
+    ``package.module:Class`` is built without options."""
+    if ":" in name:
+        return make_detector(name)
+    options = {} if max_people is None else {"max_people": max_people}
+    if name == "movenet_blazepose":
+        options.update(device=device, threads=threads)
+    return make_detector(name, **options)

@@ -9,7 +9,10 @@ Per image, ``detect(image, K, regions, search)``:
 2. Only when ``search`` is true (the pipeline's schedule: every N images, when a track was
    lost, or when nobody is tracked) MoveNet MultiPose looks at the whole image, with the
    regions painted over so that its six slots go to people not yet followed. Its people
-   that no region already covers become candidates too.
+   that no region already covers become candidates too. With nobody to follow it runs at
+   every input size; while people are followed the sizes take turns, one per search (so a
+   newcomer of any size is found within two searches at half the cost) — the one piece of
+   per-stream state this detector keeps.
 3. One BlazePose call landmarks a square crop around every candidate (at most
    ``max_crops``; the rest are counted in ``last_stats["crops_cut"]``).
 4. A crop whose pose flag is below ``min_pose_flag`` holds nobody; otherwise its landmarks
@@ -72,6 +75,7 @@ class MoveNetBlazePoseDetector:
         self.device = session_device(self.landmarker.session)
         self.last_timings: dict[str, float] = {}
         self.last_stats: dict[str, int] = {}
+        self._searches = 0                   # searches while following people (size turns)
 
     def detect(self, image_bgr: np.ndarray, K: np.ndarray | None = None,
                regions: np.ndarray | None = None, search: bool = True
@@ -85,7 +89,12 @@ class MoveNetBlazePoseDetector:
         candidates = valid_boxes(regions)                              # (R, 4) xyxy
         searched = bool(search or not len(candidates))
         if searched:
-            found = self.searcher.search(image, hide=candidates).boxes  # (F, 4)
+            sizes = None
+            if len(candidates):
+                all_sizes = cfg.search.input_sizes
+                sizes = (all_sizes[self._searches % len(all_sizes)],)
+                self._searches += 1
+            found = self.searcher.search(image, hide=candidates, sizes=sizes).boxes  # (F, 4)
             if len(candidates) and len(found):
                 covered = ((box_iou(found, candidates) >= cfg.covered_iou).any(1)
                            | (box_containment(found, candidates)

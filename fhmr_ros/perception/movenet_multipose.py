@@ -62,10 +62,13 @@ class MultiPoseSearch:
                                     device, threads)
         self._input = self.session.get_inputs()[0].name
 
-    def search(self, image_bgr: np.ndarray, hide: np.ndarray | None = None) -> PersonSearch:
+    def search(self, image_bgr: np.ndarray, hide: np.ndarray | None = None,
+               sizes: tuple[int, ...] | None = None) -> PersonSearch:
         """People in a (H, W, 3) uint8 BGR image; ``hide`` (R, 4) xyxy boxes are painted
-        over first (people already tracked)."""
-        found = [self._search_at(image_bgr, size, hide) for size in self.config.input_sizes]
+        over first (people already tracked); ``sizes``: input sizes to run (default: all
+        of the config's)."""
+        found = [self._search_at(image_bgr, size, hide)
+                 for size in (sizes or self.config.input_sizes)]
         out = np.concatenate(found)                                         # (N, 56)
         out = out[nms(out[:, 51:55], out[:, 55], self.config.nms_iou)]
         H, W = image_bgr.shape[:2]

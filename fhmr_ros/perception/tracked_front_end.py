@@ -23,7 +23,7 @@ NEVER = 10 ** 9         # "images since the last search" before the first one
 class SearchSchedule:
     """When a region-tracking detector searches the whole image (one stream's state)."""
 
-    def __init__(self, search_every: int = 5) -> None:
+    def __init__(self, search_every: int = 4) -> None:
         if search_every < 1:
             raise ValueError(f"search_every must be >= 1, got {search_every}")
         self.search_every = search_every
@@ -57,7 +57,7 @@ class FrontEndOutput:
 
 class TrackedFrontEnd:
     def __init__(self, detector: KeypointDetector, tracker: MultiPersonTracker,
-                 search_every: int = 5, search_predicted_tracks: bool = True) -> None:
+                 search_every: int = 4, search_predicted_tracks: bool = True) -> None:
         self.detector = detector
         self.tracker = tracker
         self.schedule = SearchSchedule(search_every)

@@ -39,7 +39,7 @@ from fhmr_ros.body.decimated_mesh import DecimatedBody
 from fhmr_ros.body.standin_model import ensure_standin_model
 from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
 from fhmr_ros.msg import HumanStateArray, HumanTrajectoryArray
-from fhmr_ros.perception.detection import make_detector
+from fhmr_ros.perception.detection import make_stream_detector
 from fhmr_ros.perception.onnx_session import default_threads
 from fhmr_ros.perception.tracker import MultiPersonTracker, TrackerConfig
 from fhmr_ros.streaming.camera_pose import (CameraPoses, NotYetAvailable,
@@ -59,6 +59,7 @@ from .node_config import NodeConfig, declare_and_read
 from .odometry import OdometryError, odometry_pose, sec_to_stamp, stamp_to_sec
 from .tf_frames import body_frame, joint_frames, tf_message, transform_msg
 
+STAGES = ("decode", "detector", "tracker", "model", "publish")   # timed per image
 TIME_JUMP_S = 1.0          # odometry this much older than the newest: a loop, not reordering
 THROTTLE_S = 5.0           # warnings of one kind at most this often
 
@@ -99,15 +100,13 @@ class FhmrNode(Node):
         self.body = load_body(cfg)
         threads = cfg.threads or default_threads()
         torch.set_num_threads(threads)
-        # the detector may find a few more people than are tracked, so the excess is counted
-        detector_options = {"max_people": cfg.max_people + 4} if ":" not in cfg.detector else {}
-        if cfg.detector == "movenet_blazepose":
-            detector_options.update(device=cfg.device, threads=threads)
         engine = StreamingEngine(model, StreamingConfig(
             window=cfg.window or None, stride=cfg.stride, lag=cfg.lag, steps=cfg.steps or None,
             hypotheses=cfg.hypotheses, max_gap_s=cfg.max_gap_s, align_root=cfg.align_root),
             cfg.device)
-        self.pipeline = HumanPipeline(make_detector(cfg.detector, **detector_options),
+        # the detector may find a few more people than are tracked, so the excess is counted
+        detector = make_stream_detector(cfg.detector, cfg.device, threads, cfg.max_people + 4)
+        self.pipeline = HumanPipeline(detector,
                                       MultiPersonTracker(TrackerConfig(max_tracks=cfg.max_people)),
                                       engine, search_every=cfg.search_every)
         self.assembler = FrameAssembler(model.cfg.fps)
@@ -133,6 +132,7 @@ class FhmrNode(Node):
         self.record_all = False   # offline tools: build every output, subscribed or not
         self.input_rate, self.output_rate = RateMeter(), RateMeter()
         self.latency_ms = LatencyWindow()
+        self.stage_ms = {stage: LatencyWindow() for stage in STAGES}   # per image
 
         sensor = qos_profile_sensor_data
         images = QoSProfile(depth=max(cfg.queue_size, 1),
@@ -302,6 +302,7 @@ class FhmrNode(Node):
 
     def _process(self, msg, received: float, K, size) -> None:
         stamp = stamp_to_sec(msg.header.stamp)
+        tic = time.perf_counter()
         try:
             image = (compressed_to_bgr(msg, self.cfg.max_image_pixels)
                      if isinstance(msg, CompressedImage)
@@ -309,6 +310,7 @@ class FhmrNode(Node):
         except ImageError as e:
             self._warn("bad_images", f"image refused: {e}")
             return
+        self.stage_ms["decode"].add(1000 * (time.perf_counter() - tic))
         if K is None:
             self._warn("images_without_camera_info", "no valid camera_info received yet: "
                        "image dropped (intrinsics are needed)")
@@ -323,6 +325,8 @@ class FhmrNode(Node):
         if not self.camera_frame:
             self.camera_frame = msg.header.frame_id or "camera_optical_frame"
         out = self.pipeline.process(image, stamp, K, T_wc)
+        for stage in ("detector", "tracker", "model"):
+            self.stage_ms[stage].add(getattr(out.timings, stage))
         expected = {t.track_id: {"state": t.state.value, "score": t.detection.score,
                                  "bbox": t.bbox}
                     for t in out.tracks if t.detection is not None}
@@ -332,8 +336,10 @@ class FhmrNode(Node):
         self.assembler.register(stamp, T_wc, K, expected)
         self.assembler.add(out.results)
         live = set(self.pipeline.engine.tracks)
+        tic = time.perf_counter()
         for frame in self.assembler.release(live, stamp):
             self._publish(frame)
+        self.stage_ms["publish"].add(1000 * (time.perf_counter() - tic))
         self.outputs.forget(live)
 
     # ------------------------------------------------------------------ outputs
@@ -410,6 +416,8 @@ class FhmrNode(Node):
             "latency_receive_to_publish_ms_p50": lat["p50"],
             "latency_receive_to_publish_ms_p95": lat["p95"],
             "latency_receive_to_publish_ms_max": lat["max"],
+            **{f"time_{stage}_ms_{p}": v for stage, window in self.stage_ms.items()
+               for p, v in window.percentiles().items() if p != "max"},
             "queue_length": len(self._queue),
             "tracks": len(engine.tracks),
             "model_device": self.cfg.device,

@@ -1,131 +1,214 @@
-"""`fhmr-bench node`: end-to-end latency and sustained rate of fhmr_node on this machine.
+"""`fhmr-bench node`: fhmr_node end to end, fed by another process over DDS.
 
-The real node (FhmrNode, its worker thread and publishers) runs in this process; images
-are handed to its image callback at ``rate`` Hz, stamped with the wall clock when handed
-over, together with camera_info and odometry (a robot standing still). Latency = wall time
-when the HumanStateArray for an image is published − that image's stamp: it includes the
-queue, detection, tracking, the wait for the stride and the look-ahead lag, the model and
-the message building. Sustained rate = HumanStateArrays published per second. Images the
-worker could not keep up with are dropped by the node (queue_size 2) and counted.
+The node runs as a user starts it (``python -m fhmr_ros.ros.node``, its own process, the
+default parameters except those printed). This process plays a camera and a robot: it
+publishes images at ``rate`` Hz stamped with the wall clock when sent, a camera_info per
+image and odometry at every image stamp (a robot standing still), and subscribes to
+``~/humans`` and ``/diagnostics``. Nothing subscribes to markers or the debug image.
 
-Scenes (real footage, repeated as a still): one person (basketball1.png, 640 × 480) and a
-crowd (vtest.avi frame 50, 768 × 576: five pedestrians, of whom the detector finds four or
-five). "Detector excluded" replaces the detector by a cache of its own answers for the
-image, computed before the run.
+Images travel as JPEG (``image_transport:=compressed``, the node's other parameters at
+their defaults) unless ``--transport raw``: then raw bgr8 images go over a reliable
+publisher to ``reliable_images:=true`` (between processes on one machine Fast DDS's shared
+memory segment drops raw best-effort images above ~512 KB before the node ever sees them).
+
+Per scene, after a warm-up (not counted): sustained rate = HumanStateArrays received per
+second while images are being sent; latency = receive time − the image's stamp (queue,
+detector, tracker, the stride and look-ahead lag, the model, message building and DDS),
+p50/p95/max; "in the node": the node's own receive-to-publish latency (its /diagnostics,
+the last 200 images); dropped = the node's own count of images it could not keep up with;
+and the node's per-stage milliseconds per image from /diagnostics.
+
+Scenes (real footage): one person (basketball1.png's left player on a 640 x 480 grey
+canvas, a still repeated) at 20 Hz, and the crowd (vtest.avi from frame 0, 768 x 576,
+consecutive frames: pedestrians walking, ~5 in view) at 10 Hz.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 import time
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import rclpy
-import torch
-from rclpy.parameter import Parameter
+from diagnostic_msgs.msg import DiagnosticArray
+from nav_msgs.msg import Odometry
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 
-from fhmr_ros.data.footage import footage_path, read_image
-from fhmr_ros.perception.detection import KeypointDetector, PersonDetection
+from fhmr_ros.data.footage import read_image, vtest_frames
+from fhmr_ros.msg import HumanStateArray
 
 from .camera_info import camera_info_msg
 from .image_conversion import bgr_to_image_msg
-from .node import FhmrNode
 from .odometry import odometry_msg, sec_to_stamp, stamp_to_sec
 
-SCENES = ("one person", "crowd")
+NS = "/fhmr_bench"
+STAGES = ("decode", "detector", "tracker", "model", "publish")
 
 
-def scene(name: str) -> np.ndarray:
-    """BGR image of one of SCENES."""
-    if name == "one person":
-        return read_image("basketball1.png")
-    cap = cv2.VideoCapture(str(footage_path("vtest.avi")))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, 50)
-    ok, frame = cap.read()
-    cap.release()
-    if not ok:
-        raise ValueError("cannot read vtest.avi frame 50")
-    return frame
+@dataclass
+class Scene:
+    name: str
+    frames: list[np.ndarray]        # played in a loop
+    rate_hz: float
 
 
-class CachedDetector:
-    """The wrapped detector's answers, computed once per distinct image."""
-
-    def __init__(self, inner: KeypointDetector) -> None:
-        self.inner = inner
-        self.keypoint_format = inner.keypoint_format
-        self._cache: dict[bytes, list[PersonDetection]] = {}
-
-    def detect(self, image_bgr, K=None, regions=None) -> list[PersonDetection]:
-        key = image_bgr[::16, ::16].tobytes()
-        if key not in self._cache:
-            self._cache[key] = self.inner.detect(image_bgr, K, None)
-        return self._cache[key]
+def scenes() -> list[Scene]:
+    player = read_image("basketball1.png")[:, :400]                   # the left player
+    canvas = np.full((480, 640, 3), 110, np.uint8)
+    canvas[:, 120:520] = player
+    crowd = vtest_frames(list(range(400)))
+    return [Scene("one person", [canvas], 20.0),
+            Scene("crowd (vtest.avi)", [crowd[i] for i in range(400)], 10.0)]
 
 
-def run_case(name: str, detector: bool, rate_hz: float, seconds: float,
-             params: list[Parameter]) -> dict:
-    node = FhmrNode(parameter_overrides=params + [Parameter("queue_size", value=2),
-                                                   Parameter("publish_markers", value=False)])
-    image = scene(name)
-    H, W = image.shape[:2]
-    if not detector:
-        node.pipeline.detector = CachedDetector(node.pipeline.detector)
-        node.pipeline.detector.detect(image)
-    published: list[tuple[float, float, int]] = []
-    node.pub_humans.publish = lambda m: published.append(
-        (time.time(), stamp_to_sec(m.header.stamp), len(m.humans)))
-    K = np.array([[560.0, 0, W / 2], [0, 560.0, H / 2], [0, 0, 1]])
-    try:
-        start = time.time()
-        n = 0
-        while time.time() - start < seconds:
-            stamp = time.time()
-            t = sec_to_stamp(stamp)
-            node._on_odometry(odometry_msg(t, np.eye(4), "odom", "base_link"))
-            node._on_camera_info(camera_info_msg(K, W, H, t, "camera_optical_frame"))
-            node._on_image(bgr_to_image_msg(image, t, "camera_optical_frame"))
-            n += 1
-            time.sleep(max(0.0, start + n / rate_hz - time.time()))
-        end = time.time()
-        deadline = end + 30.0
-        while not node.idle() and time.time() < deadline:
-            time.sleep(0.05)
-    finally:
-        node.stop()
-        node.destroy_node()
-    lat = np.array([1000 * (p - s) for p, s, _ in published])
-    in_run = [p for p, s, _ in published if p <= end]
-    return {"scene": name, "detector": detector, "images": n, "size": f"{W}x{H}",
-            "published": len(published),
-            "fps": len(in_run) / (end - start),
-            "people_per_image": float(np.mean([k for *_, k in published])) if published else 0,
-            "p50": float(np.percentile(lat, 50)) if len(lat) else float("nan"),
-            "p95": float(np.percentile(lat, 95)) if len(lat) else float("nan"),
-            "max": float(lat.max()) if len(lat) else float("nan"),
-            "dropped": int(node.counters["images_dropped_queue_full"])}
+class Camera:
+    """Publisher side (this process) and what comes back."""
+
+    def __init__(self, transport: str) -> None:
+        self.node = rclpy.create_node(f"fhmr_bench_camera_{os.getpid()}")
+        self.transport = transport
+        if transport == "compressed":
+            self.pub_image = self.node.create_publisher(
+                CompressedImage, f"{NS}/image/compressed", qos_profile_sensor_data)
+        else:
+            self.pub_image = self.node.create_publisher(
+                Image, f"{NS}/image", QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE))
+        self.pub_info = self.node.create_publisher(CameraInfo, f"{NS}/camera_info",
+                                                   qos_profile_sensor_data)
+        self.pub_odom = self.node.create_publisher(
+            Odometry, f"{NS}/odom", QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE))
+        self.received: list[tuple[float, float, int]] = []     # (receive, stamp, people)
+        self.diagnostics: dict[str, str] = {}
+        self.node.create_subscription(
+            HumanStateArray, f"{NS}/fhmr_node/humans",
+            lambda m: self.received.append((time.time(), stamp_to_sec(m.header.stamp),
+                                             len(m.humans))), 100)
+        self.node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
+        self.executor = SingleThreadedExecutor()
+        self.executor.add_node(self.node)
+        self._spinner = threading.Thread(target=self.executor.spin, daemon=True)
+        self._spinner.start()
+
+    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        for status in msg.status:
+            if status.name == "fhmr_node: pipeline":
+                self.diagnostics = {kv.key: kv.value for kv in status.values}
+
+    def send(self, image: np.ndarray, encoded: bytes | None, K: np.ndarray) -> float:
+        stamp = time.time()
+        t = sec_to_stamp(stamp)
+        H, W = image.shape[:2]
+        self.pub_odom.publish(odometry_msg(t, np.eye(4), "odom", "base_link"))
+        self.pub_info.publish(camera_info_msg(K, W, H, t, "camera_optical_frame"))
+        if encoded is not None:
+            msg = CompressedImage(format="jpeg", data=encoded)
+            msg.header.stamp, msg.header.frame_id = t, "camera_optical_frame"
+            self.pub_image.publish(msg)
+        else:
+            self.pub_image.publish(bgr_to_image_msg(image, t, "camera_optical_frame"))
+        return stamp
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+
+
+def start_node(args, transport: str) -> subprocess.Popen:
+    params = [f"preset:={args.preset}", f"device:={args.device}"]
+    params += (["image_transport:=compressed"] if transport == "compressed"
+               else ["reliable_images:=true"])
+    params += list(args.param)
+    cmd = [sys.executable, "-m", "fhmr_ros.ros.node", "--ros-args", "-r", f"__ns:={NS}"]
+    for p in params:
+        cmd += ["-p", p]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_until_subscribed(camera: Camera, node: subprocess.Popen, timeout: float = 120.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if node.poll() is not None:
+            raise RuntimeError(f"fhmr_node exited: {node.stdout.read()}")
+        if camera.pub_image.get_subscription_count() and camera.pub_odom.get_subscription_count():
+            return
+        time.sleep(0.2)
+    raise RuntimeError("fhmr_node did not subscribe within 120 s")
+
+
+def run_scene(scene: Scene, camera: Camera, warmup_s: float, seconds: float) -> dict:
+    H, W = scene.frames[0].shape[:2]
+    K = np.array([[0.9 * W, 0, W / 2], [0, 0.9 * W, H / 2], [0, 0, 1]])
+    encoded = [cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+               if camera.transport == "compressed" else None for f in scene.frames]
+    period = 1.0 / scene.rate_hz
+    start = time.time()
+    i, measure_from = 0, start + warmup_s
+    first_stamp = None
+    while time.time() < measure_from + seconds:
+        k = i % len(scene.frames)
+        stamp = camera.send(scene.frames[k], encoded[k], K)
+        if first_stamp is None and stamp >= measure_from:
+            first_stamp = stamp
+        i += 1
+        time.sleep(max(0.0, start + i * period - time.time()))
+    end = time.time()
+    time.sleep(3.0)                       # the lag and the idle flush bring the last frames
+    got = [(r, s, n) for r, s, n in camera.received if s >= first_stamp]
+    in_run = [r for r, s, n in got if r <= end]
+    latency = np.array([1000 * (r - s) for r, s, n in got if s <= end])
+    values = camera.diagnostics
+    stages = {st: (float(values.get(f"time_{st}_ms_p50", "nan")),
+                   float(values.get(f"time_{st}_ms_p95", "nan"))) for st in STAGES}
+    pct = (lambda q: float(np.percentile(latency, q)) if len(latency) else float("nan"))
+    return {"scene": scene.name, "size": f"{W}x{H}", "rate": scene.rate_hz,
+            "sent_total": i,
+            "fps": len(in_run) / (end - first_stamp),
+            "people": float(np.mean([n for *_, n in got])) if got else 0.0,
+            "p50": pct(50), "p95": pct(95), "max": float(latency.max()) if len(latency) else
+            float("nan"), "dropped": values.get("images_dropped_queue_full", "0"),
+            "stages": stages,
+            "node_latency": (float(values.get("latency_receive_to_publish_ms_p50", "nan")),
+                             float(values.get("latency_receive_to_publish_ms_p95", "nan")))}
 
 
 def bench_node(args) -> int:
-    params = [Parameter("preset", value=args.preset), Parameter("device", value=args.device),
-              Parameter("stride", value=args.stride), Parameter("lag", value=args.lag)]
     rclpy.init()
+    camera = Camera(args.transport)
     try:
-        print(f"# fhmr-bench node: preset {args.preset}, device {args.device}, "
-              f"{torch.get_num_threads()} torch threads, stride {args.stride}, lag {args.lag} "
-              f"(model frames at 30 fps), input {args.rate:g} Hz for {args.seconds:g} s, "
-              f"bgr8, queue_size 2")
-        print("| scene | image | detector | images in | arrays out | sustained fps "
-              "| people/array | latency p50 ms | p95 ms | max ms | dropped |")
-        print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for name in SCENES:
-            for detector in (True, False):
-                r = run_case(name, detector, args.rate, args.seconds, params)
-                print(f"| {name} | {r['size']} | {'included' if detector else 'excluded'} "
-                      f"| {r['images']} "
-                      f"| {r['published']} | {r['fps']:.1f} | {r['people_per_image']:.1f} "
-                      f"| {r['p50']:.0f} | {r['p95']:.0f} | {r['max']:.0f} | {r['dropped']} |",
-                      flush=True)
+        print(f"# fhmr-bench node: fhmr_node in its own process, fed over DDS by this one; "
+              f"preset {args.preset}, device {args.device}, images as "
+              f"{'JPEG (image_transport:=compressed)' if args.transport == 'compressed' else 'raw bgr8 (reliable_images:=true)'}"
+              f", other parameters at their defaults{' except ' + ', '.join(args.param) if args.param else ''}; "
+              f"{args.warmup:g} s warm-up, then {args.seconds:g} s measured; {os.cpu_count()} cores")
+        print("| scene | image | input Hz | arrays/s sustained | people/array | latency p50 ms "
+              "| p95 | max | in the node p50/p95 | dropped (whole run) | " + " | ".join(
+                  f"{st} ms p50/p95" for st in STAGES) + " |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(STAGES))
+        for scene in scenes():
+            if args.scenes and scene.name.split()[0] not in args.scenes:
+                continue
+            node = start_node(args, args.transport)
+            try:
+                wait_until_subscribed(camera, node)
+                camera.received.clear()
+                camera.diagnostics = {}
+                r = run_scene(scene, camera, args.warmup, args.seconds)
+            finally:
+                node.terminate()
+                node.wait(timeout=30)
+            print(f"| {r['scene']} | {r['size']} | {r['rate']:g} | {r['fps']:.1f} | "
+                  f"{r['people']:.1f} | {r['p50']:.0f} | {r['p95']:.0f} | {r['max']:.0f} | "
+                  f"{r['node_latency'][0]:.0f}/{r['node_latency'][1]:.0f} | "
+                  f"{r['dropped']} of {r['sent_total']} | " + " | ".join(
+                      f"{a:.0f}/{b:.0f}" for a, b in r["stages"].values()) + " |", flush=True)
     finally:
+        camera.close()
         rclpy.try_shutdown()
     return 0

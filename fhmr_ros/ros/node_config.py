@@ -35,7 +35,7 @@ class NodeConfig:
     static_camera_height_m: float = 1.5   # static camera: height above the ground
     # detection, tracking, streaming
     detector: str = "movenet_blazepose"  # | mediapipe | package.module:Class
-    search_every: int = 5                # whole-image person search every N images
+    search_every: int = 4                # whole-image person search every N images
     max_people: int = 8                  # tracks kept; more people are counted, not tracked
     window: int = 0                      # model frames per window (0 = checkpoint's)
     stride: int = 8                      # model frames between runs per track

@@ -40,7 +40,7 @@ class PipelineOutput:
 class HumanPipeline:
     def __init__(self, detector: KeypointDetector, tracker: MultiPersonTracker,
                  engine: StreamingEngine, search_predicted_tracks: bool = True,
-                 search_every: int = 5) -> None:
+                 search_every: int = 4) -> None:
         self.front_end = TrackedFrontEnd(detector, tracker, search_every,
                                          search_predicted_tracks)
         self.engine = engine

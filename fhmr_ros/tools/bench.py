@@ -1,9 +1,9 @@
 """fhmr-bench: latency benchmarks.
 
     fhmr-bench model [--presets lite,full] [--device cpu] [--repeats 5] [--threads N]
-    fhmr-bench detector [--frames 20] [--stride 10] [--threads N] [--no-sweep]
-    fhmr-bench node [--preset lite] [--device cpu] [--rate 15] [--seconds 20]
-                    [--stride 8] [--lag 8]
+    fhmr-bench detector [--labels FILE] [--threads N] [--no-mediapipe]
+    fhmr-bench node [--preset lite] [--device cpu] [--transport compressed|raw]
+                    [--seconds 30] [--scenes one crowd] [-p name:=value ...]
 
 `model`: Stage 1 and Stage 2 latency per window on random inputs, sweeping one setting at
 a time around each preset's default (window length, ODE steps, classifier-free guidance
@@ -11,21 +11,18 @@ on/off, people batched), with p50/p95 per window, per frame offline (window / W)
 new frame when streaming (window / stride, stride = W/2), and peak memory. Weights are
 random: latency does not depend on their values.
 
-`detector`: the MediaPipe keypoint detector (fhmr_ros.perception.mediapipe_detector) on
-real footage. First its latency on vtest.avi frames (p50/p95 of each stage, people found).
-Then how small a person may be: the standing man of basketball2.png and the pedestrians of
-vtest.avi frame 50 are rescaled to a range of person heights and pasted on a grey 768 x 576
-canvas; for each height it prints the fraction of them found by the full-frame pass alone,
-by the default detector (full frame + HOG proposal crops) and when the true boxes are given
-as ``regions`` (what a tracker provides). The reference people are those the default
-detector finds in the original images (only those fully on the canvas count); a person
-counts as found when a detection's keypoints lie within a median 0.1 x the person height of
-the rescaled reference keypoints. Height is the stature, estimated as the reference's
-eye-to-heel keypoint extent / 0.93.
+`detector`: the 2D front-end candidates on hand-labelled real footage
+(test/data/person_boxes.json, fhmr_ros.evaluation.detection_recall): recall and precision
+on 25 vtest.avi frames, people found in the stills, and milliseconds per image. Rows:
+MoveNet MultiPose alone at several input sizes (boxes only), the default movenet_blazepose
+detector searching every image, the same behind the tracker with its search schedule (every
+vtest frame up to the last label is processed; only the labelled ones are scored), and
+MediaPipe with HOG proposals.
 
-`node`: fhmr_node end to end in this process (fhmr_ros/ros/node_bench.py): latency from an
-image's stamp to its HumanStateArray and the sustained output rate, for 1 and 4 people,
-with the detector and with its answers cached (detector excluded).
+`node`: fhmr_node end to end in its own process, fed over DDS by the benchmark's process
+(fhmr_ros/ros/node_bench.py): sustained output rate, latency from an image's stamp to its
+HumanStateArray, images dropped and the node's per-stage times, for one person at 20 Hz and
+the vtest.avi crowd at 10 Hz.
 """
 
 from __future__ import annotations
@@ -38,12 +35,12 @@ import sys
 import time
 from dataclasses import dataclass, replace
 
-import cv2
 import numpy as np
 import torch
 
 from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
+from ..evaluation.detection_recall import LABELS
 from ..model.config import preset
 from ..model.inputs import FrameInputs
 from ..model.losses import BodyGeometry
@@ -150,137 +147,86 @@ SWEEP_HEIGHTS = (400, 300, 200, 150, 120, 100, 80, 64, 48, 40, 32, 24)
 SWEEP_CANVAS = (576, 768)                                  # (H, W)
 
 
-def vtest_frames(indices: list[int]) -> list[np.ndarray]:
-    """(576, 768, 3) uint8 BGR frames of vtest.avi."""
-    from ..data.footage import footage_path
+def _labelled_counts(detect, images, frames) -> tuple[dict, list[float]]:
+    """Counts on the vtest frames and on the stills, and per-image milliseconds."""
+    from ..evaluation.detection_recall import MatchCounts, match, read_labelled
 
-    cap = cv2.VideoCapture(str(footage_path("vtest.avi")))
-    frames = []
-    for i in indices:
-        cap.set(cv2.CAP_PROP_POS_FRAMES, i)
-        ok, frame = cap.read()
-        if not ok:
-            raise ValueError(f"vtest.avi has no frame {i}")
-        frames.append(frame)
-    cap.release()
-    return frames
-
-
-def stature(person) -> float:
-    """A person's height in pixels: eye-to-heel extent of the confident keypoints / 0.93."""
-    v = person.keypoints[person.keypoints[:, 2] >= 0.5, 1]
-    return float(v.max() - v.min()) / 0.93
+    counts = {"vtest": MatchCounts(), "stills": MatchCounts()}
+    times = []
+    for image in images:
+        pixels = frames[image.video_frame] if image.video_frame is not None else \
+            read_labelled(image)
+        t = time.perf_counter()
+        boxes = detect(pixels)
+        times.append(1000 * (time.perf_counter() - t))
+        counts["vtest" if image.video_frame is not None else "stills"].add(match(boxes, image))
+    return counts, times
 
 
-def paste_scaled(image: np.ndarray, points: np.ndarray, scale: float,
-                 fill: int = 128) -> tuple[np.ndarray, np.ndarray]:
-    """The image resized by ``scale`` and centred on a grey SWEEP_CANVAS canvas (cut where it
-    is larger), and (..., 2) pixel points moved with it."""
-    small = cv2.resize(image, None, fx=scale, fy=scale,
-                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    canvas = np.full(SWEEP_CANVAS + (3,), fill, np.uint8)
-    H, W = SWEEP_CANVAS
-    h, w = small.shape[:2]
-    dy, dx = (H - h) // 2, (W - w) // 2                    # image origin on the canvas
-    sy, sx = max(-dy, 0), max(-dx, 0)
-    ty, tx = max(dy, 0), max(dx, 0)
-    ch, cw = min(h - sy, H - ty), min(w - sx, W - tx)
-    canvas[ty:ty + ch, tx:tx + cw] = small[sy:sy + ch, sx:sx + cw]
-    return canvas, (points + 0.5) * scale - 0.5 + [dx, dy]
+def _tracked_counts(detector, images, frames, search_every: int) -> tuple[dict, list, int]:
+    """The detector behind a tracker over vtest.avi frames 0..last label (10 fps)."""
+    from ..evaluation.detection_recall import MatchCounts, match
+    from ..perception.tracked_front_end import TrackedFrontEnd
+    from ..perception.tracker import MultiPersonTracker
 
-
-def found(people, truth: np.ndarray, height: float) -> int:
-    """How many of the true people (N, K, 3) some detection matches: median distance over
-    the true confident keypoints <= 0.1 x the person height."""
-    if not people or len(truth) == 0:
-        return 0
-    n = 0
-    for kp in truth:
-        seen = kp[:, 2] >= 0.5
-        err = [np.median(np.linalg.norm(p.keypoints[seen, :2] - kp[seen, :2], axis=1))
-               for p in people]
-        n += min(err) <= 0.1 * height
-    return n
-
-
-def size_sweep(detector, full_only, sources) -> None:
-    """Print, per person height, how many of each source's people are found: by the full
-    frame pass only / by the default detector / with the true boxes given as regions."""
-    print("\n## smallest person found, per person height: found by full frame only / "
-          "full frame + HOG proposal crops / true boxes given as regions")
-    print("| height px | " + " | ".join(name for name, *_ in sources) + " |")
-    print("|---:|" + "---:|" * len(sources))
-    for height in SWEEP_HEIGHTS:
-        cells = []
-        for _, image, truth, ref_height in sources:
-            scale = height / ref_height
-            canvas, uv = paste_scaled(image, truth[..., :2], scale)
-            kp = np.concatenate([uv, truth[..., 2:]], axis=-1)          # (N, K, 3)
-            seen = truth[..., 2:] >= 0.5                                # (N, K, 1)
-            lo = np.where(seen, uv, np.inf).min(axis=1)                 # (N, 2)
-            hi = np.where(seen, uv, -np.inf).max(axis=1)
-            inside = (lo >= 0).all(1) & (hi <= [SWEEP_CANVAS[1] - 1, SWEEP_CANVAS[0] - 1]).all(1)
-            if not inside.any():
-                cells.append("–")
-                continue
-            kp = kp[inside]
-            pad = 0.08 * height
-            regions = np.concatenate([lo[inside] - pad, hi[inside] + pad], axis=1)
-            n = [found(full_only.detect(canvas), kp, height),
-                 found(detector.detect(canvas), kp, height),
-                 found(full_only.detect(canvas, regions=regions), kp, height)]
-            cells.append(" / ".join(f"{k}/{len(kp)}" for k in n))
-        print(f"| {height} | " + " | ".join(cells) + " |", flush=True)
+    labelled = {i.video_frame: i for i in images if i.video_frame is not None}
+    front = TrackedFrontEnd(detector, MultiPersonTracker(), search_every)
+    counts, times, searches = MatchCounts(), [], 0
+    for index in range(max(labelled) + 1):
+        t = time.perf_counter()
+        out = front.process(frames[index], index / 10.0, None)
+        times.append(1000 * (time.perf_counter() - t))
+        searches += out.searched
+        if index in labelled:
+            counts.add(match([p.bbox for p in out.detections], labelled[index]))
+    return {"vtest": counts}, times, searches
 
 
 def bench_detector(args) -> int:
-    """Latency on vtest.avi, then the person-size sweep (markdown)."""
-    from ..data.footage import read_image
-    from ..perception.mediapipe_detector import MediaPipePoseDetector
+    """Recall, precision and time of the detector candidates on the labelled footage."""
+    from ..data.footage import vtest_frames
+    from ..evaluation.detection_recall import load_labels
+    from ..perception.detection import make_detector
+    from ..perception.movenet_multipose import MultiPoseSearch
 
-    if args.threads:
-        cv2.setNumThreads(args.threads)
-    detector = MediaPipePoseDetector()
-    frames = vtest_frames(list(range(0, args.frames * args.stride, args.stride)))
-    detector.detect(frames[0])                                         # warm-up
-    stages = ("total", "full_frame", "proposals", "crops")
-    times = {k: [] for k in stages}
-    per_crop, counts = [], []
-    for frame in frames:
-        counts.append(len(detector.detect(frame)))
-        for k in stages:
-            times[k].append(detector.last_timings[k])
-        if detector.last_timings["n_crops"]:
-            per_crop.append(detector.last_timings["crops"] / detector.last_timings["n_crops"])
-    cfg = detector.config
-    print(f"# fhmr-bench detector: MediaPipe pose full + HOG proposals "
-          f"(upscales {cfg.proposals.upscales}), {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, OpenCV {cv2.__version__} with {cv2.getNumThreads()} threads")
-    print(f"settings: {cfg}")
-    print(f"\n## vtest.avi 768x576, {len(frames)} frames (every {args.stride}th)")
-    print("| stage | p50 ms | p95 ms |\n|---|---:|---:|")
-    for k in stages:
-        print(f"| {k} | {np.percentile(times[k], 50):.0f} | {np.percentile(times[k], 95):.0f} |")
-    if per_crop:
-        print(f"| one crop (mean per frame) | {np.percentile(per_crop, 50):.0f} | "
-              f"{np.percentile(per_crop, 95):.0f} |")
-    print(f"people per frame: mean {np.mean(counts):.1f}, min {min(counts)}, "
-          f"max {max(counts)}", flush=True)
-    if args.no_sweep:
-        return 0
+    images = load_labels(args.labels)
+    last = max(i.video_frame for i in images if i.video_frame is not None)
+    frames = vtest_frames(list(range(last + 1)))
+    people = sum(len(i.people) for i in images)
+    print(f"# fhmr-bench detector: {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, {args.threads or 'auto'} threads; {len(images)} labelled "
+          f"images ({people} people): vtest.avi every 30th frame 0..{last} and 4 stills; "
+          f"a person is found at box IoU >= 0.5")
+    print("| candidate | keypoints | vtest recall | vtest precision | stills found "
+          "| ms/image p50 | p95 | mean |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
 
-    full_only = MediaPipePoseDetector(use_proposals=False)
-    sources = []
-    for name, image in (("basketball2 man", read_image("basketball2.png")),
-                        ("vtest frame 50", vtest_frames([50])[0])):
-        people = detector.detect(image)
-        if name.startswith("basketball"):
-            people = [min(people, key=lambda p: p.bbox[0])]        # the standing man, left
-        truth = np.stack([p.keypoints for p in people])            # (N, 33, 3)
-        sources.append((name, image, truth, float(np.median([stature(p) for p in people]))))
-        print(f"{name}: {len(people)} reference people, median height "
-              f"{sources[-1][3]:.0f} px")
-    size_sweep(detector, full_only, sources)
+    def row(name, fmt, counts, times):
+        v, st = counts["vtest"], counts.get("stills")
+        stills = f"{st.matched}/{st.people}" if st else "-"
+        print(f"| {name} | {fmt} | {v.recall:.3f} ({v.matched}/{v.people}) | "
+              f"{v.precision:.3f} | {stills} | {np.percentile(times, 50):.0f} | "
+              f"{np.percentile(times, 95):.0f} | {np.mean(times):.0f} |", flush=True)
+
+    default = make_detector("movenet_blazepose", threads=args.threads)
+    search = default.searcher
+    for sizes in ((256,), (512,), (256, 512), (256, 640)):
+        searcher = MultiPoseSearch(replace(search.config, input_sizes=sizes),
+                                   threads=args.threads)
+        counts, times = _labelled_counts(lambda im: searcher.search(im).boxes, images, frames)
+        row(f"MoveNet MultiPose alone, inputs {sizes}", "COCO-17", counts, times)
+    counts, times = _labelled_counts(lambda im: [p.bbox for p in default.detect(im)],
+                                     images, frames)
+    row("movenet_blazepose, whole-image search on every image", "MediaPipe-33", counts, times)
+    for every in (2, 4, 8):
+        counts, times, searches = _tracked_counts(default, images, frames, every)
+        row(f"movenet_blazepose behind the tracker, search every {every} "
+            f"({searches} searches in {len(times)} frames)", "MediaPipe-33", counts, times)
+    if not args.no_mediapipe:
+        mediapipe = make_detector("mediapipe")
+        counts, times = _labelled_counts(lambda im: [p.bbox for p in mediapipe.detect(im)],
+                                         images, frames)
+        row("mediapipe (full frame + HOG proposal crops)", "MediaPipe-33", counts, times)
     return 0
 
 
@@ -292,19 +238,22 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--device", default="cpu")
     m.add_argument("--repeats", type=int, default=5)
     m.add_argument("--threads", type=int, default=None)
-    d = sub.add_parser("detector", help="keypoint detector latency and smallest person found")
-    d.add_argument("--frames", type=int, default=20, help="vtest.avi frames timed")
-    d.add_argument("--stride", type=int, default=10, help="frame step in vtest.avi")
-    d.add_argument("--threads", type=int, default=None, help="OpenCV threads (HOG, resizing)")
-    d.add_argument("--no-sweep", action="store_true", help="skip the person-size sweep")
-    n = sub.add_parser("node", help="fhmr_node end to end: latency, sustained rate "
-                       "(needs the ROS environment: source scripts/ros_env.sh)")
+    d = sub.add_parser("detector", help="detector candidates: recall, precision, time on "
+                       "hand-labelled real footage")
+    d.add_argument("--labels", default=str(LABELS), help="labelled person boxes (JSON)")
+    d.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0: auto)")
+    d.add_argument("--no-mediapipe", action="store_true", help="skip the MediaPipe row")
+    n = sub.add_parser("node", help="fhmr_node end to end over DDS: sustained rate, latency, "
+                       "per-stage times (needs the ROS environment: source scripts/ros_env.sh)")
     n.add_argument("--preset", default="lite")
     n.add_argument("--device", default="cpu")
-    n.add_argument("--rate", type=float, default=15.0, help="input images per second")
-    n.add_argument("--seconds", type=float, default=20.0, help="duration of each case")
-    n.add_argument("--stride", type=int, default=8)
-    n.add_argument("--lag", type=int, default=8)
+    n.add_argument("--transport", choices=("compressed", "raw"), default="compressed",
+                   help="JPEG images (image_transport:=compressed) or raw bgr8 sent reliably")
+    n.add_argument("--warmup", type=float, default=5.0, help="seconds sent before measuring")
+    n.add_argument("--seconds", type=float, default=30.0, help="seconds measured per scene")
+    n.add_argument("--scenes", nargs="*", default=None, help="'one' and/or 'crowd'")
+    n.add_argument("-p", "--param", action="append", default=[],
+                   help="a node parameter, name:=value (repeatable)")
     args = ap.parse_args(argv)
     if args.what == "detector":
         return bench_detector(args)

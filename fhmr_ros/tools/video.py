@@ -39,7 +39,7 @@ from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
 from ..model.checkpoint import default_checkpoint, load_checkpoint
 from ..model.pipeline import joint_source
-from ..perception.detection import make_detector
+from ..perception.detection import make_stream_detector
 from ..perception.tracker import MultiPersonTracker, TrackState
 from ..streaming.camera_pose import static_world_camera
 from ..streaming.engine import FrameResult, StreamingConfig, StreamingEngine
@@ -193,7 +193,7 @@ def pick_png_frames(per_frame: dict[int, dict], count: int) -> set[int]:
 
 
 def build_pipeline(args, model) -> HumanPipeline:
-    detector = make_detector(args.detector)
+    detector = make_stream_detector(args.detector, args.device)
     engine = StreamingEngine(model, StreamingConfig(stride=args.stride, lag=args.lag,
                                                     steps=args.steps), args.device)
     return HumanPipeline(detector, MultiPersonTracker(), engine)
