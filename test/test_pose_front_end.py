@@ -10,7 +10,8 @@ from fhmr_ros.evaluation.detection_recall import (LabelledImage, MatchCounts, lo
 from fhmr_ros.perception.blazepose_landmarks import BlazePoseLandmarks, LandmarkConfig
 from fhmr_ros.perception.boxes import box_iou
 from fhmr_ros.perception.movenet_blazepose_detector import MoveNetBlazePoseDetector
-from fhmr_ros.perception.tracked_front_end import SearchSchedule, TrackedFrontEnd
+from fhmr_ros.perception.tracked_front_end import (DetectorError, SearchSchedule,
+                                                   TrackedFrontEnd)
 from fhmr_ros.perception.tracker import MultiPersonTracker, TrackedPerson, TrackState
 
 WALKER_BOX = np.array([[655.0, 250.0, 725.0, 380.0]], np.float32)   # vtest.avi frame 50
@@ -134,3 +135,13 @@ def test_search_schedule():
 def test_missing_pose_model_names_the_file_and_the_command(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"nope\.onnx.*convert_pose_models\.sh"):
         BlazePoseLandmarks(LandmarkConfig(model_path=str(tmp_path / "nope.onnx")))
+
+
+def test_a_detector_failure_is_reported_for_that_image_and_the_stream_goes_on(detector):
+    front = TrackedFrontEnd(detector, MultiPersonTracker())
+    frame = vtest_frames([50])[50]
+    assert len(front.process(frame, 0.0, None).detections) >= 4
+    with pytest.raises(DetectorError, match=r"0\.100 s.*uint8"):
+        front.process(frame.astype(np.float32), 0.1, None)      # the detector refuses it
+    out = front.process(frame, 0.2, None)                        # the next image is fine
+    assert len(out.detections) >= 4 and not out.searched        # the tracks were kept

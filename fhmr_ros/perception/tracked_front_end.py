@@ -20,6 +20,11 @@ from .tracker import MultiPersonTracker, TrackedPerson, TrackState
 NEVER = 10 ** 9         # "images since the last search" before the first one
 
 
+class DetectorError(RuntimeError):
+    """The detector failed on one image (the tracker and the schedule were not touched, so
+    the stream can go on with the next image)."""
+
+
 class SearchSchedule:
     """When a region-tracking detector searches the whole image (one stream's state)."""
 
@@ -65,15 +70,20 @@ class TrackedFrontEnd:
 
     def process(self, image_bgr: np.ndarray, stamp: float, K: np.ndarray | None
                 ) -> FrontEndOutput:
-        """People in one image at ``stamp`` (s, not older than the previous one)."""
+        """People in one image at ``stamp`` (s, not older than the previous one). Raises
+        DetectorError when the detector fails on this image."""
         t0 = time.perf_counter()
         regions = self.tracker.predicted_boxes(stamp) if self.search_predicted_tracks else None
         searched = True
-        if getattr(self.detector, "tracks_regions", False) and regions is not None:
-            searched = self.schedule.due(len(regions))
-            detections = self.detector.detect(image_bgr, K, regions, search=searched)
-        else:
-            detections = self.detector.detect(image_bgr, K, regions)
+        try:
+            if getattr(self.detector, "tracks_regions", False) and regions is not None:
+                searched = self.schedule.due(len(regions))
+                detections = self.detector.detect(image_bgr, K, regions, search=searched)
+            else:
+                detections = self.detector.detect(image_bgr, K, regions)
+        except Exception as e:
+            raise DetectorError(f"the detector failed on the image at {stamp:.3f} s: "
+                                f"{e!r}") from e
         t1 = time.perf_counter()
         tracks = self.tracker.update(detections, stamp)
         self.schedule.record(searched, tracks)

@@ -41,6 +41,7 @@ from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
 from fhmr_ros.msg import HumanStateArray, HumanTrajectoryArray
 from fhmr_ros.perception.detection import make_stream_detector
 from fhmr_ros.perception.onnx_session import default_threads
+from fhmr_ros.perception.tracked_front_end import DetectorError
 from fhmr_ros.perception.tracker import MultiPersonTracker, TrackerConfig
 from fhmr_ros.streaming.camera_pose import (CameraPoses, NotYetAvailable,
                                             pose_from_xyz_quaternion, static_world_camera)
@@ -324,7 +325,11 @@ class FhmrNode(Node):
             return
         if not self.camera_frame:
             self.camera_frame = msg.header.frame_id or "camera_optical_frame"
-        out = self.pipeline.process(image, stamp, K, T_wc)
+        try:
+            out = self.pipeline.process(image, stamp, K, T_wc)
+        except DetectorError as e:
+            self._warn("detector_errors", f"{e}: image dropped")
+            return
         for stage in ("detector", "tracker", "model"):
             self.stage_ms[stage].add(getattr(out.timings, stage))
         expected = {t.track_id: {"state": t.state.value, "score": t.detection.score,
