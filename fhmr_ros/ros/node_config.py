@@ -39,7 +39,7 @@ class NodeConfig:
     max_people: int = 8                  # tracks kept; more people are counted, not tracked
     window: int = 0                      # model frames per window (0 = checkpoint's)
     stride: int = 8                      # model frames between runs per track
-    lag: int = 8                         # model frames of look-ahead before publishing
+    lag: int = 4                         # model frames of look-ahead before publishing
     steps: int = 0                       # ODE steps (0 = checkpoint's)
     hypotheses: int = 1                  # > 1: per-joint uncertainty from the samples
     max_gap_s: float = 0.6               # detection gaps interpolated up to this long
