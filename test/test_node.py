@@ -288,6 +288,22 @@ def test_missing_files_stop_the_node_with_a_clear_message(param, name):
     assert name in proc.stdout + proc.stderr
 
 
+def test_a_missing_pose_network_stops_the_node_with_a_clear_message(tmp_path):
+    """Shipped models looked up in an empty folder, the checkpoint given explicitly: the
+    detector's network is what is missing."""
+    from fhmr_ros.model.checkpoint import default_checkpoint
+
+    proc = subprocess.run([sys.executable, "-m", "fhmr_ros.ros.node", "--ros-args",
+                           "-r", f"__ns:={NS}_missing",
+                           "-p", f"checkpoint:={default_checkpoint('lite')}"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "FHMR_MODELS": str(tmp_path)})
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "movenet_multipose.onnx not found" in out and "convert_pose_models.sh" in out
+    assert "Traceback" not in out
+
+
 def test_config_yaml_lists_every_parameter():
     import yaml
 

@@ -66,7 +66,8 @@ THROTTLE_S = 5.0           # warnings of one kind at most this often
 
 
 class StartupError(RuntimeError):
-    """A file the node needs is missing; the message names it and how to get it."""
+    """A file or package the node needs is missing; the message names it and how to get
+    it."""
 
 
 def load_model(cfg: NodeConfig):
@@ -106,7 +107,11 @@ class FhmrNode(Node):
             hypotheses=cfg.hypotheses, max_gap_s=cfg.max_gap_s, align_root=cfg.align_root),
             cfg.device)
         # the detector may find a few more people than are tracked, so the excess is counted
-        detector = make_stream_detector(cfg.detector, cfg.device, threads, cfg.max_people + 4)
+        try:
+            detector = make_stream_detector(cfg.detector, cfg.device, threads,
+                                            cfg.max_people + 4)
+        except (FileNotFoundError, ImportError) as e:     # the message names file and fix
+            raise StartupError(f"detector {cfg.detector!r}: {e}") from e
         self.pipeline = HumanPipeline(detector,
                                       MultiPersonTracker(TrackerConfig(max_tracks=cfg.max_people)),
                                       engine, search_every=cfg.search_every)
