@@ -12,8 +12,8 @@ mapped to 256 x 256 by the similarity transform
     [x, y]^T = a * ([u, v]^T - [left, top]^T),   a = 256 / side
 
 (u, v image pixels with OpenCV's pixel centres, x, y the network's crop coordinates in
-[0, 256] from the crop's corner), and landmarks go back by its inverse. A landmark's confidence is
-sigmoid(visibility logit), 0 where it falls outside the image.
+[0, 256] from the crop's corner), and landmarks go back by its inverse. A landmark's
+confidence is sigmoid(visibility logit), 0 where it falls outside the image.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ class KeypointDetector(Protocol):
 
         A backend whose ``tracks_regions`` attribute is true also takes ``search: bool``:
         False means "the regions suffice, skip the whole-image search" (the pipeline's
-        schedule decides; see fhmr_ros.streaming.human_pipeline)."""
+        schedule decides; see fhmr_ros.perception.tracked_front_end)."""
         ...
 
 

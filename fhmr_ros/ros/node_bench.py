@@ -182,11 +182,13 @@ def bench_node(args) -> int:
     rclpy.init()
     camera = Camera(args.transport)
     try:
+        images = ("JPEG (image_transport:=compressed)" if args.transport == "compressed"
+                  else "raw bgr8 (reliable_images:=true)")
+        changed = f" except {', '.join(args.param)}" if args.param else ""
         print(f"# fhmr-bench node: fhmr_node in its own process, fed over DDS by this one; "
-              f"preset {args.preset}, device {args.device}, images as "
-              f"{'JPEG (image_transport:=compressed)' if args.transport == 'compressed' else 'raw bgr8 (reliable_images:=true)'}"
-              f", other parameters at their defaults{' except ' + ', '.join(args.param) if args.param else ''}; "
-              f"{args.warmup:g} s warm-up, then {args.seconds:g} s measured; {os.cpu_count()} cores")
+              f"preset {args.preset}, device {args.device}, images as {images}, other "
+              f"parameters at their defaults{changed}; {args.warmup:g} s warm-up, then "
+              f"{args.seconds:g} s measured; {os.cpu_count()} cores")
         print("| scene | image | input Hz | arrays/s sustained | people/array | latency p50 ms "
               "| p95 | max | in the node p50/p95 | dropped (whole run) | " + " | ".join(
                   f"{st} ms p50/p95" for st in STAGES) + " |")
