@@ -2,12 +2,11 @@
 photographs and video: people found, anatomy plausible, small pedestrians reached, bad
 input refused."""
 
-import cv2
 import numpy as np
 import pytest
 
 from fhmr_ros.body.keypoints import MEDIAPIPE33
-from fhmr_ros.data.footage import astronaut_bgr, footage_path, read_image
+from fhmr_ros.data.footage import astronaut_bgr, read_image, vtest_frames
 from fhmr_ros.perception.boxes import box_iou
 from fhmr_ros.perception.detection import KeypointDetector, make_detector
 from fhmr_ros.perception.mediapipe_detector import MediaPipePoseDetector
@@ -36,12 +35,7 @@ def full_frame_only():
 
 @pytest.fixture(scope="module")
 def vtest_frame():
-    cap = cv2.VideoCapture(str(footage_path("vtest.avi")))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, 50)
-    ok, frame = cap.read()
-    cap.release()
-    assert ok
-    return frame
+    return vtest_frames([50])[50]
 
 
 def check_detection(person, shape):

@@ -6,7 +6,7 @@ import pytest
 
 from fhmr_ros.data.footage import vtest_frames
 from fhmr_ros.evaluation.detection_recall import (LabelledImage, MatchCounts, load_labels,
-                                                  match, read_labelled)
+                                                  match, score_each_image)
 from fhmr_ros.perception.blazepose_landmarks import BlazePoseLandmarks, LandmarkConfig
 from fhmr_ros.perception.boxes import box_iou
 from fhmr_ros.perception.movenet_blazepose_detector import MoveNetBlazePoseDetector
@@ -56,11 +56,11 @@ def test_recall_on_labelled_images_one_at_a_time(detector, labels):
     """Every labelled image on its own (a whole-image search each): the default front-end
     finds >= 82 % of the people (86 % when measured) at precision >= 0.9."""
     frames = vtest_frames([i.video_frame for i in labels if i.video_frame is not None])
+    scored, _ = score_each_image(lambda im: [p.bbox for p in detector.detect(im)], labels,
+                                 frames)
     counts = MatchCounts()
-    for image in labels:
-        pixels = frames[image.video_frame] if image.video_frame is not None else \
-            read_labelled(image)
-        counts.add(match([p.bbox for p in detector.detect(pixels)], image))
+    for part in scored.values():
+        counts.add(part)
     assert counts.recall >= 0.82 and counts.precision >= 0.9, counts
 
 

@@ -12,6 +12,8 @@ at least half of its box lies inside an ignore region.
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,3 +88,21 @@ def match(detected: np.ndarray, image: LabelledImage, min_iou: float = 0.5) -> M
         ignored = len(image.ignore) and box_containment(detected[d], image.ignore).max() >= 0.5
         false += not ignored
     return MatchCounts(len(image.people), len(matched_person), false)
+
+
+def score_each_image(detect: Callable[[np.ndarray], np.ndarray], images: list[LabelledImage],
+                     frames: dict[int, np.ndarray]) -> tuple[dict[str, MatchCounts],
+                                                             list[float]]:
+    """Every labelled image on its own: ``detect`` (BGR image -> (N, 4) xyxy boxes) scored
+    on the vtest frames ("vtest"; their pixels from ``frames``, e.g. footage.vtest_frames)
+    and on the stills ("stills"), and its milliseconds per image."""
+    counts = {"vtest": MatchCounts(), "stills": MatchCounts()}
+    times = []
+    for image in images:
+        pixels = (frames[image.video_frame] if image.video_frame is not None
+                  else read_labelled(image))
+        tic = time.perf_counter()
+        boxes = detect(pixels)
+        times.append(1000 * (time.perf_counter() - tic))
+        counts["vtest" if image.video_frame is not None else "stills"].add(match(boxes, image))
+    return counts, times

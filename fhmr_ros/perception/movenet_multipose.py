@@ -25,7 +25,6 @@ from .boxes import nms
 from .onnx_session import make_session, pose_model_path
 
 MODEL_FILE = "movenet_multipose.onnx"
-MAX_PEOPLE = 6
 
 
 @dataclass

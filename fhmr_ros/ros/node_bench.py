@@ -32,7 +32,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
@@ -45,11 +44,11 @@ from fhmr_ros.data.footage import read_image, vtest_frames
 from fhmr_ros.msg import HumanStateArray
 
 from .camera_info import camera_info_msg
-from .image_conversion import bgr_to_image_msg
+from .image_conversion import bgr_to_compressed_msg, bgr_to_image_msg
+from .node import STAGES
 from .odometry import odometry_msg, sec_to_stamp, stamp_to_sec
 
 NS = "/fhmr_bench"
-STAGES = ("decode", "detector", "tracker", "model", "publish")
 
 
 @dataclass
@@ -101,18 +100,19 @@ class Camera:
             if status.name == "fhmr_node: pipeline":
                 self.diagnostics = {kv.key: kv.value for kv in status.values}
 
-    def send(self, image: np.ndarray, encoded: bytes | None, K: np.ndarray) -> float:
+    def image_msg(self, image: np.ndarray):
+        """The message of one frame, built once (its stamp is set when it is sent)."""
+        convert = bgr_to_compressed_msg if self.transport == "compressed" else bgr_to_image_msg
+        return convert(image, sec_to_stamp(0.0), "camera_optical_frame")
+
+    def send(self, msg, K: np.ndarray, width: int, height: int) -> float:
+        """Odometry, camera_info and the image ``msg``, all stamped now; returns the stamp."""
         stamp = time.time()
         t = sec_to_stamp(stamp)
-        H, W = image.shape[:2]
         self.pub_odom.publish(odometry_msg(t, np.eye(4), "odom", "base_link"))
-        self.pub_info.publish(camera_info_msg(K, W, H, t, "camera_optical_frame"))
-        if encoded is not None:
-            msg = CompressedImage(format="jpeg", data=encoded)
-            msg.header.stamp, msg.header.frame_id = t, "camera_optical_frame"
-            self.pub_image.publish(msg)
-        else:
-            self.pub_image.publish(bgr_to_image_msg(image, t, "camera_optical_frame"))
+        self.pub_info.publish(camera_info_msg(K, width, height, t, "camera_optical_frame"))
+        msg.header.stamp = t
+        self.pub_image.publish(msg)
         return stamp
 
     def close(self) -> None:
@@ -145,15 +145,13 @@ def wait_until_subscribed(camera: Camera, node: subprocess.Popen, timeout: float
 def run_scene(scene: Scene, camera: Camera, warmup_s: float, seconds: float) -> dict:
     H, W = scene.frames[0].shape[:2]
     K = np.array([[0.9 * W, 0, W / 2], [0, 0.9 * W, H / 2], [0, 0, 1]])
-    encoded = [cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
-               if camera.transport == "compressed" else None for f in scene.frames]
+    messages = [camera.image_msg(f) for f in scene.frames]
     period = 1.0 / scene.rate_hz
     start = time.time()
     i, measure_from = 0, start + warmup_s
     first_stamp = None
     while time.time() < measure_from + seconds:
-        k = i % len(scene.frames)
-        stamp = camera.send(scene.frames[k], encoded[k], K)
+        stamp = camera.send(messages[i % len(messages)], K, W, H)
         if first_stamp is None and stamp >= measure_from:
             first_stamp = stamp
         i += 1

@@ -143,26 +143,6 @@ def bench_model(name: str, device: torch.device, repeats: int) -> None:
     print(f"peak memory after preset {name}: {peak_memory_mb(device):.0f} MB ({kind})")
 
 
-SWEEP_HEIGHTS = (400, 300, 200, 150, 120, 100, 80, 64, 48, 40, 32, 24)
-SWEEP_CANVAS = (576, 768)                                  # (H, W)
-
-
-def _labelled_counts(detect, images, frames) -> tuple[dict, list[float]]:
-    """Counts on the vtest frames and on the stills, and per-image milliseconds."""
-    from ..evaluation.detection_recall import MatchCounts, match, read_labelled
-
-    counts = {"vtest": MatchCounts(), "stills": MatchCounts()}
-    times = []
-    for image in images:
-        pixels = frames[image.video_frame] if image.video_frame is not None else \
-            read_labelled(image)
-        t = time.perf_counter()
-        boxes = detect(pixels)
-        times.append(1000 * (time.perf_counter() - t))
-        counts["vtest" if image.video_frame is not None else "stills"].add(match(boxes, image))
-    return counts, times
-
-
 def _tracked_counts(detector, images, frames, search_every: int) -> tuple[dict, list, int]:
     """The detector behind a tracker over vtest.avi frames 0..last label (10 fps)."""
     from ..evaluation.detection_recall import MatchCounts, match
@@ -185,7 +165,7 @@ def _tracked_counts(detector, images, frames, search_every: int) -> tuple[dict, 
 def bench_detector(args) -> int:
     """Recall, precision and time of the detector candidates on the labelled footage."""
     from ..data.footage import vtest_frames
-    from ..evaluation.detection_recall import load_labels
+    from ..evaluation.detection_recall import load_labels, score_each_image
     from ..perception.detection import make_detector
     from ..perception.movenet_multipose import MultiPoseSearch
 
@@ -213,9 +193,9 @@ def bench_detector(args) -> int:
     for sizes in ((256,), (512,), (256, 512), (256, 640)):
         searcher = MultiPoseSearch(replace(search.config, input_sizes=sizes),
                                    threads=args.threads)
-        counts, times = _labelled_counts(lambda im: searcher.search(im).boxes, images, frames)
+        counts, times = score_each_image(lambda im: searcher.search(im).boxes, images, frames)
         row(f"MoveNet MultiPose alone, inputs {sizes}", "COCO-17", counts, times)
-    counts, times = _labelled_counts(lambda im: [p.bbox for p in default.detect(im)],
+    counts, times = score_each_image(lambda im: [p.bbox for p in default.detect(im)],
                                      images, frames)
     row("movenet_blazepose, whole-image search on every image", "MediaPipe-33", counts, times)
     for every in (2, 4, 8):
@@ -224,7 +204,7 @@ def bench_detector(args) -> int:
             f"({searches} searches in {len(times)} frames)", "MediaPipe-33", counts, times)
     if not args.no_mediapipe:
         mediapipe = make_detector("mediapipe")
-        counts, times = _labelled_counts(lambda im: [p.bbox for p in mediapipe.detect(im)],
+        counts, times = score_each_image(lambda im: [p.bbox for p in mediapipe.detect(im)],
                                          images, frames)
         row("mediapipe (full frame + HOG proposal crops)", "MediaPipe-33", counts, times)
     return 0
