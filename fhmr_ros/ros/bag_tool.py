@@ -58,14 +58,14 @@ def record_outputs(node: FhmrNode, recorder: McapRecorder) -> None:
 
 
 def wait_until_taken(node: FhmrNode, timeout_s: float = 600.0) -> None:
-    """Until the worker has taken every queued image."""
+    """Until the perception thread has taken every queued image."""
     end = time.monotonic() + timeout_s
-    while node._queue and time.monotonic() < end:
+    while node.queued_images() and time.monotonic() < end:
         time.sleep(0.002)
 
 
 def wait_until_idle(node: FhmrNode, timeout_s: float = 600.0) -> None:
-    """Until the worker has published everything (the node flushes after flush_idle_s)."""
+    """Until the workers have published everything (the node flushes after flush_idle_s)."""
     end = time.monotonic() + timeout_s
     while not node.idle() and time.monotonic() < end:
         time.sleep(0.05)

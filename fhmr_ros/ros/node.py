@@ -7,8 +7,11 @@ image stamp + camera optical frame), ``~/trajectories`` (world frame), ``/tf`` (
 ``~/markers``, ``~/debug_image`` (only while subscribed), ``/diagnostics``.
 
 Threads: the callbacks only validate, stamp and queue (a bounded queue; the oldest image is
-dropped when it is full, counted). One worker thread runs the HumanPipeline (detector ->
-tracker -> streaming engine) and publishes. Bad input is logged (throttled), counted in
+dropped when it is full, counted). Two worker threads form a pipeline: the perception
+thread decodes an image, looks up its camera pose and runs the detector and tracker; it
+hands the result to the model thread (at most one waiting), which runs the streaming
+engine and publishes. So the next image is perceived while the model works on this one,
+and each thread gets half of ``threads``. Bad input is logged (throttled), counted in
 /diagnostics and skipped; the node keeps running. An image stamp older than the previous
 one (a recording looping) resets tracks and windows; odometry going back by more than
 TIME_JUMP_S clears the odometry buffer.
@@ -21,6 +24,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +45,7 @@ from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
 from fhmr_ros.msg import HumanStateArray, HumanTrajectoryArray
 from fhmr_ros.perception.detection import make_stream_detector
 from fhmr_ros.perception.onnx_session import default_threads
-from fhmr_ros.perception.tracked_front_end import DetectorError
+from fhmr_ros.perception.tracked_front_end import DetectorError, FrontEndOutput
 from fhmr_ros.perception.tracker import MultiPersonTracker, TrackerConfig
 from fhmr_ros.streaming.camera_pose import (CameraPoses, NotYetAvailable,
                                             pose_from_xyz_quaternion, static_world_camera)
@@ -63,6 +67,19 @@ from .tf_frames import body_frame, joint_frames, tf_message, transform_msg
 STAGES = ("decode", "detector", "tracker", "model", "publish")   # timed per image
 TIME_JUMP_S = 1.0          # odometry this much older than the newest: a loop, not reordering
 THROTTLE_S = 5.0           # warnings of one kind at most this often
+RESET = "reset"            # handed to the model thread: images went back in time
+
+
+@dataclass
+class PerceivedImage:
+    """One image after the perception thread, waiting for the model thread."""
+
+    stamp: float
+    received: float                 # monotonic receive time
+    K: np.ndarray                   # (3, 3)
+    T_world_camera: np.ndarray      # (4, 4)
+    front: FrontEndOutput
+    image: np.ndarray | None        # kept only while ~/debug_image has subscribers
 
 
 class StartupError(RuntimeError):
@@ -101,14 +118,16 @@ class FhmrNode(Node):
         model = load_model(cfg)
         self.body = load_body(cfg)
         threads = cfg.threads or default_threads()
-        torch.set_num_threads(threads)
+        # the perception and model threads run at the same time: half the threads each
+        detector_threads = max(1, threads // 2)
+        torch.set_num_threads(max(1, threads - detector_threads))
         engine = StreamingEngine(model, StreamingConfig(
             window=cfg.window or None, stride=cfg.stride, lag=cfg.lag, steps=cfg.steps or None,
             hypotheses=cfg.hypotheses, max_gap_s=cfg.max_gap_s, align_root=cfg.align_root),
             cfg.device)
         # the detector may find a few more people than are tracked, so the excess is counted
         try:
-            detector = make_stream_detector(cfg.detector, cfg.device, threads,
+            detector = make_stream_detector(cfg.detector, cfg.device, detector_threads,
                                             cfg.max_people + 4)
         except (FileNotFoundError, ImportError) as e:     # the message names file and fix
             raise StartupError(f"detector {cfg.detector!r}: {e}") from e
@@ -127,12 +146,13 @@ class FhmrNode(Node):
         self.image_size: tuple[int, int] | None = None
         self.camera_frame = cfg.camera_frame
 
-        self._lock = threading.Condition()
-        self._queue: deque = deque()
+        self._lock = threading.Condition()    # re-entrant: _warn may run under it
+        self._queue: deque = deque()           # (message, receive time), for perception
+        self._handoff: deque = deque()         # PerceivedImage or RESET, for the model
         self._last_image_stamp: float | None = None
         self._reset_requested = False
         self._running = True
-        self.busy = False         # the worker is processing or publishing
+        self._busy = {"perception": False, "model": False}
         self._received: dict[float, float] = {}       # image stamp -> monotonic receive time
         self._images: dict[float, np.ndarray] = {}    # for the debug image, while subscribed
         self.record_all = False   # offline tools: build every output, subscribed or not
@@ -166,8 +186,12 @@ class FhmrNode(Node):
             from tf2_msgs.msg import TFMessage
             self.pub_tf = self.create_publisher(TFMessage, "/tf", 100)
         self.create_timer(cfg.diagnostics_period_s, self._publish_diagnostics)
-        self._worker = threading.Thread(target=self._work, name="fhmr_worker", daemon=True)
-        self._worker.start()
+        self._workers = [threading.Thread(target=self._perception_loop, name="fhmr_perception",
+                                          daemon=True),
+                         threading.Thread(target=self._model_loop, name="fhmr_model",
+                                          daemon=True)]
+        for worker in self._workers:
+            worker.start()
         # everything built so far lives as long as the node: keep it out of the garbage
         # collector's full scans, which otherwise stall the worker for ~0.1 s at random
         gc.freeze()
@@ -177,12 +201,18 @@ class FhmrNode(Node):
             f"world frame {cfg.world_frame} ({'odometry' if cfg.use_odometry else 'static'})")
 
     # ------------------------------------------------------------------ callbacks
+    def _count(self, kind: str, n: int = 1) -> int:
+        """Add to a /diagnostics counter (from any thread); returns the new total."""
+        with self._lock:
+            self.counters[kind] += n
+            return self.counters[kind]
+
     def _warn(self, kind: str, text: str) -> None:
-        self.counters[kind] += 1
+        total = self._count(kind)
         now = time.monotonic()
         if now - self._last_warned.get(kind, -1e9) >= THROTTLE_S:
             self._last_warned[kind] = now
-            self.get_logger().warning(f"{text} [{kind}: {self.counters[kind]} so far]")
+            self.get_logger().warning(f"{text} [{kind}: {total} so far]")
 
     def _on_image(self, msg) -> None:
         stamp = stamp_to_sec(msg.header.stamp)
@@ -197,7 +227,7 @@ class FhmrNode(Node):
             self._last_image_stamp = stamp
             if len(self._queue) >= self.cfg.queue_size:
                 self._queue.popleft()
-                self.counters["images_dropped_queue_full"] += 1
+                self._count("images_dropped_queue_full")
             self._queue.append((msg, now))
             self.input_rate.tick(now)
             self._lock.notify()
@@ -229,47 +259,92 @@ class FhmrNode(Node):
                 self.poses.clear()
             self.poses.add_odometry(stamp, T)
 
-    # ------------------------------------------------------------------ worker
+    # ------------------------------------------------------------------ workers
     def idle(self) -> bool:
         """Nothing queued, nothing being processed, nothing waiting to be published."""
         with self._lock:
-            return not (self._queue or self.busy or len(self.assembler))
+            return not (self._queue or self._handoff or any(self._busy.values())
+                        or len(self.assembler))
+
+    def queued_images(self) -> int:
+        """Images received and not yet taken by the perception thread."""
+        with self._lock:
+            return len(self._queue)
 
     def stop(self) -> None:
         with self._lock:
             self._running = False
-            self._lock.notify()
-        self._worker.join(timeout=5.0)
+            self._lock.notify_all()
+        for worker in self._workers:
+            worker.join(timeout=5.0)
 
-    def _work(self) -> None:
-        last_input = time.monotonic()
+    def _perception_loop(self) -> None:
+        """Images from the queue -> PerceivedImage for the model thread."""
         while True:
             with self._lock:
                 while self._running and not self._queue and not self._reset_requested:
+                    self._lock.wait(timeout=0.2)
+                if not self._running:
+                    return
+                reset, self._reset_requested = self._reset_requested, False
+                item = self._queue.popleft() if self._queue else None
+                K, size = self.K, self.image_size
+                self._busy["perception"] = True
+            try:
+                if reset:
+                    self.pipeline.front_end.reset()
+                    self._hand_over(RESET)
+                perceived = None if item is None else self._perceive(*item, K, size)
+                if perceived is not None:
+                    self._hand_over(perceived)
+            except Exception as e:  # the node must survive anything one image does
+                if not rclpy.ok():      # shutting down
+                    return
+                self._warn("worker_errors", f"perceiving an image failed: {e!r}")
+            finally:
+                with self._lock:
+                    self._busy["perception"] = False
+
+    def _hand_over(self, item) -> None:
+        """Give the model thread one item, waiting while it still has one (so the image
+        queue, not this thread, drops images when the model falls behind)."""
+        with self._lock:
+            while self._running and self._handoff:
+                self._lock.wait(timeout=0.2)
+            self._handoff.append(item)
+            self._lock.notify_all()
+
+    def _model_loop(self) -> None:
+        """PerceivedImage -> engine -> published outputs; publishes what the lag holds back
+        once the input has stopped for flush_idle_s."""
+        last_input = time.monotonic()
+        while True:
+            with self._lock:
+                while self._running and not self._handoff:
                     self._lock.wait(timeout=0.2)
                     if (len(self.assembler) and
                             time.monotonic() - last_input > self.cfg.flush_idle_s):
                         break
                 if not self._running:
                     return
-                if self._reset_requested:
-                    self._reset_requested = False
-                    self._reset()
-                item = self._queue.popleft() if self._queue else None
-                K, size = self.K, self.image_size
-                self.busy = True
+                item = self._handoff.popleft() if self._handoff else None
+                self._busy["model"] = True
+                self._lock.notify_all()          # room for the next perceived image
             try:
                 if item is None:
                     self._flush()
+                elif item is RESET:
+                    self._reset()
                 else:
                     last_input = time.monotonic()
-                    self._process(*item, K, size)
+                    self._estimate(item)
             except Exception as e:  # the node must survive anything one image does
                 if not rclpy.ok():      # shutting down: publishers are gone
                     return
                 self._warn("worker_errors", f"processing an image failed: {e!r}")
             finally:
-                self.busy = False
+                with self._lock:
+                    self._busy["model"] = False
 
     def _flush(self) -> None:
         """The input stopped: publish everything still waiting for look-ahead frames."""
@@ -279,9 +354,10 @@ class FhmrNode(Node):
         self.outputs.forget(set())
 
     def _reset(self) -> None:
-        """Images went back in time: start tracks and windows afresh (odometry handles its own
-        jumps in _on_odometry, and may already hold the new time line)."""
-        self.pipeline.reset()
+        """Images went back in time: start windows and outputs afresh (the perception thread
+        has reset the tracker; odometry handles its own jumps in _on_odometry, and may
+        already hold the new time line)."""
+        self.pipeline.engine.reset()
         self.assembler.clear()
         self.outputs.clear()
         self._received.clear()
@@ -306,7 +382,9 @@ class FhmrNode(Node):
                 self._warn("images_without_odometry", f"image at {stamp:.3f} s: {e}: dropped")
                 return None
 
-    def _process(self, msg, received: float, K, size) -> None:
+    def _perceive(self, msg, received: float, K, size) -> PerceivedImage | None:
+        """Decode, camera pose, detector and tracker; None when the image is dropped
+        (counted)."""
         stamp = stamp_to_sec(msg.header.stamp)
         tic = time.perf_counter()
         try:
@@ -315,39 +393,45 @@ class FhmrNode(Node):
                      else image_to_bgr(msg, self.cfg.max_image_pixels))
         except ImageError as e:
             self._warn("bad_images", f"image refused: {e}")
-            return
+            return None
         self.stage_ms["decode"].add(1000 * (time.perf_counter() - tic))
         if K is None:
             self._warn("images_without_camera_info", "no valid camera_info received yet: "
                        "image dropped (intrinsics are needed)")
-            return
+            return None
         if size != (image.shape[1], image.shape[0]):
             self._warn("camera_info_size_mismatch", f"camera_info is for {size[0]}x{size[1]}, "
                        f"the image is {image.shape[1]}x{image.shape[0]}: image dropped")
-            return
+            return None
         T_wc = self._pose_at(stamp, received)
         if T_wc is None:
-            return
+            return None
         if not self.camera_frame:
             self.camera_frame = msg.header.frame_id or "camera_optical_frame"
         try:
-            out = self.pipeline.process(image, stamp, K, T_wc)
+            front = self.pipeline.perceive(image, stamp, K)
         except DetectorError as e:
             self._warn("detector_errors", f"{e}: image dropped")
-            return
+            return None
+        return PerceivedImage(stamp, received, K, T_wc, front,
+                              image if self._wanted(self.pub_debug) else None)
+
+    def _estimate(self, p: PerceivedImage) -> None:
+        """The streaming engine on a perceived image, then publish the images now final."""
+        out = self.pipeline.estimate(p.front, p.stamp, p.K, p.T_world_camera)
         for stage in ("detector", "tracker", "model"):
             self.stage_ms[stage].add(getattr(out.timings, stage))
         expected = {t.track_id: {"state": t.state.value, "score": t.detection.score,
                                  "bbox": t.bbox}
                     for t in out.tracks if t.detection is not None}
-        self._received[stamp] = received
-        if self._wanted(self.pub_debug):
-            self._images[stamp] = image
-        self.assembler.register(stamp, T_wc, K, expected)
+        self._received[p.stamp] = p.received
+        if p.image is not None:
+            self._images[p.stamp] = p.image
+        self.assembler.register(p.stamp, p.T_world_camera, p.K, expected)
         self.assembler.add(out.results)
         live = set(self.pipeline.engine.tracks)
         tic = time.perf_counter()
-        for frame in self.assembler.release(live, stamp):
+        for frame in self.assembler.release(live, p.stamp):
             self._publish(frame)
         self.stage_ms["publish"].add(1000 * (time.perf_counter() - tic))
         self.outputs.forget(live)
@@ -367,7 +451,7 @@ class FhmrNode(Node):
         received = self._received.pop(frame.stamp, None)
         if received is not None:
             self.latency_ms.add(1000 * (now - received))
-        self.counters["people_published"] += len(humans.humans)
+        self._count("people_published", len(humans.humans))
         self.pub_trajectories.publish(trajectory_array_msg(
             {tid: list(s) for tid, s in self.outputs.trajectories.items()},
             stamp_msg, cfg.world_frame))
@@ -410,7 +494,9 @@ class FhmrNode(Node):
     def _publish_diagnostics(self) -> None:
         now = time.monotonic()
         engine = self.pipeline.engine
-        c = self.counters
+        with self._lock:
+            c = dict(self.counters)
+            queue_length = len(self._queue)
         problems = {k: v for k, v in c.items() if k not in ("people_published",)}
         level = DiagnosticStatus.OK
         message = "running"
@@ -428,7 +514,7 @@ class FhmrNode(Node):
             "latency_receive_to_publish_ms_max": lat["max"],
             **{f"time_{stage}_ms_{p}": v for stage, window in self.stage_ms.items()
                for p, v in window.percentiles().items() if p != "max"},
-            "queue_length": len(self._queue),
+            "queue_length": queue_length,
             "tracks": len(engine.tracks),
             "model_device": self.cfg.device,
             "model_preset": self.cfg.preset,

@@ -19,7 +19,7 @@ class NodeConfig:
     checkpoint: str = ""                 # a checkpoint file instead of the preset's
     body_model_path: str = ""            # SMPL-X .npz for meshes ("" = generated stand-in)
     device: str = "cpu"                  # torch device, e.g. cuda:0
-    threads: int = 0                     # CPU threads of torch and the detector (0 = auto)
+    threads: int = 0                     # CPU threads: half detector, half torch (0 = auto)
     # inputs
     image_transport: str = "raw"         # raw: <image>; compressed: <image>/compressed
     queue_size: int = 2                  # images waiting for the worker; older ones dropped
@@ -59,8 +59,9 @@ DESCRIPTIONS = {
     "checkpoint": "path of a model checkpoint; empty: models/fhmr_<preset>.pt",
     "body_model_path": "SMPL-X .npz (SMPLX_NEUTRAL.npz) for meshes; empty: generated stand-in",
     "device": "device of the model and the detector: cpu, cuda, cuda:1, ...",
-    "threads": "CPU threads of torch and of the detector's runtime (they run one after the "
-               "other, so both may use every core); 0: all cores, at most 4",
+    "threads": "CPU threads in all: the detector's runtime (perception thread) gets half, "
+               "torch (model thread) the rest, as the two run at the same time; 0: all "
+               "cores, at most 4",
     "image_transport": "raw (sensor_msgs/Image on 'image') or compressed ('image/compressed')",
     "queue_size": "images waiting for the worker (and the image subscription's depth); when "
                   "full the oldest is dropped (counted)",

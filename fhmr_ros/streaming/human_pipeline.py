@@ -4,6 +4,10 @@ One object per camera stream, shared by the video runner and the ROS node so tha
 the same code. Stateless parts (the detector's networks, the model) are handed in; the
 front end (tracker and search schedule, fhmr_ros.perception.tracked_front_end) and the
 engine hold the per-stream state. Every stage is timed per image.
+
+An image goes through two steps that touch disjoint state: ``perceive`` (detector and
+tracker) and ``estimate`` (the streaming engine). The ROS node runs them in two threads, so
+the next image is perceived while the model works on this one; ``process`` runs both.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..perception.detection import KeypointDetector, PersonDetection
-from ..perception.tracked_front_end import TrackedFrontEnd
+from ..perception.tracked_front_end import FrontEndOutput, TrackedFrontEnd
 from ..perception.tracker import MultiPersonTracker, TrackedPerson
 from .engine import FrameResult, PersonObservation, StreamingEngine
 
@@ -56,17 +60,24 @@ class HumanPipeline:
     def process(self, image_bgr: np.ndarray, stamp: float, K: np.ndarray,
                 T_world_camera: np.ndarray) -> PipelineOutput:
         """One image with its stamp (s), intrinsics (3, 3) and camera pose (4, 4). Raises
-        ValueError for an image the detector cannot read or a stamp older than the last
-        one (call ``reset`` to start over, e.g. when a recording loops)."""
-        front = self.front_end.process(image_bgr, stamp, K)
-        tracks = front.tracks
+        DetectorError when the detector fails on the image, ValueError for a stamp older
+        than the last one (call ``reset`` to start over, e.g. when a recording loops)."""
+        return self.estimate(self.perceive(image_bgr, stamp, K), stamp, K, T_world_camera)
+
+    def perceive(self, image_bgr: np.ndarray, stamp: float, K: np.ndarray) -> FrontEndOutput:
+        """Detector and tracker on one image (touches the front end's state only)."""
+        return self.front_end.process(image_bgr, stamp, K)
+
+    def estimate(self, front: FrontEndOutput, stamp: float, K: np.ndarray,
+                 T_world_camera: np.ndarray) -> PipelineOutput:
+        """The streaming engine on a perceived image (touches the engine's state only)."""
         timings = StageTimings(front.detector_ms, front.tracker_ms)
         t = time.perf_counter()
         people = [PersonObservation(tr.track_id, tr.detection.keypoints, tr.detection.bbox)
-                  for tr in tracks if tr.detection is not None]
+                  for tr in front.tracks if tr.detection is not None]
         results = self.engine.update(stamp, T_world_camera, K, people)
         timings.model = 1000 * (time.perf_counter() - t)
-        return PipelineOutput(front.detections, tracks, results, timings, front.searched)
+        return PipelineOutput(front.detections, front.tracks, results, timings, front.searched)
 
     def flush(self) -> list[FrameResult]:
         """Publish everything still pending (end of a video or recording)."""
