@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,7 +140,7 @@ class McapRecorder:
     """Writes ROS 2 messages into an MCAP file (profile "ros2", CDR, ros2msg schemas).
 
     A context manager; the first message on a topic registers its schema and channel.
-    A topic keeps the type of its first message.
+    A topic keeps the type of its first message. Safe to write from several threads.
     """
 
     def __init__(self, path: str | Path):
@@ -150,6 +151,7 @@ class McapRecorder:
         self._writer.start(profile=Profile.ROS2, library="fhmr_ros.ros.mcap_io")
         self._schemas: dict[str, int] = {}
         self._channels: dict[str, tuple[int, str]] = {}
+        self._lock = threading.Lock()
         self.message_count = 0
 
     def _channel_id(self, topic: str, type_name: str) -> int:
@@ -170,21 +172,23 @@ class McapRecorder:
 
     def write(self, topic: str, msg: Any, stamp_ns: int) -> None:
         """Append ``msg`` on ``topic``, logged and published at ``stamp_ns`` (ns)."""
-        if self._stream.closed:
-            raise ValueError(f"recorder of {self.path} is closed")
-        channel_id = self._channel_id(topic, type_name_of(msg))
-        self._writer.add_message(channel_id=channel_id, log_time=int(stamp_ns),
-                                 data=serialize_message(msg), publish_time=int(stamp_ns),
-                                 sequence=self.message_count)
-        self.message_count += 1
+        data = serialize_message(msg)
+        with self._lock:
+            if self._stream.closed:
+                raise ValueError(f"recorder of {self.path} is closed")
+            channel_id = self._channel_id(topic, type_name_of(msg))
+            self._writer.add_message(channel_id=channel_id, log_time=int(stamp_ns), data=data,
+                                     publish_time=int(stamp_ns), sequence=self.message_count)
+            self.message_count += 1
 
     def close(self) -> None:
         """Write the summary and close the file (idempotent)."""
-        if not self._stream.closed:
-            try:
-                self._writer.finish()
-            finally:
-                self._stream.close()
+        with self._lock:
+            if not self._stream.closed:
+                try:
+                    self._writer.finish()
+                finally:
+                    self._stream.close()
 
     def __enter__(self) -> McapRecorder:
         return self
