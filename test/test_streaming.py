@@ -14,6 +14,7 @@ from fhmr_ros.data.windows import make_batch, prepare_clip
 from fhmr_ros.evaluation.metrics import mpjpe
 from fhmr_ros.geometry.rotations import geodesic_angle, rotation_about_axis
 from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
+from fhmr_ros.model.inputs import FrameInputs, build_inputs
 from fhmr_ros.streaming.engine import PersonObservation, StreamingConfig, StreamingEngine
 from fhmr_ros.streaming.pose_buffer import PoseBuffer
 from fhmr_ros.streaming.root_alignment import RootAligner
@@ -170,6 +171,42 @@ def test_tracks_are_batched_and_idle_tracks_finish(model, sequence):
     b = {r.frame: r.joints_camera for r in out if r.track_id == 2}
     # same observations, same seed per batch: the two tracks agree while batched together
     assert np.abs(a[10] - b[10]).max() < 0.05
+
+
+def test_a_padded_window_gives_what_it_gives_alone(model, sequence):
+    """A young track shares its pass with older ones: its window is padded in front (its
+    first frame repeated) and masked, and its real frames come out as if run alone."""
+    def inputs(frames):
+        idx = torch.as_tensor(frames)
+        return build_inputs(sequence.keypoints[:, idx], sequence.K[:, None].expand(
+            1, len(idx), 3, 3), sequence.T_world_camera[:, idx])
+
+    alone = inputs(range(24, 64))                                         # 40 frames
+    batch = FrameInputs.cat([inputs(range(64)), inputs([24] * 24 + list(range(24, 64)))])
+    mask = torch.ones(2, 64, dtype=torch.bool)
+    mask[1, :24] = False
+    opts = model.default_sampling(temperature=0.0)     # no noise: the same start both ways
+    with torch.no_grad():
+        a_alone, a_batch = model.anchor(alone), model.anchor(batch, mask)
+        x_alone = model.complete(alone, a_alone, opts)[0, 0]
+        x_batch = model.complete(batch, a_batch, opts, frame_mask=mask)[0]
+        unmasked = model.anchor(batch)
+    assert torch.allclose(a_batch[1, 24:], a_alone[0], atol=1e-5)
+    assert torch.allclose(x_batch[1, 24:], x_alone, atol=1e-4)
+    assert not torch.allclose(unmasked[1, 24:], a_alone[0], atol=1e-3)   # padding would leak
+
+
+def test_young_and_old_tracks_run_in_one_pass(model, sequence):
+    engine = StreamingEngine(model, StreamingConfig(stride=16, lag=0))
+    K = sequence.K[0].numpy()
+    for t in range(80):
+        people = [PersonObservation(1, sequence.keypoints[0, t].numpy(), None)]
+        if t >= 50:
+            people.append(PersonObservation(2, sequence.keypoints[0, t].numpy(), None))
+        engine.update(t / FPS, sequence.T_world_camera[0, t].numpy(), K, people)
+        if t == 63:                    # track 1 has 64 frames, track 2 14 (half-way due)
+            assert engine.stats.last_batch == 2
+    assert engine.stats.runs == 5                           # t = 15, 31, 47, 63, 79
 
 
 def test_time_going_backwards_is_refused_until_reset(model, sequence):

@@ -22,14 +22,16 @@ VelocityFn = Callable[[Tensor, Tensor], Tensor]     # (x (B, T, D), t (B,)) -> v
 
 
 def guided_velocity(net: Stage2, known: Tensor, cond: Tensor, uncond: Tensor | None,
-                    guidance: float) -> VelocityFn:
-    """Velocity function with classifier-free guidance; ``uncond=None`` = conditional only."""
+                    guidance: float, frame_mask: Tensor | None = None) -> VelocityFn:
+    """Velocity function with classifier-free guidance; ``uncond=None`` = conditional only.
+    frame_mask (B, T) bool marks padding frames (False) of shorter windows in the batch."""
     if uncond is None:
-        return lambda x, t: net.velocity(x, known, t, cond)
+        return lambda x, t: net.velocity(x, known, t, cond, frame_mask)
+    both = None if frame_mask is None else torch.cat([frame_mask, frame_mask])
 
     def velocity(x: Tensor, t: Tensor) -> Tensor:
         v = net.velocity(torch.cat([x, x]), torch.cat([known, known]), torch.cat([t, t]),
-                         torch.cat([cond, uncond]))
+                         torch.cat([cond, uncond]), both)
         v_c, v_u = v.chunk(2)
         return v_u + guidance * (v_c - v_u)
 

@@ -81,14 +81,17 @@ class FactorizedHMR(nn.Module):
         opts.update({k: v for k, v in overrides.items() if v is not None})
         return SamplingOptions(**opts)
 
-    def anchor(self, inputs: FrameInputs) -> Tensor:
-        """Normalised anchor (B, T, 61)."""
-        return self.stage1(inputs)
+    def anchor(self, inputs: FrameInputs, frame_mask: Tensor | None = None) -> Tensor:
+        """Normalised anchor (B, T, 61). frame_mask (B, T) bool: False marks the padding in
+        front of windows shorter than the batch's (model/transformer.py)."""
+        return self.stage1(inputs, frame_mask)
 
     def complete(self, inputs: FrameInputs, anchor: Tensor, opts: SamplingOptions,
-                 x_known: Tensor | None = None, known: Tensor | None = None) -> Tensor:
+                 x_known: Tensor | None = None, known: Tensor | None = None,
+                 frame_mask: Tensor | None = None) -> Tensor:
         """Stage 2 samples (N, B, T, D), normalised. The anchor is always known; x_known and
-        known (B, T, D) add further known coordinates (e.g. frames already published)."""
+        known (B, T, D) add further known coordinates (e.g. frames already published);
+        frame_mask as for ``anchor``."""
         B, T, _ = anchor.shape
         N = opts.hypotheses
         if x_known is None:
@@ -105,7 +108,8 @@ class FactorizedHMR(nn.Module):
         cond = self.stage2.condition(inputs_n, anchor_n)
         uncond = (self.stage2.unconditional(inputs_n, anchor_n)
                   if opts.guidance != 1.0 else None)
-        velocity = guided_velocity(self.stage2, rep(known), cond, uncond, opts.guidance)
+        velocity = guided_velocity(self.stage2, rep(known), cond, uncond, opts.guidance,
+                                   None if frame_mask is None else rep(frame_mask))
         gen = None
         if opts.seed is not None:
             gen = torch.Generator(device=anchor.device).manual_seed(opts.seed)

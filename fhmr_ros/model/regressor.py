@@ -22,6 +22,7 @@ class DeterministicRegressor(nn.Module):
         self.net = RopeTransformer(net)
         self.head = nn.Linear(net.width, out_dim)
 
-    def forward(self, inputs: FrameInputs) -> Tensor:
+    def forward(self, inputs: FrameInputs, frame_mask: Tensor | None = None) -> Tensor:
+        """frame_mask (B, T) bool: False marks padding (model/transformer.py)."""
         tokens = self.observation(inputs) + self.context(inputs)             # (B, T, W)
-        return self.head(self.net(tokens))                                   # (B, T, out)
+        return self.head(self.net(tokens, frame_mask))                       # (B, T, out)

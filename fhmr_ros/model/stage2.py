@@ -49,14 +49,16 @@ class Stage2(nn.Module):
         return self.condition(inputs, anchor,
                               torch.ones(anchor.shape[0], dtype=torch.bool, device=anchor.device))
 
-    def forward(self, x_t: Tensor, known: Tensor, t: Tensor, cond: Tensor) -> Tensor:
-        """x_t (B, T, D), known (B, T, D) bool, t (B,), cond (B, T, W) -> x̂1 (B, T, D)."""
+    def forward(self, x_t: Tensor, known: Tensor, t: Tensor, cond: Tensor,
+                frame_mask: Tensor | None = None) -> Tensor:
+        """x_t (B, T, D), known (B, T, D) bool, t (B,), cond (B, T, W) -> x̂1 (B, T, D);
+        frame_mask (B, T) bool: False marks padding (model/transformer.py)."""
         temb = self.time(sinusoidal(t[:, None], 8))[:, None, :]              # (B, 1, W)
         h = self.state(torch.cat([x_t, known.to(x_t.dtype)], dim=-1)) + cond + temb
-        return self.head(self.net(h))
+        return self.head(self.net(h, frame_mask))
 
     def velocity(self, x_t: Tensor, known: Tensor, t: Tensor, cond: Tensor,
-                 min_remaining: float = 1e-3) -> Tensor:
+                 frame_mask: Tensor | None = None, min_remaining: float = 1e-3) -> Tensor:
         """v_θ (B, T, D) = (x̂1 − x_t) / (1 − t)."""
         remaining = (1 - t).clamp(min=min_remaining)[:, None, None]
-        return (self(x_t, known, t, cond) - x_t) / remaining
+        return (self(x_t, known, t, cond, frame_mask) - x_t) / remaining

@@ -4,6 +4,9 @@ RoPE rotates each (even, odd) pair of query/key channels by an angle proportiona
 frame index, so attention depends on relative frame offsets only:
     q'_{2i}   = q_{2i} cos(n θ_i) − q_{2i+1} sin(n θ_i),
     q'_{2i+1} = q_{2i} sin(n θ_i) + q_{2i+1} cos(n θ_i),   θ_i = base^(−2i/d).
+Everything else acts per frame, so windows of different lengths can share one batch: the
+short ones are padded in front and a frame mask (B, T) keeps padding out of every frame's
+attention; since positions are relative, the real frames' outputs do not change.
 """
 
 from __future__ import annotations
@@ -45,10 +48,12 @@ class RopeAttention(nn.Module):
         self.proj = nn.Linear(cfg.width, cfg.width)
         self.dropout = cfg.dropout
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, frame_mask: Tensor | None = None) -> Tensor:
+        """x (B, T, W); frame_mask (B, T) bool, False = padding no frame attends to."""
         B, T, W = x.shape
         q, k, v = self.qkv(x).view(B, T, 3, self.heads, W // self.heads).permute(2, 0, 3, 1, 4)
-        out = F.scaled_dot_product_attention(rotary(q), rotary(k), v,
+        mask = None if frame_mask is None else frame_mask[:, None, None, :]    # (B, 1, 1, T)
+        out = F.scaled_dot_product_attention(rotary(q), rotary(k), v, attn_mask=mask,
                                              dropout_p=self.dropout if self.training else 0.0)
         return self.proj(out.transpose(1, 2).reshape(B, T, W))
 
@@ -63,13 +68,13 @@ class Block(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(cfg.width, hidden), nn.GELU(),
                                  nn.Dropout(cfg.dropout), nn.Linear(hidden, cfg.width))
 
-    def forward(self, x: Tensor) -> Tensor:
-        x = x + self.attn(self.norm1(x))
+    def forward(self, x: Tensor, frame_mask: Tensor | None = None) -> Tensor:
+        x = x + self.attn(self.norm1(x), frame_mask)
         return x + self.mlp(self.norm2(x))
 
 
 class RopeTransformer(nn.Module):
-    """(B, T, W) -> (B, T, W)."""
+    """(B, T, W) -> (B, T, W); an optional frame mask (B, T) marks padding (False)."""
 
     def __init__(self, cfg: TransformerConfig) -> None:
         super().__init__()
@@ -78,7 +83,7 @@ class RopeTransformer(nn.Module):
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.norm = nn.LayerNorm(cfg.width)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, frame_mask: Tensor | None = None) -> Tensor:
         for block in self.blocks:
-            x = block(x)
+            x = block(x, frame_mask)
         return self.norm(x)

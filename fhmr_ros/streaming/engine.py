@@ -5,11 +5,11 @@ its last W grid frames: Stage 1 gives the anchor, Stage 2 completes the rest wit
 coordinates = the anchor on every frame AND the published states of frames already
 published (temporal inpainting, so a new window continues what was said instead of
 contradicting it). Frames older than ``lag`` grid frames at the window's end become final
-and are published; L = 0 is fully causal. Tracks due at the same time whose windows have the
-same length share one forward pass (CFG doubles the batch, not the passes); when one track
-is due, tracks half-way to their next run join it, so tracks that started at different
-times fall into step. The world
-position filter (model/world.py) continues across chunks, so it stays causal and smooth.
+and are published; L = 0 is fully causal. Tracks due at the same time share one forward
+pass (CFG doubles the batch, not the passes; young tracks' shorter windows are padded in
+front and masked); when one track is due, tracks half-way to their next run join it, so
+tracks that started at different times fall into step. The world position filter
+(model/world.py) continues across chunks, so it stays causal and smooth.
 Each published pelvis is moved so that the skeleton projects onto the detected keypoints: a
 slowly varying per-track depth scale and a per-frame lateral shift
 (streaming/root_alignment.py); the states kept for inpainting stay the model's own.
@@ -21,7 +21,6 @@ runner (tools/video.py) and the ROS node feed it the same way.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,67 +193,75 @@ class StreamingEngine:
 
     # ---------------------------------------------------------------- model runs
     def _run(self, tracks: list[TrackStream], final: bool) -> list[FrameResult]:
-        groups: dict[int, list[TrackStream]] = defaultdict(list)
-        for tr in tracks:
-            if tr.num_emitted < tr.num_frames:
-                groups[min(self.window, tr.num_frames)].append(tr)
-        results = []
-        for length, group in groups.items():
-            t = time.perf_counter()
-            results += self._run_group(group, length, final)
-            ms = 1000 * (time.perf_counter() - t)
-            self.stats.runs += 1
-            self.stats.last_batch, self.stats.last_run_ms = len(group), ms
-            self.stats.run_ms = (self.stats.run_ms + [ms])[-1000:]
+        due = [tr for tr in tracks if tr.num_emitted < tr.num_frames]
+        if not due:
+            return []
+        t = time.perf_counter()
+        results = self._run_batch(due, final)
+        ms = 1000 * (time.perf_counter() - t)
+        self.stats.runs += 1
+        self.stats.last_batch, self.stats.last_run_ms = len(due), ms
+        self.stats.run_ms = (self.stats.run_ms + [ms])[-1000:]
         self.stats.frames_published += len(results)
         return results
 
     @torch.no_grad()
-    def _run_group(self, group: list[TrackStream], length: int, final: bool
-                   ) -> list[FrameResult]:
-        windows = [tr.window(length) for tr in group]
+    def _run_batch(self, group: list[TrackStream], final: bool) -> list[FrameResult]:
+        """One forward pass for all of ``group``: each track's last min(W, frames) grid
+        frames; shorter windows are padded in front (repeating their first frame) and
+        masked out of attention, which leaves their outputs as if run alone."""
+        lengths = [min(self.window, tr.num_frames) for tr in group]
+        length = max(lengths)
+        pads = [length - n for n in lengths]
+        windows = [tr.window(n) for tr, n in zip(group, lengths)]
+        padded = [[w[0]] * pad + w for w, pad in zip(windows, pads)]
         stack = lambda name: torch.from_numpy(np.stack(  # noqa: E731
-            [np.stack([getattr(f, name) for f in w]) for w in windows])).to(self.device)
+            [np.stack([getattr(f, name) for f in w]) for w in padded])).to(self.device)
         T_wc = stack("T_world_camera").float()                          # (B, T, 4, 4)
         inputs = build_inputs(stack("keypoints").float(), stack("K").float(), T_wc,
                               stack("bbox").float())
+        frame_mask = None                                               # (B, T) False: pad
+        if any(pads):
+            frame_mask = torch.arange(length, device=self.device)[None] >= torch.tensor(
+                pads, device=self.device)[:, None]
         known_x = torch.zeros(len(group), length, DIM, device=self.device)
         known = torch.zeros(len(group), length, DIM, dtype=torch.bool, device=self.device)
         for b, tr in enumerate(group):
-            start = tr.num_frames - length
-            states = tr.published_states(start)                        # frames start..emitted
+            states = tr.published_states(tr.num_frames - lengths[b])   # frames start..emitted
             if states:
-                known_x[b, :len(states)] = torch.stack(states).to(self.device)
-                known[b, :len(states)] = True
+                known_x[b, pads[b]:pads[b] + len(states)] = torch.stack(states).to(self.device)
+                known[b, pads[b]:pads[b] + len(states)] = True
         samples = None
         if self.cfg.mode == "baseline":
-            x = self.model.baseline(inputs)
+            x = self.model.baseline(inputs, frame_mask)
         else:
-            anchor = self.model.anchor(inputs)                          # (B, T, 61)
+            anchor = self.model.anchor(inputs, frame_mask)              # (B, T, 61)
             if self.cfg.mode == "stage1":
                 x = self.model.stage1_only(anchor)
             else:
-                out = self.model.complete(inputs, anchor, self.opts, known_x, known)
+                out = self.model.complete(inputs, anchor, self.opts, known_x, known, frame_mask)
                 x = out.mean(0)                                         # (B, T, D)
                 samples = out if self.opts.hypotheses > 1 else None
         results = []
         for b, (tr, frames) in enumerate(zip(group, windows)):
-            start = tr.num_frames - length
+            start = tr.num_frames - lengths[b]
             stop = tr.num_frames if final else max(tr.num_frames - self.cfg.lag, tr.num_emitted)
-            lo, hi = tr.num_emitted - start, stop - start
+            lo, hi = tr.num_emitted - start, stop - start               # in the track's window
             tr.num_at_last_run = tr.num_frames
             if hi <= lo:
                 continue
+            out_frames = slice(pads[b] + lo, pads[b] + hi)              # in the padded batch
+            xb = x[b:b + 1, out_frames]
             first = None if tr.next_pelvis_world is None else tr.next_pelvis_world[None]
-            pelvis = (self._aligned_pelvis(tr, frames[lo:hi], x[b:b + 1, lo:hi])
+            pelvis = (self._aligned_pelvis(tr, frames[lo:hi], xb)
                       if self.cfg.align_root else None)
-            pred = self.model.decode(x[b:b + 1, lo:hi], T_wc[b:b + 1, lo:hi],
-                                     None if samples is None else samples[:, b:b + 1, lo:hi],
+            pred = self.model.decode(xb, T_wc[b:b + 1, out_frames],
+                                     None if samples is None else samples[:, b:b + 1, out_frames],
                                      first, pelvis)
             tr.next_pelvis_world = predict_next_pelvis(
                 pred.pelvis_world[0, -1], axis_angle_to_matrix(pred.global_orient_world[0, -1]),
                 pred.root_velocity[0, -1], self.fps)
-            tr.states.extend(x[b, lo:hi].cpu())
+            tr.states.extend(xb[0].cpu())
             results += self._frame_results(tr, frames[lo:hi], pred, tr.num_emitted)
             tr.num_emitted = stop
         return results
