@@ -12,6 +12,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import cv2
@@ -44,6 +45,11 @@ def yaw_pose(yaw: float) -> np.ndarray:
     return T
 
 
+def torch_cuda_available() -> bool:
+    import torch
+    return torch.cuda.is_available()
+
+
 def start_node(*params: str) -> subprocess.Popen:
     args = [sys.executable, "-m", "fhmr_ros.ros.node", "--ros-args", "-r", f"__ns:={NS}",
             "-p", "queue_size:=200", "-p", "reliable_images:=true",
@@ -53,7 +59,23 @@ def start_node(*params: str) -> subprocess.Popen:
             "-p", "odom_wait_s:=3.0", "-p", "diagnostics_period_s:=0.5"]
     for p in params:
         args += ["-p", p]
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # the node's log goes to a file (a pipe nobody reads would block it once full) and is
+    # printed when the node is stopped, so a failing test shows it
+    log = tempfile.TemporaryFile("w+")
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc.log = log
+    return proc
+
+
+def stop_node(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    proc.wait(timeout=20)
+    print(node_log(proc))
+
+
+def node_log(proc: subprocess.Popen) -> str:
+    proc.log.seek(0)
+    return proc.log.read()
 
 
 class Harness:
@@ -86,7 +108,7 @@ class Harness:
         """Until the node's subscriptions are matched (it has started)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            assert proc.poll() is None, f"node exited: {proc.stdout.read()}"
+            assert proc.poll() is None, f"node exited: {node_log(proc)}"
             if (self.pub_image.get_subscription_count() and
                     self.pub_odom.get_subscription_count()):
                 return
@@ -153,8 +175,7 @@ def harness():
         h.proc, h.stamps = proc, stamps
         yield h
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_node(proc)
         h.node.destroy_node()
         rclpy.shutdown()
 
@@ -259,8 +280,7 @@ def test_bad_input_is_counted_and_the_node_keeps_answering(harness):
 def test_too_many_people_are_counted(harness):
     """A second node limited to one person: the other is counted, not tracked."""
     # (runs after the main stream: one node at a time keeps the CPU free)
-    harness.proc.terminate()
-    harness.proc.wait(timeout=20)
+    stop_node(harness.proc)
     proc = start_node("max_people:=1")
     h = harness
     try:
@@ -273,19 +293,38 @@ def test_too_many_people_are_counted(harness):
         h.spin(30.0, until=lambda: int(h.diagnostic_values().get("people_over_limit", 0)) > 0)
         assert int(h.diagnostic_values()["people_over_limit"]) > 0
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_node(proc)
 
 
-@pytest.mark.parametrize("param, name", [("checkpoint:=/nonexistent/model.pt", "model.pt"),
-                                         ("body_model_path:=/nonexistent/SMPLX.npz",
-                                          "smpl-x.is.tue.mpg.de")])
-def test_missing_files_stop_the_node_with_a_clear_message(param, name):
+CORRUPT = os.path.join(tempfile.gettempdir(), "fhmr_corrupt_checkpoint.pt")
+NO_SUCH_GPU = (("device:=cuda:7", "GPU(s) are visible") if torch_cuda_available()
+               else ("device:=cuda", "set device:=cpu"))
+
+
+@pytest.mark.parametrize("param, name", [
+    ("checkpoint:=/nonexistent/model.pt", "model.pt"),
+    ("body_model_path:=/nonexistent/SMPLX.npz", "smpl-x.is.tue.mpg.de"),
+    (f"checkpoint:={CORRUPT}", "cannot be read as a checkpoint"),
+    NO_SUCH_GPU,
+    ("device:=gpu", "device must be cpu, cuda or cuda:N"),
+    ("stride:=0", "stride must be >= 1"),
+    ("lag:=-1", "lag must be >= 0"),
+    ("max_people:=0", "max_people must be >= 1"),
+    ("queue_size:=0", "queue_size must be >= 1"),
+    ("stride:=2.5", "stride"),
+    ("camera_extrinsics:=[1.0, 2.0]", "camera_extrinsics must be"),
+    ("camera_extrinsics:=[0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]", "non-zero quaternion"),
+    ("image_transport:=theora", "raw or compressed"),
+])
+def test_startup_problems_stop_the_node_with_a_clear_message(param, name):
+    with open(CORRUPT, "wb") as f:
+        f.write(b"not a checkpoint" * 64)
     proc = subprocess.run([sys.executable, "-m", "fhmr_ros.ros.node", "--ros-args",
                            "-r", f"__ns:={NS}_missing", "-p", param],
                           capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1
-    assert name in proc.stdout + proc.stderr
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert name in out and "Traceback" not in out, out
 
 
 def test_a_missing_pose_network_stops_the_node_with_a_clear_message(tmp_path):

@@ -16,8 +16,8 @@ from fhmr_ros.geometry.rotations import quaternion_to_matrix, rotation_about_axi
 from fhmr_ros.msg import HumanState
 from fhmr_ros.ros.camera_info import (CameraInfoError, camera_info_msg,
                                       intrinsics_from_camera_info)
-from fhmr_ros.ros.diagnostics import (LatencyWindow, RateMeter, diagnostic_array,
-                                      diagnostic_status)
+from fhmr_ros.ros.diagnostics import diagnostic_array, diagnostic_status
+from fhmr_ros.streaming.meters import LatencyWindow, RateMeter
 from fhmr_ros.ros.image_conversion import (SUPPORTED_ENCODINGS, ImageError, bgr_to_compressed_msg,
                                            bgr_to_image_msg, compressed_to_bgr, image_to_bgr)
 from fhmr_ros.body.decimated_mesh import DecimatedBody, MeshDecimator

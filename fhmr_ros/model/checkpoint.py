@@ -45,15 +45,25 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu"
             f"model checkpoint not found: {path}. The lite checkpoints ship in the repository's "
             f"models/ folder (set $FHMR_MODELS to use another folder); train your own with "
             f"`fhmr-train` (see README, 'Training').")
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    try:    # tensors and plain containers only: a checkpoint cannot run code when loaded
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 -- torch raises many kinds for a damaged file
+        raise ValueError(f"{path} cannot be read as a checkpoint ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else ''}); it is damaged or "
+                         "not a torch file") from e
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{path} is not an fhmr_ros checkpoint (expected format {FORMAT})")
-    cfg = ModelConfig.from_dict(state["config"])
-    body = BodyGeometry(state["body"]["J_template"].float(), state["body"]["J_shapedirs"].float())
-    nets = state["networks"]
-    model = FactorizedHMR(cfg, body, with_baseline="baseline" in nets)
-    for name, sd in nets.items():
-        getattr(model, name).load_state_dict({k: v.float() if v.is_floating_point() else v
-                                              for k, v in sd.items()})
+    try:
+        cfg = ModelConfig.from_dict(state["config"])
+        body = BodyGeometry(state["body"]["J_template"].float(),
+                            state["body"]["J_shapedirs"].float())
+        nets = state["networks"]
+        model = FactorizedHMR(cfg, body, with_baseline="baseline" in nets)
+        for name, sd in nets.items():
+            getattr(model, name).load_state_dict({k: v.float() if v.is_floating_point() else v
+                                                  for k, v in sd.items()})
+    except (KeyError, TypeError, RuntimeError, AttributeError) as e:
+        raise ValueError(f"{path} does not match this version's model ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else ''})") from e
     model.meta = state.get("meta", {})
     return model.to(device).eval()

@@ -123,7 +123,7 @@ def train_stage(model: FactorizedHMR, stage: str,
     gen = torch.Generator().manual_seed(cfg.seed)
     step, history = 0, []
     if state_path.is_file():
-        state = torch.load(state_path, weights_only=False)
+        state = torch.load(state_path, weights_only=True)
         if state["stage"] == stage:
             net.load_state_dict(state["net"])
             opt.load_state_dict(state["optimizer"])

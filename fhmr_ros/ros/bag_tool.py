@@ -4,108 +4,107 @@
              [--odom-topic /odom] [--compressed] [-p name:=value ...]
 
 IN.mcap is what `ros2 bag record` writes (MCAP, CDR) or what `fhmr-player --record` writes.
-The node itself (fhmr_ros/ros/node.py, same parameters) runs in this process: its callbacks
-get the recorded messages in log-time order, and everything it publishes is written to
-OUT.mcap together with every input message: ~/humans, ~/trajectories, ~/markers,
-~/debug_image, /tf, /diagnostics. Nothing is dropped for speed: the next image is handed
-over only once the worker has taken the previous one, after the odometry up to it.
+The node's runtime core (fhmr_ros/streaming/stream_runtime.py, with the node's parameters
+and the same message builder) runs in this process on the recorded messages in log-time
+order, and everything the node would publish is written to OUT.mcap, stamped with its
+image's stamp, together with every input message: ~/humans, ~/trajectories, ~/markers,
+~/debug_image, /tf, and /diagnostics at the end. Nothing is dropped for speed: when the
+image queue is full, reading waits.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import rclpy
-from rclpy.parameter import Parameter
+
+from fhmr_ros.streaming.frame_assembler import ImageFrame
 
 from .mcap_io import McapFormatError, McapRecorder, read_messages, topics
-from .node import FhmrNode, StartupError
-from .odometry import stamp_to_sec
+from .node import (StartupError, build_runtime, feed_camera_info, feed_image, feed_odometry,
+                   runtime_diagnostics)
+from .node_config import config_from_overrides
+from .odometry import sec_to_stamp, stamp_to_sec
+from .output_messages import OutputMessages
 
-OUTPUT_TOPICS = {"humans": "pub_humans", "trajectories": "pub_trajectories",
-                 "markers": "pub_markers", "debug_image": "pub_debug"}
+NODE = "/fhmr_node"
+TOPICS = {"humans": f"{NODE}/humans", "trajectories": f"{NODE}/trajectories",
+          "markers": f"{NODE}/markers", "debug_image": f"{NODE}/debug_image", "tf": "/tf"}
 
 
-def parse_parameter(text: str) -> Parameter:
+def parse_parameter(text: str) -> tuple[str, object]:
     """name:=value with a YAML-typed value, as `--ros-args -p` takes it."""
     import yaml
 
     name, sep, value = text.partition(":=")
     if not sep:
         raise ValueError(f"-p wants name:=value, got {text!r}")
-    return Parameter(name, value=yaml.safe_load(value))
+    return name, yaml.safe_load(value)
 
 
-def record_outputs(node: FhmrNode, recorder: McapRecorder) -> None:
-    """Everything the node publishes goes to ``recorder`` (stamped with the message's own
-    header stamp where it has one)."""
-    prefix = node.get_fully_qualified_name()
-    pubs = {f"{prefix}/{t}": getattr(node, attr) for t, attr in OUTPUT_TOPICS.items()}
-    pubs["/diagnostics"] = node.pub_diagnostics
-    if node.pub_tf is not None:
-        pubs["/tf"] = node.pub_tf
-    for topic, pub in pubs.items():
-        def write(msg, topic=topic):
-            header = getattr(msg, "header", None)
-            if header is None and getattr(msg, "transforms", None):
-                header = msg.transforms[0].header
-            stamp = stamp_to_sec(header.stamp) if header is not None else time.time()
-            recorder.write(topic, msg, int(stamp * 1e9))
-        pub.publish = write
+class RecordingSink:
+    """Where the runtime's complete images go: every output, written to the recording."""
 
+    def __init__(self, recorder: McapRecorder, messages: OutputMessages) -> None:
+        self.recorder = recorder
+        self.messages = messages
 
-def wait_until_taken(node: FhmrNode, timeout_s: float = 600.0) -> None:
-    """Until the perception thread has taken every queued image."""
-    end = time.monotonic() + timeout_s
-    while node.queued_images() and time.monotonic() < end:
-        time.sleep(0.002)
+    def wants_image(self) -> bool:
+        return True
 
+    def _write(self, pairs, stamp: float) -> None:
+        for output, msg in pairs:
+            self.recorder.write(TOPICS[output], msg, int(round(stamp * 1e9)))
 
-def wait_until_idle(node: FhmrNode, timeout_s: float = 600.0) -> None:
-    """Until the workers have published everything (the node flushes after flush_idle_s)."""
-    end = time.monotonic() + timeout_s
-    while not node.idle() and time.monotonic() < end:
-        time.sleep(0.05)
+    def publish(self, frame: ImageFrame, image) -> None:
+        self._write(self.messages.frame_messages(frame, image, lambda output: True),
+                    frame.stamp)
+
+    def forget(self, live_tracks: set[int]) -> None:
+        self.messages.forget(live_tracks)
+
+    def reset(self, stamp: float) -> None:
+        self._write(self.messages.reset_messages(stamp), stamp)
 
 
 def run(args) -> dict:
+    if args.out.resolve() == args.input.resolve():
+        raise ValueError(f"--out {args.out} is the input: writing would destroy it")
     available = topics(args.input)
     image_topic = args.image_topic + ("/compressed" if args.compressed else "")
     for name in (image_topic, args.camera_info_topic):
         if name not in available:
             raise ValueError(f"{args.input} has no topic {name}; it has {sorted(available)}")
-    params = [parse_parameter(p) for p in args.param]
-    params += [Parameter("queue_size", value=1000),
-               Parameter("image_transport", value="compressed" if args.compressed else "raw"),
-               Parameter("use_odometry", value=args.odom_topic in available)]
-    node = FhmrNode(parameter_overrides=params)
-    node.record_all = True
+    overrides = dict(parse_parameter(p) for p in args.param)
+    overrides.update(image_transport="compressed" if args.compressed else "raw",
+                     use_odometry=args.odom_topic in available)
+    cfg = config_from_overrides(overrides)
     counts = {"images": 0, "inputs": 0}
-    try:
-        with McapRecorder(args.out) as recorder:
-            record_outputs(node, recorder)
-            handlers = {image_topic: node._on_image,
-                        args.camera_info_topic: node._on_camera_info,
-                        args.odom_topic: node._on_odometry}
+    last_stamp = 0.0
+    with McapRecorder(args.out) as recorder:
+        runtime = build_runtime(cfg, lambda messages: RecordingSink(recorder, messages))
+        runtime.start()
+        try:
             for rec in read_messages(args.input):
                 recorder.write(rec.topic, rec.msg, rec.log_time_ns)
                 counts["inputs"] += 1
-                handler = handlers.get(rec.topic)
-                if handler is None:
-                    continue
                 if rec.topic == image_topic:
-                    wait_until_taken(node)
                     counts["images"] += 1
-                handler(rec.msg)
-            wait_until_idle(node)
-            node._publish_diagnostics()
-            counts.update(node.counters)
-    finally:
-        node.stop()
-        node.destroy_node()
+                    last_stamp = max(last_stamp, stamp_to_sec(rec.msg.header.stamp))
+                    feed_image(runtime, rec.msg, wait=True)
+                elif rec.topic == args.camera_info_topic:
+                    feed_camera_info(runtime, rec.msg)
+                elif rec.topic == args.odom_topic:
+                    feed_odometry(runtime, rec.msg)
+            runtime.wait_until_idle(timeout_s=600.0)
+        finally:
+            runtime.stop()
+        recorder.write("/diagnostics", runtime_diagnostics(runtime, cfg, NODE,
+                                                           sec_to_stamp(last_stamp)),
+                       int(round(last_stamp * 1e9)))
+    counts.update(runtime.counters.snapshot())
     return counts
 
 
@@ -133,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fhmr-bag: {counts['images']} images -> {args.out} "
           f"({counts.get('people_published', 0)} person states; problems: "
           + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())
-                       if k not in ("images", "inputs", "people_published")) or "none") + ")")
+                       if k not in ("images", "inputs", "people_published",
+                                    "images_published")) or "none") + ")")
     return 0
 
 

@@ -53,6 +53,31 @@ class NodeConfig:
     trajectory_length: int = 300         # samples kept per person in ~/trajectories
     diagnostics_period_s: float = 1.0
 
+    def __post_init__(self) -> None:
+        """Refuse values the node cannot run with; the message names the parameter."""
+        at_least = {"queue_size": 1, "max_image_pixels": 1, "search_every": 1,
+                    "max_people": 1, "stride": 1, "hypotheses": 1, "trajectory_length": 1,
+                    "threads": 0, "window": 0, "lag": 0, "steps": 0}
+        for name, low in at_least.items():
+            if getattr(self, name) < low:
+                raise ValueError(f"parameter {name} must be >= {low}, got "
+                                 f"{getattr(self, name)}")
+        positive = ("odom_wait_s", "flush_idle_s", "max_gap_s", "marker_lifetime_s",
+                    "diagnostics_period_s", "static_camera_height_m")
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise ValueError(f"parameter {name} must be > 0, got {getattr(self, name)}")
+        if self.image_transport not in ("raw", "compressed"):
+            raise ValueError(f"parameter image_transport must be raw or compressed, got "
+                             f"{self.image_transport!r}")
+        if len(self.camera_extrinsics) != 7:
+            raise ValueError("parameter camera_extrinsics must be [x, y, z, qx, qy, qz, qw] "
+                             f"(7 numbers), got {len(self.camera_extrinsics)}")
+        if not (self.device == "cpu" or self.device == "cuda"
+                or (self.device.startswith("cuda:") and self.device[5:].isdigit())):
+            raise ValueError(f"parameter device must be cpu, cuda or cuda:N, got "
+                             f"{self.device!r}")
+
 
 DESCRIPTIONS = {
     "preset": "shipped model preset: lite (CPU real time) or full (GPU)",
@@ -101,12 +126,33 @@ DESCRIPTIONS = {
 
 
 def declare_and_read(node: Node) -> NodeConfig:
-    """Declare every parameter on ``node`` (defaults from NodeConfig) and read them back."""
+    """Declare every parameter on ``node`` (defaults from NodeConfig) and read them back.
+    Raises ValueError naming the parameter for a value the node cannot run with."""
     values = {}
     for f in fields(NodeConfig):
         default = f.default if not isinstance(f.default, tuple) else list(f.default)
         param = node.declare_parameter(f.name, default,
-                                       ParameterDescriptor(description=DESCRIPTIONS[f.name]))
+                                       ParameterDescriptor(description=DESCRIPTIONS[f.name],
+                                                           read_only=True))
         value = param.value
         values[f.name] = tuple(value) if isinstance(f.default, tuple) else value
+    return NodeConfig(**values)
+
+
+def config_from_overrides(overrides: dict[str, object]) -> NodeConfig:
+    """NodeConfig with some values replaced (offline tools, ``-p name:=value``); ValueError
+    for an unknown name or a value of the wrong type."""
+    kinds = {f.name: type(f.default) for f in fields(NodeConfig)}
+    values = {}
+    for name, value in overrides.items():
+        if name not in kinds:
+            raise ValueError(f"unknown parameter {name!r}; known: {sorted(kinds)}")
+        kind = kinds[name]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        elif kind is tuple and isinstance(value, list):
+            value = tuple(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ValueError(f"parameter {name} must be {kind.__name__}, got {value!r}")
+        values[name] = value
     return NodeConfig(**values)

@@ -30,6 +30,7 @@ class ImageFrame:
     expected: dict[int, dict]               # track id -> tracker info (state, score, ...)
     results: dict[int, FrameResult] = field(default_factory=dict)
     incomplete: bool = False                # released on timeout without every track
+    frame_id: str = ""                      # the image's optical frame, where it has one
 
 
 class FrameAssembler:
@@ -37,6 +38,7 @@ class FrameAssembler:
         self.tolerance = 0.5 / model_fps + 1e-6
         self.max_wait_s = max_wait_s
         self._pending: deque[ImageFrame] = deque()
+        self._last_released = float("-inf")        # stamp of the newest released image
         self.released_incomplete = 0
 
     def __len__(self) -> int:
@@ -44,23 +46,33 @@ class FrameAssembler:
 
     def clear(self) -> None:
         self._pending.clear()
+        self._last_released = float("-inf")
 
     def register(self, stamp: float, T_world_camera: np.ndarray, K: np.ndarray,
-                 expected: dict[int, dict]) -> None:
+                 expected: dict[int, dict], frame_id: str = "") -> None:
         """An image was processed; ``expected`` maps the track ids observed in it to what the
         caller wants to keep about them (tracking state, score, box)."""
-        self._pending.append(ImageFrame(stamp, T_world_camera, K, dict(expected)))
+        self._pending.append(ImageFrame(stamp, T_world_camera, K, dict(expected),
+                                        frame_id=frame_id))
 
-    def add(self, results: list[FrameResult]) -> None:
-        """Attach engine results to the images they belong to."""
-        if not self._pending:
-            return
+    def add(self, results: list[FrameResult]) -> int:
+        """Attach engine results to the images they belong to. Grid frames between images
+        belong to none (the model's grid is finer than the camera's). Returns how many
+        results that do belong to an image could not be attached — the track was not
+        observed in it, or the image was already released — for the caller to count."""
         stamps = np.array([f.stamp for f in self._pending])
+        dropped = 0
         for r in results:
-            i = int(np.argmin(np.abs(stamps - r.stamp)))
-            frame = self._pending[i]
-            if abs(stamps[i] - r.stamp) <= self.tolerance and r.track_id in frame.expected:
-                frame.results[r.track_id] = r
+            i = int(np.argmin(np.abs(stamps - r.stamp))) if len(stamps) else -1
+            if i >= 0 and abs(stamps[i] - r.stamp) <= self.tolerance:
+                frame = self._pending[i]
+                if r.track_id in frame.expected:
+                    frame.results[r.track_id] = r
+                else:
+                    dropped += 1
+            elif r.stamp <= self._last_released + self.tolerance:
+                dropped += 1
+        return dropped
 
     def release(self, live_tracks: set[int], now: float) -> list[ImageFrame]:
         """Complete images, oldest first: every expected track delivered or is no longer in
@@ -74,5 +86,6 @@ class FrameAssembler:
                 break
             frame.incomplete = bool(waiting)
             self.released_incomplete += frame.incomplete
+            self._last_released = frame.stamp
             out.append(self._pending.popleft())
         return out

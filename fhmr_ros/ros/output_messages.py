@@ -1,0 +1,92 @@
+"""Every message one released image produces — ~/humans, ~/trajectories, /tf, ~/markers,
+~/debug_image — built once, whoever sends them: the node publishes them, fhmr-bag records
+them with the image's stamp."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from fhmr_ros.body.decimated_mesh import DecimatedBody
+from fhmr_ros.streaming.frame_assembler import ImageFrame
+from fhmr_ros.visualization.overlay import RenderedPerson, render_people
+
+from .human_outputs import HumanOutputs
+from .image_conversion import bgr_to_image_msg
+from .markers import MarkerPerson, delete_all_markers, human_markers
+from .messages import trajectory_array_msg
+from .node_config import NodeConfig
+from .odometry import sec_to_stamp
+from .tf_frames import body_frame, joint_frames, tf_message, transform_msg
+
+OUTPUTS = ("humans", "trajectories", "tf", "markers", "debug_image")
+DEFAULT_CAMERA_FRAME = "camera_optical_frame"
+
+
+class OutputMessages:
+    def __init__(self, cfg: NodeConfig, keypoint_format: str,
+                 mesh: DecimatedBody | None) -> None:
+        self.cfg = cfg
+        self.outputs = HumanOutputs(keypoint_format, cfg.trajectory_length)
+        self.mesh = mesh
+
+    def camera_frame(self, frame: ImageFrame) -> str:
+        """The ``camera_frame`` parameter, else the image's own frame_id."""
+        return self.cfg.camera_frame or frame.frame_id or DEFAULT_CAMERA_FRAME
+
+    def frame_messages(self, frame: ImageFrame, image: np.ndarray | None,
+                       wanted: Callable[[str], bool]) -> list[tuple[str, object]]:
+        """(output, message) pairs of one image, in publishing order; ``wanted(output)``
+        says whether a costly optional output (markers) has a reader."""
+        cfg = self.cfg
+        stamp = sec_to_stamp(frame.stamp)
+        camera_frame = self.camera_frame(frame)
+        out: list[tuple[str, object]] = [
+            ("humans", self.outputs.humans_msg(frame, camera_frame, cfg.world_frame)),
+            ("trajectories", trajectory_array_msg(
+                {tid: list(s) for tid, s in self.outputs.trajectories.items()}, stamp,
+                cfg.world_frame))]
+        results = [frame.results[t] for t in sorted(frame.results)]
+        if cfg.publish_tf and results:
+            transforms = []
+            for r in results:
+                T_body = body_frame(r.joints_world)
+                transforms.append(transform_msg(T_body, stamp, cfg.world_frame,
+                                                f"body_{r.track_id}"))
+                if cfg.publish_joint_frames:
+                    transforms += [transform_msg(T, stamp, f"body_{r.track_id}", child)
+                                   for child, T in joint_frames(r.joints_world, T_body,
+                                                                f"body_{r.track_id}")]
+            out.append(("tf", tf_message(transforms)))
+        if cfg.publish_markers and wanted("markers"):
+            out.append(("markers", human_markers(
+                [self._marker_person(r) for r in results], cfg.world_frame, stamp,
+                cfg.marker_lifetime_s, self.mesh.faces if self.mesh is not None else None)))
+        if image is not None:
+            people = [RenderedPerson(r.track_id, r.joints_camera, r.joint_source,
+                                     keypoints=r.keypoints if r.observed else None)
+                      for r in results]
+            out.append(("debug_image", bgr_to_image_msg(
+                render_people(image, people, frame.K, None), stamp, camera_frame)))
+        return out
+
+    def _marker_person(self, r) -> MarkerPerson:
+        vertices = None
+        if self.mesh is not None:
+            vertices = self.mesh.vertices_at(r.betas, r.global_orient_world, r.body_pose,
+                                             r.pelvis_world).numpy()
+        history = self.outputs.trajectories.get(r.track_id, ())
+        trajectory = np.array([s.position for s in history]) if history else None
+        return MarkerPerson(r.track_id, r.joints_world, r.joint_source, r.joint_uncertainty,
+                            trajectory, vertices)
+
+    def forget(self, live_tracks: set[int]) -> None:
+        self.outputs.forget(live_tracks)
+
+    def reset_messages(self, stamp: float) -> list[tuple[str, object]]:
+        """Time went back: every person's trajectory is forgotten and RViz clears them."""
+        self.outputs.clear()
+        if not self.cfg.publish_markers:
+            return []
+        return [("markers", delete_all_markers(self.cfg.world_frame, sec_to_stamp(stamp)))]

@@ -1,0 +1,444 @@
+"""The node's runtime core, without ROS: the image queue, stamp checks, the two worker
+threads, resets on time jumps, flushing, per-image assembly and the counters /diagnostics
+reports. The ROS node (fhmr_ros/ros/node.py) only converts messages and publishes; fhmr-bag
+drives the same core over a recording.
+
+Threads: ``add_image`` only checks the stamp and queues (a bounded queue; when it is full
+the oldest image is dropped, counted). The perception thread decodes an image, looks up
+its camera pose (waiting up to ``odom_wait_s`` for odometry to reach the stamp) and runs
+detector -> tracker; it hands the result to the model thread (at most one waiting), which
+runs the streaming engine, assembles each image's people and hands complete images to the
+OutputSink. So the next image is perceived while the model works on this one.
+
+Image stamps must increase:
+  - stamp 0 (a driver that does not stamp): refused, counted ``images_unstamped``;
+  - the previous image's stamp again: refused, counted ``images_repeated_stamp``;
+  - older than the previous one (a recording looping, a simulator restarting): the images
+    queued before it are still processed; then every track is flushed (the frames its lag
+    held back are published) and tracks, windows and outputs start afresh (``time_jumps``).
+Nothing received is lost silently: every image or result that is not published is
+counted under its reason, and a failure on one image is counted and the next goes on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+from ..perception.tracked_front_end import DetectorError, FrontEndOutput
+from .camera_pose import CameraPoses, NotYetAvailable
+from .frame_assembler import FrameAssembler, ImageFrame
+from .human_pipeline import HumanPipeline
+from .meters import Counters, LatencyWindow, RateMeter
+
+STAGES = ("decode", "detector", "tracker", "model", "publish")   # timed per image
+TIME_JUMP_S = 1.0       # odometry this much older than the newest: a loop, not reordering
+
+
+@dataclass
+class RuntimeConfig:
+    queue_size: int = 2          # images waiting for perception; the oldest dropped when full
+    odom_wait_s: float = 0.5     # how long an image waits for odometry to reach its stamp
+    flush_idle_s: float = 1.0    # no image this long: publish what the lag holds back
+
+    def __post_init__(self) -> None:
+        if self.queue_size < 1:
+            raise ValueError(f"queue_size must be >= 1, got {self.queue_size}")
+        if self.odom_wait_s < 0 or self.flush_idle_s <= 0:
+            raise ValueError("odom_wait_s must be >= 0 and flush_idle_s > 0")
+
+
+class OutputSink(Protocol):
+    """Where complete images go (the node publishes them; fhmr-bag records them)."""
+
+    def wants_image(self) -> bool:
+        """Keep the decoded image for ``publish`` (e.g. a debug overlay is subscribed)."""
+
+    def publish(self, frame: ImageFrame, image: np.ndarray | None) -> None:
+        """One image's people, in image order."""
+
+    def forget(self, live_tracks: set[int]) -> None:
+        """Tracks not in ``live_tracks`` have ended."""
+
+    def reset(self, stamp: float) -> None:
+        """Time went back to ``stamp``: every track ended; start afresh."""
+
+
+@dataclass
+class _Queued:
+    stamp: float
+    frame_id: str
+    payload: Any                 # what ``decode`` turns into a BGR image
+    received: float              # monotonic time of arrival
+
+
+@dataclass
+class _Perceived:
+    stamp: float
+    frame_id: str
+    received: float
+    K: np.ndarray                # (3, 3)
+    T_world_camera: np.ndarray   # (4, 4)
+    front: FrontEndOutput
+    image: np.ndarray | None     # only when the sink wants it
+
+
+@dataclass
+class _Reset:
+    """Queued and handed over where time went back (to ``stamp``)."""
+
+    stamp: float
+
+
+class StreamRuntime:
+    def __init__(self, pipeline: HumanPipeline, poses: CameraPoses,
+                 decode: Callable[[Any], np.ndarray], sink: OutputSink,
+                 config: RuntimeConfig | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
+        """``decode(payload)`` -> (H, W, 3) uint8 BGR; it raises ValueError for an image
+        it cannot read (the message says why). ``log`` receives throttled warnings."""
+        self.pipeline = pipeline
+        self.poses = poses
+        self.decode = decode
+        self.sink = sink
+        self.cfg = config or RuntimeConfig()
+        self.counters = Counters(log)
+        self.assembler = FrameAssembler(pipeline.engine.fps)
+        self.input_rate, self.output_rate = RateMeter(), RateMeter()
+        self.latency_ms = LatencyWindow()                  # receive -> handed to the sink
+        self.stage_ms = {stage: LatencyWindow() for stage in STAGES}   # per image
+        self._lock = threading.Condition()     # re-entrant: guards everything below
+        self._queue: deque = deque()           # _Queued or _Reset, for perception
+        self._handoff: deque = deque()         # _Perceived or _Reset, for the model
+        self._images_queued = 0
+        self._last_stamp: float | None = None
+        self._K: np.ndarray | None = None
+        self._size: tuple[int, int] | None = None
+        self._camera_info_frame = ""
+        self._running = False
+        self._busy = {"perception": False, "model": False}
+        self._received: dict[float, float] = {}     # image stamp -> monotonic receive time
+        self._images: dict[float, np.ndarray] = {}  # kept for the sink
+        self._workers: list[threading.Thread] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        with self._lock:
+            if self._running:
+                return
+            self._running = True
+        self._workers = [threading.Thread(target=loop, name=f"fhmr_{name}", daemon=True)
+                         for name, loop in (("perception", self._perception_loop),
+                                            ("model", self._model_loop))]
+        for worker in self._workers:
+            worker.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        with self._lock:
+            self._running = False
+            self._lock.notify_all()
+        for worker in self._workers:
+            worker.join(timeout=timeout_s)
+
+    def idle(self) -> bool:
+        """Nothing queued, nothing being processed, nothing waiting to be published."""
+        with self._lock:
+            return not (self._queue or self._handoff or any(self._busy.values())
+                        or len(self.assembler))
+
+    def queued_images(self) -> int:
+        """Images received and not yet taken by the perception thread."""
+        with self._lock:
+            return self._images_queued
+
+    def wait_until_idle(self, timeout_s: float) -> bool:
+        """Until everything received is published (after ``flush_idle_s`` without input the
+        lag's frames are flushed too); False on timeout."""
+        end = time.monotonic() + timeout_s
+        while not self.idle():
+            if time.monotonic() > end:
+                return False
+            time.sleep(0.02)
+        return True
+
+    # ------------------------------------------------------------------ inputs
+    def set_camera_info(self, K: np.ndarray, size: tuple[int, int], frame_id: str = "") -> None:
+        """Intrinsics (3, 3) for images of ``size`` (width, height)."""
+        with self._lock:
+            self._K, self._size, self._camera_info_frame = K, size, frame_id
+
+    @property
+    def has_camera_info(self) -> bool:
+        with self._lock:
+            return self._K is not None
+
+    def add_odometry(self, stamp: float, T_world_base: np.ndarray) -> bool:
+        """One odometry pose (4, 4); False when it is refused (counted)."""
+        with self._lock:
+            newest = self.poses.odometry.latest_stamp
+            if newest is not None and stamp < newest:
+                if newest - stamp < TIME_JUMP_S:
+                    self.counters.warn("odometry_out_of_order", f"odometry at {stamp:.3f} s "
+                                       f"arrived after {newest:.3f} s: dropped")
+                    return False
+                self.counters.warn("odometry_time_jumps", "odometry stamp went back by "
+                                   f"{newest - stamp:.1f} s: odometry buffer cleared")
+                self.poses.clear()
+            self.poses.add_odometry(stamp, T_world_base)
+            return True
+
+    def add_image(self, stamp: float, frame_id: str, payload: Any,
+                  wait: bool = False) -> bool:
+        """Queue one image; False when it is refused (counted). ``wait``: block while the
+        queue is full instead of dropping its oldest image (offline tools)."""
+        now = time.monotonic()
+        with self._lock:
+            if not self._running:
+                self.counters.warn("images_while_stopped", "image received while the "
+                                   "runtime is stopped: dropped")
+                return False
+            if stamp <= 0.0:
+                self.counters.warn("images_unstamped", "image with stamp 0 (the camera "
+                                   "driver does not stamp its images): refused")
+                return False
+            if self._last_stamp is not None and stamp <= self._last_stamp:
+                if stamp == self._last_stamp:
+                    self.counters.warn("images_repeated_stamp", f"image stamp {stamp:.6f} s "
+                                       "repeats the previous image's: refused")
+                    return False
+                self.counters.warn("time_jumps", f"image stamp went back from "
+                                   f"{self._last_stamp:.3f} to {stamp:.3f} s (a looping "
+                                   "recording?): the tracks are flushed and start afresh")
+                self._queue.append(_Reset(stamp))
+            self._last_stamp = stamp
+            while wait and self._running and self._images_queued >= self.cfg.queue_size:
+                self._lock.wait(timeout=0.2)
+            if self._images_queued >= self.cfg.queue_size:
+                self._drop_oldest_queued()
+            self._queue.append(_Queued(stamp, frame_id, payload, now))
+            self._images_queued += 1
+            self.input_rate.tick(now)
+            self._lock.notify_all()
+            return True
+
+    def _drop_oldest_queued(self) -> None:
+        for i, item in enumerate(self._queue):
+            if isinstance(item, _Queued):
+                del self._queue[i]
+                self._images_queued -= 1
+                self.counters.warn("images_dropped_queue_full", "the image queue is full "
+                                   "(processing is slower than the camera): the oldest "
+                                   "image was dropped")
+                return
+
+    # ------------------------------------------------------------------ perception thread
+    def _perception_loop(self) -> None:
+        while True:
+            with self._lock:
+                while self._running and not self._queue:
+                    self._lock.wait(timeout=0.2)
+                if not self._running:
+                    return
+                item = self._queue.popleft()
+                if isinstance(item, _Queued):
+                    self._images_queued -= 1
+                K, size, info_frame = self._K, self._size, self._camera_info_frame
+                self._busy["perception"] = True
+                self._lock.notify_all()          # room in the queue
+            try:
+                if isinstance(item, _Reset):
+                    self.pipeline.front_end.reset()
+                    self._hand_over(item)
+                else:
+                    perceived = self._perceive(item, K, size, info_frame)
+                    if perceived is not None:
+                        self._hand_over(perceived)
+            except Exception as e:  # noqa: BLE001 -- one image must not stop the stream
+                self.counters.warn("worker_errors", f"perceiving an image failed: {e!r}")
+            finally:
+                with self._lock:
+                    self._busy["perception"] = False
+
+    def _perceive(self, item: _Queued, K, size, info_frame: str) -> _Perceived | None:
+        """Decode, camera pose, detector and tracker; None when the image is dropped
+        (counted)."""
+        tic = time.perf_counter()
+        try:
+            image = self.decode(item.payload)
+        except ValueError as e:
+            self.counters.warn("bad_images", f"image refused: {e}")
+            return None
+        self.stage_ms["decode"].add(1000 * (time.perf_counter() - tic))
+        if K is None:
+            self.counters.warn("images_without_camera_info", "no valid camera_info received "
+                               "yet: image dropped (intrinsics are needed)")
+            return None
+        if size != (image.shape[1], image.shape[0]):
+            self.counters.warn("camera_info_size_mismatch", f"camera_info is for "
+                               f"{size[0]}x{size[1]}, the image is {image.shape[1]}x"
+                               f"{image.shape[0]}: image dropped")
+            return None
+        if info_frame and item.frame_id and info_frame != item.frame_id:
+            self.counters.warn("camera_info_frame_mismatch", f"the image's frame_id "
+                               f"{item.frame_id!r} differs from camera_info's {info_frame!r}: "
+                               "the intrinsics may belong to another camera (image used)")
+        T_wc = self._pose_at(item.stamp, item.received)
+        if T_wc is None:
+            return None
+        try:
+            front = self.pipeline.perceive(image, item.stamp, K)
+        except DetectorError as e:
+            self.counters.warn("detector_errors", f"{e}: image dropped")
+            return None
+        return _Perceived(item.stamp, item.frame_id, item.received, K, T_wc, front,
+                          image if self.sink.wants_image() else None)
+
+    def _pose_at(self, stamp: float, received: float) -> np.ndarray | None:
+        """T_world_camera at the stamp, waiting up to odom_wait_s for odometry to reach it."""
+        while True:
+            try:
+                with self._lock:
+                    return self.poses.at(stamp)
+            except NotYetAvailable:
+                if time.monotonic() - received > self.cfg.odom_wait_s:
+                    self.counters.warn("images_without_odometry", f"no odometry reached the "
+                                       f"image stamp {stamp:.3f} s within "
+                                       f"{self.cfg.odom_wait_s:g} s: dropped")
+                    return None
+                time.sleep(0.005)
+            except LookupError as e:
+                self.counters.warn("images_without_odometry",
+                                   f"image at {stamp:.3f} s: {e}: dropped")
+                return None
+
+    def _hand_over(self, item) -> None:
+        """Give the model thread one item, waiting while it still has one (so the image
+        queue, not this thread, drops images when the model falls behind)."""
+        with self._lock:
+            while self._running and self._handoff:
+                self._lock.wait(timeout=0.2)
+            self._handoff.append(item)
+            self._lock.notify_all()
+
+    # ------------------------------------------------------------------ model thread
+    def _model_loop(self) -> None:
+        last_input = time.monotonic()
+        while True:
+            with self._lock:
+                while self._running and not self._handoff:
+                    self._lock.wait(timeout=0.2)
+                    if (len(self.assembler) and
+                            time.monotonic() - last_input > self.cfg.flush_idle_s):
+                        break
+                if not self._running:
+                    return
+                item = self._handoff.popleft() if self._handoff else None
+                self._busy["model"] = True
+                self._lock.notify_all()          # room for the next perceived image
+            try:
+                if item is None:
+                    self._flush()
+                elif isinstance(item, _Reset):
+                    self._flush()
+                    self._reset(item.stamp)
+                else:
+                    last_input = time.monotonic()
+                    self._estimate(item)
+            except Exception as e:  # noqa: BLE001 -- one image must not stop the stream
+                self.counters.warn("worker_errors", f"processing an image failed: {e!r}")
+            finally:
+                with self._lock:
+                    self._busy["model"] = False
+
+    def _estimate(self, p: _Perceived) -> None:
+        """The streaming engine on a perceived image, then hand over the images now final."""
+        out = self.pipeline.estimate(p.front, p.stamp, p.K, p.T_world_camera)
+        for stage in ("detector", "tracker", "model"):
+            self.stage_ms[stage].add(getattr(out.timings, stage))
+        expected = {t.track_id: {"state": t.state.value, "score": t.detection.score,
+                                 "bbox": t.bbox}
+                    for t in out.tracks if t.detection is not None}
+        self._received[p.stamp] = p.received
+        if p.image is not None:
+            self._images[p.stamp] = p.image
+        self.assembler.register(p.stamp, p.T_world_camera, p.K, expected, p.frame_id)
+        self._assemble(out.results, set(self.pipeline.engine.tracks), p.stamp)
+
+    def _flush(self) -> None:
+        """The input stopped (or time went back): publish everything the lag holds back."""
+        self._assemble(self.pipeline.flush(), set(), float("inf"))
+
+    def _assemble(self, results, live: set[int], now: float) -> None:
+        dropped = self.assembler.add(results)
+        if dropped:
+            self.counters.warn("states_unpublished", f"{dropped} person states fell on an "
+                               "image that did not list the person or was already "
+                               "published", dropped)
+        tic = time.perf_counter()
+        for frame in self.assembler.release(live, now):
+            self._publish(frame)
+        self.stage_ms["publish"].add(1000 * (time.perf_counter() - tic))
+        self.sink.forget(live)
+
+    def _publish(self, frame: ImageFrame) -> None:
+        image = self._images.pop(frame.stamp, None)
+        for old in [s for s in self._images if s < frame.stamp]:
+            del self._images[old]
+        received = self._received.pop(frame.stamp, None)
+        try:
+            self.sink.publish(frame, image)
+        except Exception as e:  # noqa: BLE001 -- counted; the next image goes on
+            self.counters.warn("publish_errors", f"publishing the image at "
+                               f"{frame.stamp:.3f} s failed: {e!r}")
+            return
+        now = time.monotonic()
+        self.output_rate.tick(now)
+        if received is not None:
+            self.latency_ms.add(1000 * (now - received))
+        self.counters.add("people_published", len(frame.results))
+        self.counters.add("images_published")
+
+    def _reset(self, stamp: float) -> None:
+        """Time went back to ``stamp``: windows and outputs start afresh (the perception
+        thread has reset the tracker)."""
+        self.pipeline.engine.reset()
+        self.assembler.clear()
+        self._received.clear()
+        self._images.clear()
+        self.sink.reset(stamp)
+
+    # ------------------------------------------------------------------ reporting
+    def values(self) -> dict[str, object]:
+        """Everything /diagnostics reports, by name."""
+        now = time.monotonic()
+        engine = self.pipeline.engine
+        lat = self.latency_ms.percentiles()
+        with self._lock:
+            queue_length = self._images_queued
+        return {
+            "input_rate_hz": self.input_rate.rate(now),
+            "output_rate_hz": self.output_rate.rate(now),
+            "latency_receive_to_publish_ms_p50": lat["p50"],
+            "latency_receive_to_publish_ms_p95": lat["p95"],
+            "latency_receive_to_publish_ms_max": lat["max"],
+            **{f"time_{stage}_ms_{p}": v for stage, window in self.stage_ms.items()
+               for p, v in window.percentiles().items() if p != "max"},
+            "queue_length": queue_length,
+            "tracks": len(engine.tracks),
+            "model_runs": engine.stats.runs,
+            "frames_published": engine.stats.frames_published,
+            "short_tracks_dropped": engine.stats.short_tracks_dropped,
+            "people_over_limit": self.pipeline.tracker.num_rejected_over_limit,
+            "images_released_incomplete": self.assembler.released_incomplete,
+            **self.counters.snapshot(),
+        }
+
+    def problems(self) -> dict[str, int]:
+        """Counts of refused or dropped input and failures (for the status message)."""
+        return {k: v for k, v in self.counters.snapshot().items()
+                if k not in ("people_published", "images_published")}
