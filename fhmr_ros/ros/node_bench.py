@@ -21,6 +21,12 @@ and the node's per-stage milliseconds per image from /diagnostics.
 Scenes (real footage): one person (basketball1.png's left player on a 640 x 480 grey
 canvas, a still repeated) at 20 Hz, and the crowd (vtest.avi from frame 0, 768 x 576,
 consecutive frames: pedestrians walking, ~5 in view) at 10 Hz.
+
+`fhmr-bench soak --minutes M` plays the crowd as a looping recording does (`ros2 bag play
+--loop`): at 10 Hz, with the recording's own stamps, so they jump back by the loop's
+length every 40 s. It samples the node's resident memory every 10 s and reports its growth
+after the warm-up, whether the node is still running, the arrays received and the node's
+own counters at the end.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -45,7 +52,8 @@ from fhmr_ros.msg import HumanStateArray
 
 from .camera_info import camera_info_msg
 from .image_conversion import bgr_to_compressed_msg, bgr_to_image_msg
-from .node import STAGES
+from fhmr_ros.streaming.stream_runtime import STAGES
+
 from .odometry import odometry_msg, sec_to_stamp, stamp_to_sec
 
 NS = "/fhmr_bench"
@@ -105,9 +113,11 @@ class Camera:
         convert = bgr_to_compressed_msg if self.transport == "compressed" else bgr_to_image_msg
         return convert(image, sec_to_stamp(0.0), "camera_optical_frame")
 
-    def send(self, msg, K: np.ndarray, width: int, height: int) -> float:
-        """Odometry, camera_info and the image ``msg``, all stamped now; returns the stamp."""
-        stamp = time.time()
+    def send(self, msg, K: np.ndarray, width: int, height: int,
+             stamp: float | None = None) -> float:
+        """Odometry, camera_info and the image ``msg``, all stamped ``stamp`` (default:
+        now); returns the stamp."""
+        stamp = time.time() if stamp is None else stamp
         t = sec_to_stamp(stamp)
         self.pub_odom.publish(odometry_msg(t, np.eye(4), "odom", "base_link"))
         self.pub_info.publish(camera_info_msg(K, width, height, t, "camera_optical_frame"))
@@ -128,14 +138,22 @@ def start_node(args, transport: str) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "fhmr_ros.ros.node", "--ros-args", "-r", f"__ns:={NS}"]
     for p in params:
         cmd += ["-p", p]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tempfile.TemporaryFile("w+")        # a pipe nobody reads would block the node
+    node = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True)
+    node.log = log
+    return node
+
+
+def node_log(node: subprocess.Popen) -> str:
+    node.log.seek(0)
+    return node.log.read()
 
 
 def wait_until_subscribed(camera: Camera, node: subprocess.Popen, timeout: float = 120.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if node.poll() is not None:
-            raise RuntimeError(f"fhmr_node exited: {node.stdout.read()}")
+            raise RuntimeError(f"fhmr_node exited: {node_log(node)}")
         if camera.pub_image.get_subscription_count() and camera.pub_odom.get_subscription_count():
             return
         time.sleep(0.2)
@@ -212,3 +230,64 @@ def bench_node(args) -> int:
         camera.close()
         rclpy.try_shutdown()
     return 0
+
+
+def resident_mb(pid: int) -> float:
+    """Resident memory (VmRSS) of a process in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def soak_node(args) -> int:
+    """The looping crowd for ``args.minutes``; memory, liveness, arrays and counters."""
+    scene = scenes()[1]
+    H, W = scene.frames[0].shape[:2]
+    K = np.array([[0.9 * W, 0, W / 2], [0, 0.9 * W, H / 2], [0, 0, 1]])
+    rclpy.init()
+    camera = Camera("compressed")
+    node = start_node(args, "compressed")
+    try:
+        wait_until_subscribed(camera, node)
+        messages = [camera.image_msg(f) for f in scene.frames]
+        period, base = 1.0 / scene.rate_hz, 1000.0         # the recording's stamps
+        start = time.monotonic()
+        samples, i = [], 0                                  # (minutes, MB)
+        next_sample = start
+        while time.monotonic() < start + 60 * args.minutes and node.poll() is None:
+            camera.send(messages[i % len(messages)], K, W, H,
+                        stamp=base + (i % len(messages)) * period)
+            i += 1
+            if time.monotonic() >= next_sample:
+                samples.append(((time.monotonic() - start) / 60, resident_mb(node.pid)))
+                next_sample += 10.0
+            time.sleep(max(0.0, start + i * period - time.monotonic()))
+        alive = node.poll() is None
+        time.sleep(3.0)
+        values = camera.diagnostics
+    finally:
+        node.terminate()
+        node.wait(timeout=30)
+        camera.close()
+        rclpy.try_shutdown()
+    after = [mb for t, mb in samples if t >= args.warmup_minutes]
+    growth = 100 * (after[-1] - after[0]) / after[0] if len(after) > 1 else float("nan")
+    changed = f" except {', '.join(args.param)}" if args.param else ""
+    print(f"# fhmr-bench soak: fhmr_node (parameters at their defaults{changed}) fed the "
+          f"vtest crowd as a looping recording at {scene.rate_hz:g} Hz (stamps jump back "
+          f"every {len(messages) * period:g} s) for {args.minutes:g} min; "
+          f"{os.cpu_count()} cores")
+    print(f"images sent: {i}; arrays received: {len(camera.received)}; node running at the "
+          f"end: {'yes' if alive else 'NO (exit code ' + str(node.returncode) + ')'}")
+    if after:
+        print(f"resident memory: {after[0]:.0f} MB after the {args.warmup_minutes:g} min "
+              f"warm-up, {after[-1]:.0f} MB at the end ({growth:+.1f} %), max "
+              f"{max(after):.0f} MB; every sample (min, MB): "
+              + ", ".join(f"{t:.0f}:{mb:.0f}" for t, mb in samples[::6]))
+    counters = {k: v for k, v in values.items() if not k.endswith(("_p50", "_p95", "_max"))}
+    print("node counters at the end: " + ", ".join(f"{k} {v}" for k, v in counters.items()))
+    if not alive:
+        print(node_log(node)[-3000:])
+    return 0 if alive else 1

@@ -4,9 +4,10 @@ reports. The ROS node (fhmr_ros/ros/node.py) only converts messages and publishe
 drives the same core over a recording.
 
 Threads: ``add_image`` only checks the stamp and queues (a bounded queue; when it is full
-the oldest image is dropped, counted). The perception thread decodes an image, looks up
-its camera pose (waiting up to ``odom_wait_s`` for odometry to reach the stamp) and runs
-detector -> tracker; it hands the result to the model thread (at most one waiting), which
+the oldest image is dropped, counted). An image's camera pose is resolved as soon as
+odometry covers its stamp — on arrival, or when that odometry arrives — so it never
+depends on how far behind the workers are; an image waits at most ``odom_wait_s`` after
+arrival for it. The perception thread decodes an image and runs detector -> tracker; it hands the result to the model thread (at most one waiting), which
 runs the streaming engine, assembles each image's people and hands complete images to the
 OutputSink. So the next image is perceived while the model works on this one.
 
@@ -69,12 +70,14 @@ class OutputSink(Protocol):
         """Time went back to ``stamp``: every track ended; start afresh."""
 
 
-@dataclass
+@dataclass(eq=False)            # compared by identity (it holds arrays)
 class _Queued:
     stamp: float
     frame_id: str
     payload: Any                 # what ``decode`` turns into a BGR image
     received: float              # monotonic time of arrival
+    T_world_camera: np.ndarray | None = None    # (4, 4) once odometry covers the stamp
+    unplaceable: str = ""        # why the stamp can never get a pose (older than the buffer)
 
 
 @dataclass
@@ -116,6 +119,7 @@ class StreamRuntime:
         self._queue: deque = deque()           # _Queued or _Reset, for perception
         self._handoff: deque = deque()         # _Perceived or _Reset, for the model
         self._images_queued = 0
+        self._unresolved: list[_Queued] = []   # images waiting for odometry to reach them
         self._last_stamp: float | None = None
         self._K: np.ndarray | None = None
         self._size: tuple[int, int] | None = None
@@ -190,7 +194,20 @@ class StreamRuntime:
                                    f"{newest - stamp:.1f} s: odometry buffer cleared")
                 self.poses.clear()
             self.poses.add_odometry(stamp, T_world_base)
+            self._unresolved = [item for item in self._unresolved if not self._resolve(item)]
+            self._lock.notify_all()
             return True
+
+    def _resolve(self, item: _Queued) -> bool:
+        """Give ``item`` its camera pose if odometry covers its stamp; True when settled
+        (a pose, or a stamp no odometry can ever place)."""
+        try:
+            item.T_world_camera = self.poses.at(item.stamp)
+        except NotYetAvailable:
+            return False
+        except LookupError as e:
+            item.unplaceable = str(e)
+        return True
 
     def add_image(self, stamp: float, frame_id: str, payload: Any,
                   wait: bool = False) -> bool:
@@ -220,7 +237,10 @@ class StreamRuntime:
                 self._lock.wait(timeout=0.2)
             if self._images_queued >= self.cfg.queue_size:
                 self._drop_oldest_queued()
-            self._queue.append(_Queued(stamp, frame_id, payload, now))
+            item = _Queued(stamp, frame_id, payload, now)
+            if not self._resolve(item):
+                self._unresolved.append(item)
+            self._queue.append(item)
             self._images_queued += 1
             self.input_rate.tick(now)
             self._lock.notify_all()
@@ -231,6 +251,8 @@ class StreamRuntime:
             if isinstance(item, _Queued):
                 del self._queue[i]
                 self._images_queued -= 1
+                if item in self._unresolved:
+                    self._unresolved.remove(item)
                 self.counters.warn("images_dropped_queue_full", "the image queue is full "
                                    "(processing is slower than the camera): the oldest "
                                    "image was dropped")
@@ -287,7 +309,7 @@ class StreamRuntime:
             self.counters.warn("camera_info_frame_mismatch", f"the image's frame_id "
                                f"{item.frame_id!r} differs from camera_info's {info_frame!r}: "
                                "the intrinsics may belong to another camera (image used)")
-        T_wc = self._pose_at(item.stamp, item.received)
+        T_wc = self._pose_of(item)
         if T_wc is None:
             return None
         try:
@@ -298,23 +320,23 @@ class StreamRuntime:
         return _Perceived(item.stamp, item.frame_id, item.received, K, T_wc, front,
                           image if self.sink.wants_image() else None)
 
-    def _pose_at(self, stamp: float, received: float) -> np.ndarray | None:
-        """T_world_camera at the stamp, waiting up to odom_wait_s for odometry to reach it."""
-        while True:
-            try:
-                with self._lock:
-                    return self.poses.at(stamp)
-            except NotYetAvailable:
-                if time.monotonic() - received > self.cfg.odom_wait_s:
-                    self.counters.warn("images_without_odometry", f"no odometry reached the "
-                                       f"image stamp {stamp:.3f} s within "
-                                       f"{self.cfg.odom_wait_s:g} s: dropped")
-                    return None
-                time.sleep(0.005)
-            except LookupError as e:
-                self.counters.warn("images_without_odometry",
-                                   f"image at {stamp:.3f} s: {e}: dropped")
-                return None
+    def _pose_of(self, item: _Queued) -> np.ndarray | None:
+        """T_world_camera of the image, waiting until ``odom_wait_s`` after its arrival for
+        odometry to reach its stamp; None when it cannot be placed (counted)."""
+        with self._lock:
+            while item.T_world_camera is None and not item.unplaceable:
+                remaining = item.received + self.cfg.odom_wait_s - time.monotonic()
+                if remaining <= 0 or not self._running:
+                    break
+                self._lock.wait(timeout=remaining)
+            if item in self._unresolved:
+                self._unresolved.remove(item)
+        if item.T_world_camera is not None:
+            return item.T_world_camera
+        self.counters.warn("images_without_odometry", f"image at {item.stamp:.3f} s: " + (
+            item.unplaceable or f"no odometry reached its stamp within "
+            f"{self.cfg.odom_wait_s:g} s") + ": dropped")
+        return None
 
     def _hand_over(self, item) -> None:
         """Give the model thread one item, waiting while it still has one (so the image

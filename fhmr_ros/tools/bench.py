@@ -234,12 +234,24 @@ def main(argv: list[str] | None = None) -> int:
     n.add_argument("--scenes", nargs="*", default=None, help="'one' and/or 'crowd'")
     n.add_argument("-p", "--param", action="append", default=[],
                    help="a node parameter, name:=value (repeatable)")
+    k = sub.add_parser("soak", help="fhmr_node for a long time on a looping recording: "
+                       "memory growth, liveness, counters (ROS environment)")
+    k.add_argument("--minutes", type=float, default=30.0)
+    k.add_argument("--warmup-minutes", type=float, default=3.0,
+                   help="memory growth is measured from here on")
+    k.add_argument("--preset", default="lite")
+    k.add_argument("--device", default="cpu")
+    k.add_argument("-p", "--param", action="append", default=[],
+                   help="a node parameter, name:=value (repeatable)")
     args = ap.parse_args(argv)
     if args.what == "detector":
         return bench_detector(args)
     if args.what == "node":
         from ..ros.node_bench import bench_node   # rclpy: only for this subcommand
         return bench_node(args)
+    if args.what == "soak":
+        from ..ros.node_bench import soak_node
+        return soak_node(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)

@@ -1,0 +1,167 @@
+"""The node's runtime core without ROS: real pose networks, tracker and lite model on
+vtest frames; stamp rules, time jumps, full queues and failing outputs, and the rule that
+every image received is either published or counted."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from fhmr_ros.data.footage import vtest_frames
+from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
+from fhmr_ros.perception.detection import make_stream_detector
+from fhmr_ros.perception.tracker import MultiPersonTracker
+from fhmr_ros.streaming.camera_pose import CameraPoses, static_world_camera
+from fhmr_ros.streaming.engine import StreamingConfig, StreamingEngine
+from fhmr_ros.streaming.human_pipeline import HumanPipeline
+from fhmr_ros.streaming.stream_runtime import RuntimeConfig, StreamRuntime
+
+W, H = 768, 576
+K = np.array([[700.0, 0, W / 2], [0, 700.0, H / 2], [0, 0, 1]])
+DROPS = ("images_dropped_queue_full", "images_unstamped", "images_repeated_stamp",
+         "bad_images", "images_without_camera_info", "camera_info_size_mismatch",
+         "images_without_odometry", "detector_errors", "worker_errors", "publish_errors")
+
+
+class Sink:
+    """Collects what the runtime hands out; ``fail_at`` makes publishing one stamp raise."""
+
+    def __init__(self, fail_at: float | None = None) -> None:
+        self.frames, self.resets, self.fail_at = [], [], fail_at
+        self.lock = threading.Lock()
+
+    def wants_image(self) -> bool:
+        return False
+
+    def publish(self, frame, image) -> None:
+        if self.fail_at is not None and abs(frame.stamp - self.fail_at) < 1e-9:
+            raise RuntimeError("the output failed")
+        with self.lock:
+            self.frames.append(frame)
+
+    def forget(self, live_tracks) -> None:
+        pass
+
+    def reset(self, stamp: float) -> None:
+        self.resets.append(stamp)
+
+    def stamps(self) -> list[float]:
+        with self.lock:
+            return [f.stamp for f in self.frames]
+
+
+@pytest.fixture(scope="module")
+def parts():
+    return (load_checkpoint(default_checkpoint("lite")),
+            make_stream_detector("movenet_blazepose", threads=1),
+            vtest_frames(list(range(100, 124))))
+
+
+def make_runtime(parts, sink, queue_size=100, flush_idle_s=0.5,
+                 use_odometry=False) -> StreamRuntime:
+    model, detector, _ = parts
+    pipeline = HumanPipeline(detector, MultiPersonTracker(),
+                             StreamingEngine(model, StreamingConfig(stride=4, lag=4)))
+    poses = CameraPoses(static_world_camera(20.0, 3.0), static_world_camera(20.0, 3.0),
+                        use_odometry)
+    runtime = StreamRuntime(pipeline, poses, lambda image: image, sink,
+                            RuntimeConfig(queue_size=queue_size, flush_idle_s=flush_idle_s))
+    runtime.set_camera_info(K, (W, H))
+    runtime.start()
+    return runtime
+
+
+def finish(runtime: StreamRuntime) -> dict[str, int]:
+    assert runtime.wait_until_idle(timeout_s=120.0)
+    runtime.stop()
+    return runtime.counters.snapshot()
+
+
+def accounted(counts: dict[str, int]) -> int:
+    """Images published plus images dropped for a counted reason."""
+    return counts.get("images_published", 0) + sum(counts.get(k, 0) for k in DROPS)
+
+
+def test_zero_and_repeated_stamps_are_refused_and_counted(parts):
+    frames = parts[2]
+    sink = Sink()
+    runtime = make_runtime(parts, sink)
+    stamps = [0.0, 0.0, 10.0, 10.1, 10.1, 10.2, 10.3, 10.3, 10.4]
+    for i, stamp in enumerate(stamps):
+        runtime.add_image(stamp, "cam", frames[100 + i], wait=True)
+    counts = finish(runtime)
+    assert counts["images_unstamped"] == 2 and counts["images_repeated_stamp"] == 2
+    assert sink.stamps() == [10.0, 10.1, 10.2, 10.3, 10.4]
+    assert accounted(counts) == len(stamps)
+    assert any(f.results for f in sink.frames)                  # people were found
+
+
+def test_a_time_jump_flushes_the_tracks_and_starts_afresh(parts):
+    frames = parts[2]
+    sink = Sink()
+    runtime = make_runtime(parts, sink)
+    before = [20.0 + 0.1 * i for i in range(10)]
+    after = [5.0 + 0.1 * i for i in range(10)]
+    for i, stamp in enumerate(before + after):
+        runtime.add_image(stamp, "cam", frames[100 + i], wait=True)
+    counts = finish(runtime)
+    assert counts["time_jumps"] == 1 and sink.resets == [pytest.approx(5.0)]
+    assert sink.stamps() == pytest.approx(before + after)       # none lost, in order
+    # the images just before the jump still carry the people the lag held back
+    by_stamp = {round(f.stamp, 6): f for f in sink.frames}
+    assert len(by_stamp[round(before[-1], 6)].results) >= 2
+    assert not any(f.incomplete for f in sink.frames)
+
+
+def test_a_full_queue_drops_the_oldest_and_counts_it(parts):
+    frames = parts[2]
+    sink = Sink()
+    runtime = make_runtime(parts, sink, queue_size=2)
+    for i in range(20):                     # far faster than the detector
+        runtime.add_image(30.0 + 0.1 * i, "cam", frames[100 + i])
+    counts = finish(runtime)
+    assert counts["images_dropped_queue_full"] >= 5
+    assert accounted(counts) == 20
+    assert sink.stamps()[-1] == pytest.approx(31.9)             # the newest is never dropped
+
+
+def test_a_failing_output_is_counted_and_the_stream_goes_on(parts):
+    frames = parts[2]
+    sink = Sink(fail_at=40.3)
+    runtime = make_runtime(parts, sink)
+    for i in range(8):
+        runtime.add_image(40.0 + 0.1 * i, "cam", frames[100 + i], wait=True)
+    runtime.add_image(40.8, "cam", np.zeros((10, 10), np.float32), wait=True)   # not BGR
+    counts = finish(runtime)
+    assert counts["publish_errors"] == 1
+    assert counts["camera_info_size_mismatch"] == 1
+    assert accounted(counts) == 9
+    assert sink.stamps() == pytest.approx([40.0 + 0.1 * i for i in range(8) if i != 3])
+
+
+def test_an_image_with_another_frame_than_camera_info_is_reported(parts):
+    frames = parts[2]
+    sink = Sink()
+    runtime = make_runtime(parts, sink)
+    runtime.set_camera_info(K, (W, H), "left_optical")
+    runtime.add_image(50.0, "right_optical", frames[100], wait=True)
+    counts = finish(runtime)
+    assert counts["camera_info_frame_mismatch"] == 1 and sink.stamps() == [50.0]
+
+
+def test_odometry_is_resolved_on_arrival_so_a_backlog_loses_nothing(parts):
+    """Images arrive faster than they are processed; the robot's odometry moves on so far
+    that the buffer no longer holds their stamps by the time the workers reach them."""
+    frames = parts[2]
+    sink = Sink()
+    runtime = make_runtime(parts, sink, use_odometry=True)
+    stamps = [60.0 + 0.1 * i for i in range(16)]
+    for i, stamp in enumerate(stamps):
+        runtime.add_image(stamp, "cam", frames[100 + i])
+        runtime.add_odometry(stamp, np.eye(4))                 # odometry reaches the image
+    runtime.add_odometry(stamps[-1] + 30.0, np.eye(4))          # buffered poses age out
+    runtime.add_image(stamps[-1] + 0.1, "cam", frames[116])     # odometry never covers it
+    counts = finish(runtime)
+    assert sink.stamps() == pytest.approx(stamps)
+    assert counts["images_without_odometry"] == 1
+    assert accounted(counts) == len(stamps) + 1
