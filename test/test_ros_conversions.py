@@ -1,6 +1,7 @@
 """ROS message conversions on real messages: images, camera info, odometry, TF, markers,
 diagnostics and trajectories."""
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -19,7 +20,8 @@ from fhmr_ros.ros.camera_info import (CameraInfoError, camera_info_msg,
 from fhmr_ros.ros.diagnostics import diagnostic_array, diagnostic_status
 from fhmr_ros.streaming.meters import LatencyWindow, RateMeter
 from fhmr_ros.ros.image_conversion import (SUPPORTED_ENCODINGS, ImageError, bgr_to_compressed_msg,
-                                           bgr_to_image_msg, compressed_to_bgr, image_to_bgr)
+                                           bgr_to_image_msg, compressed_to_bgr, declared_size,
+                                           image_to_bgr)
 from fhmr_ros.body.decimated_mesh import DecimatedBody, MeshDecimator
 from fhmr_ros.ros.markers import MarkerPerson, delete_all_markers, human_markers
 from fhmr_ros.ros.messages import TrajectorySample, trajectory_array_msg
@@ -166,9 +168,31 @@ def test_jpeg_round_trip():
     assert np.abs(out.astype(np.int64) - image).mean() < 3.0
 
 
+def test_compressed_size_is_read_from_the_header_before_decoding():
+    image = _smooth_image()
+    jpeg = bgr_to_compressed_msg(image, STAMP, "camera_optical")
+    ok, png = cv2.imencode(".png", image)
+    assert declared_size(bytes(jpeg.data)) == (image.shape[1], image.shape[0])
+    assert declared_size(png.tobytes()) == (image.shape[1], image.shape[0])
+    assert np.array_equal(compressed_to_bgr(CompressedImage(format="png", data=png.tobytes())),
+                          image)
+    # a 1 x 1 PNG whose header claims 60000 x 60000 (10.8 GB decoded): refused unread
+    ok, tiny = cv2.imencode(".png", np.zeros((1, 1, 3), np.uint8))
+    bomb = bytearray(tiny.tobytes())
+    bomb[16:24] = (60000).to_bytes(4, "big") * 2
+    with pytest.raises(ImageError, match="60000 x 60000 .* exceeds"):
+        compressed_to_bgr(CompressedImage(format="png", data=bytes(bomb)))
+    truncated = bytes(jpeg.data)[:2] + b"\xff\xe0\x00\x10" + b"\x00" * 14 + b"\xff\xda"
+    with pytest.raises(ImageError, match="no.*frame header|without a frame header"):
+        compressed_to_bgr(CompressedImage(format="jpeg", data=truncated))
+
+
 def test_compressed_errors():
-    with pytest.raises(ImageError, match="decode"):
+    with pytest.raises(ImageError, match="neither PNG nor JPEG"):
         compressed_to_bgr(CompressedImage(format="jpeg", data=b"not an image at all"))
+    with pytest.raises(ImageError, match="decode"):                # a valid header only
+        compressed_to_bgr(CompressedImage(format="jpeg", data=bytes(bgr_to_compressed_msg(
+            _smooth_image(), STAMP, "c").data)[:300]))
     with pytest.raises(ImageError, match="empty"):
         compressed_to_bgr(CompressedImage(format="jpeg"))
     msg = bgr_to_compressed_msg(_smooth_image(), STAMP, "camera_optical")

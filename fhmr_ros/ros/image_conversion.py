@@ -108,13 +108,61 @@ def image_to_bgr(msg: Image, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray
     return decode(rows[:, :row_bytes], width, bool(msg.is_bigendian))
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_FRAME_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE,
+                      0xCF}                            # SOF_n: they carry the image size
+JPEG_STANDALONE_MARKERS = {0x01, *range(0xD0, 0xD8)}  # TEM, RST_n: no length field
+
+
+def declared_size(data: bytes) -> tuple[int, int]:
+    """(width, height) a PNG or JPEG declares in its header, read without decoding (so a
+    small file declaring a huge image is refused before any memory is allocated).
+
+    PNG: the IHDR chunk right after the 8-byte signature holds width and height (big-endian
+    uint32). JPEG: the first start-of-frame segment (FF C0..CF except C4, C8, CC) holds
+    precision (1 byte), height and width (big-endian uint16); other segments are skipped by
+    their 2-byte length."""
+    if data[:8] == PNG_SIGNATURE:
+        if len(data) < 24 or data[12:16] != b"IHDR":
+            raise ImageError("PNG without an IHDR header")
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 4 <= len(data):
+            if data[i] != 0xFF:
+                raise ImageError(f"JPEG marker expected at byte {i}")
+            marker = data[i + 1]
+            if marker == 0xFF:                  # fill byte
+                i += 1
+                continue
+            if marker in JPEG_STANDALONE_MARKERS:
+                i += 2
+                continue
+            length = int.from_bytes(data[i + 2:i + 4], "big")
+            if marker in JPEG_FRAME_MARKERS:
+                if i + 9 > len(data):
+                    break
+                return (int.from_bytes(data[i + 7:i + 9], "big"),
+                        int.from_bytes(data[i + 5:i + 7], "big"))
+            if marker == 0xDA or length < 2:    # scan data before any frame header
+                break
+            i += 2 + length
+        raise ImageError("JPEG without a frame header (SOF)")
+    raise ImageError("compressed image is neither PNG nor JPEG (only these are accepted; "
+                     "their size is checked before decoding)")
+
+
 def compressed_to_bgr(msg: CompressedImage, max_pixels: int = DEFAULT_MAX_PIXELS
                       ) -> np.ndarray:
-    """sensor_msgs/CompressedImage (any format OpenCV decodes: jpeg, png, ...) -> (H, W, 3)
-    uint8 BGR. Raises ImageError when the data is empty, undecodable or too large."""
+    """sensor_msgs/CompressedImage (JPEG or PNG, whatever ``format`` says) -> (H, W, 3)
+    uint8 BGR. Raises ImageError when the data is empty, not JPEG/PNG, undecodable, or
+    declares more than ``max_pixels`` (checked from its header, before decoding)."""
     if len(msg.data) == 0:
         raise ImageError(f"'{msg.format}' compressed image is empty: no data")
-    data = np.frombuffer(msg.data, np.uint8)
+    raw = bytes(msg.data)
+    width, height = declared_size(raw)
+    _check_size(width, height, max_pixels, f"'{msg.format}' compressed image (its header)")
+    data = np.frombuffer(raw, np.uint8)
     try:
         image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     except cv2.error as e:
