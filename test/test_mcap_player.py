@@ -161,7 +161,31 @@ def test_unknown_types_are_skipped_and_counted(tmp_path):
         writer.finish()
     reader = read_messages(path)
     assert [m.msg.data for m in reader] == ["m0", "m1", "m2"]
-    assert reader.skipped == {"nope_msgs/msg/Thing": 3}
+    assert reader.skipped == {"nope_msgs/msg/Thing: type not installed": 3}
+
+
+def test_malformed_payloads_and_foreign_schemas_are_skipped_and_counted(tmp_path):
+    path = tmp_path / "odd.mcap"
+    with open(path, "wb") as stream:
+        writer = Writer(stream)
+        writer.start(profile="ros2")
+        # the installed definition, written with other comments and spacing: accepted
+        same = writer.register_schema("std_msgs/msg/String", SchemaEncoding.ROS2,
+                                      b"# a comment\nstring   data  # text\n")
+        other = writer.register_schema("std_msgs/msg/Int32", SchemaEncoding.ROS2,
+                                       b"int64 data\n")        # not what is installed
+        ch_text = writer.register_channel("/text", MessageEncoding.CDR, same)
+        ch_number = writer.register_channel("/number", MessageEncoding.CDR, other)
+        writer.add_message(ch_text, 1, serialize_message(String(data="ok")), 1)
+        writer.add_message(ch_text, 2, b"\x00\x01\x00\x00\xff\xff\xff\x7f", 2)  # too long
+        writer.add_message(ch_number, 3, b"\x00\x01\x00\x00" + b"\x00" * 8, 3)
+        writer.add_message(ch_text, 4, serialize_message(String(data="still ok")), 4)
+        writer.finish()
+    reader = read_messages(path)
+    assert [m.msg.data for m in reader] == ["ok", "still ok"]
+    assert reader.skipped == {
+        "std_msgs/msg/String: malformed payload": 1,
+        "std_msgs/msg/Int32: schema differs from the installed definition": 1}
 
 
 def test_corrupt_or_missing_recording_raises_clear_error(tmp_path):

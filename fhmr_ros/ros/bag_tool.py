@@ -87,7 +87,8 @@ def run(args) -> dict:
         runtime = build_runtime(cfg, lambda messages: RecordingSink(recorder, messages))
         runtime.start()
         try:
-            for rec in read_messages(args.input):
+            reader = read_messages(args.input)
+            for rec in reader:
                 recorder.write(rec.topic, rec.msg, rec.log_time_ns)
                 counts["inputs"] += 1
                 if rec.topic == image_topic:
@@ -105,6 +106,7 @@ def run(args) -> dict:
                                                            sec_to_stamp(last_stamp)),
                        int(round(last_stamp * 1e9)))
     counts.update(runtime.counters.snapshot())
+    counts.update({f"messages skipped ({why})": n for why, n in reader.skipped.items()})
     return counts
 
 

@@ -237,11 +237,20 @@ def _guarded(records: Iterator, path: Path) -> Iterator:
         yield item
 
 
+def _fields(definition: str) -> list[str]:
+    """A ros2msg definition without comments, blank lines and spacing differences: what
+    decides the CDR layout."""
+    lines = (" ".join(line.split("#", 1)[0].split()) for line in definition.splitlines())
+    return [line for line in lines if line]
+
+
 class MessageReader:
     """Iterator of RecordedMessage in log-time order (what ``read_messages`` returns).
 
-    Messages whose type has no installed Python class, or whose channel is not CDR, are
-    skipped: ``skipped`` counts them per type name (filled while iterating).
+    Messages are skipped, and counted in ``skipped`` as "<type>: <reason>" (filled while
+    iterating), when their type has no installed Python class, their channel is not CDR,
+    the recording's schema declares other fields than the installed definition (its
+    payload would be misread), or their payload does not deserialise.
     """
 
     def __init__(self, path: str | Path, topic_filter: set[str] | None = None):
@@ -251,30 +260,45 @@ class MessageReader:
         self._messages = self._iterate(None if topic_filter is None else sorted(topic_filter))
 
     def _iterate(self, topic_filter: list[str] | None) -> Iterator[RecordedMessage]:
-        classes: dict[int, type | None] = {}
+        classes: dict[int, type | str] = {}        # channel -> class, or why it is skipped
         records = _guarded(self._reader.iter_messages(topics=topic_filter), self.path)
         try:
             for schema, channel, message in records:
                 type_name = schema.name if schema is not None else "<no schema>"
                 if channel.id not in classes:
-                    classes[channel.id] = self._class_of(type_name, channel.message_encoding)
+                    classes[channel.id] = self._class_of(schema, channel.message_encoding)
                 cls = classes[channel.id]
-                if cls is None:
-                    self.skipped[type_name] += 1
+                if isinstance(cls, str):
+                    self.skipped[f"{type_name}: {cls}"] += 1
                     continue
-                yield RecordedMessage(channel.topic, type_name,
-                                      deserialize_message(message.data, cls), message.log_time)
+                try:
+                    msg = deserialize_message(message.data, cls)
+                except Exception:  # noqa: BLE001 -- rclpy raises RMWError and others
+                    self.skipped[f"{type_name}: malformed payload"] += 1
+                    continue
+                yield RecordedMessage(channel.topic, type_name, msg, message.log_time)
         finally:
             self._stream.close()
 
     @staticmethod
-    def _class_of(type_name: str, message_encoding: str) -> type | None:
+    def _class_of(schema, message_encoding: str) -> type | str:
+        """The message class of a channel, or the reason its messages are skipped."""
+        if schema is None:
+            return "no schema"
         if message_encoding != MessageEncoding.CDR:
-            return None
+            return f"{message_encoding} encoding, not CDR"
         try:
-            return message_class(type_name)
+            cls = message_class(schema.name)
         except UnknownMessageType:
-            return None
+            return "type not installed"
+        if schema.encoding == SchemaEncoding.ROS2 and schema.data:
+            try:
+                installed = message_definition(schema.name)
+            except (UnknownMessageType, RecursionError):
+                return cls                  # no .msg to compare with: trust the class
+            if _fields(schema.data.decode(errors="replace")) != _fields(installed):
+                return "schema differs from the installed definition"
+        return cls
 
     def __iter__(self) -> MessageReader:
         return self
