@@ -8,7 +8,8 @@ import pytest
 from fhmr_ros.body.keypoints import MEDIAPIPE33
 from fhmr_ros.data.footage import astronaut_bgr, read_image, vtest_frames
 from fhmr_ros.perception.boxes import box_iou
-from fhmr_ros.perception.detection import KeypointDetector, make_detector
+from fhmr_ros.perception.detection import (KeypointDetector, make_detector,
+                                           make_stream_detector)
 from fhmr_ros.perception.mediapipe_detector import MediaPipePoseDetector
 
 J = {name: i for i, name in enumerate(MEDIAPIPE33.names)}
@@ -141,3 +142,24 @@ def test_make_detector(name, options):
     assert len(detector.detect(read_image("messi5.jpg"))) == 1
     with pytest.raises(ValueError, match="unknown detector"):
         make_detector("nope")
+    with pytest.raises(ValueError, match="unknown detector"):     # no import by path
+        make_detector("os:system")
+
+
+def test_a_plugin_declared_by_an_installed_package_is_found(tmp_path, monkeypatch):
+    """What pip writes for a package with an entry point in fhmr_ros.detectors: its module
+    and a .dist-info folder with entry_points.txt."""
+    (tmp_path / "my_detectors.py").write_text(
+        "from fhmr_ros.perception.movenet_blazepose_detector import MoveNetBlazePoseDetector\n"
+        "class OnePerson(MoveNetBlazePoseDetector):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(max_people=1, threads=1)\n")
+    info = tmp_path / "my_detectors-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: my-detectors\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[fhmr_ros.detectors]\none_person = my_detectors:OnePerson\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    detector = make_stream_detector("one_person", max_people=5)
+    assert type(detector).__name__ == "OnePerson"
+    assert len(detector.detect(vtest_frames([100])[100])) == 1

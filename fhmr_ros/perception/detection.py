@@ -2,15 +2,19 @@
 
 Every backend returns ``PersonDetection`` records in one of the keypoint formats the model
 knows (fhmr_ros.body.keypoints). A user's own detector (for instance one that receives
-keypoints from another ROS node) implements ``KeypointDetector`` and is selected by an
-import path, ``make_detector("my_pkg.my_module:MyDetector", **options)``, with no change
-elsewhere in the package.
+keypoints from another ROS node) implements ``KeypointDetector``; its package declares it
+as an entry point in the group ``fhmr_ros.detectors`` (pyproject.toml:
+``[project.entry-points."fhmr_ros.detectors"] my_detector = "my_pkg.my_module:MyDetector"``),
+and ``make_detector("my_detector")`` — or the node's ``detector`` parameter — selects it,
+with no change elsewhere in this package. Only declared plugins load: a parameter value
+cannot import arbitrary code.
 """
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
@@ -53,19 +57,24 @@ def register_detector(name: str, factory: Callable[..., KeypointDetector]) -> No
     DETECTORS[name] = factory
 
 
+PLUGIN_GROUP = "fhmr_ros.detectors"
+
+
 def make_detector(name: str, **options) -> KeypointDetector:
-    """A built-in backend by name ("movenet_blazepose", "mediapipe"), or
-    "package.module:Class" for your own."""
-    if ":" in name:
-        module, attr = name.split(":", 1)
-        factory = getattr(importlib.import_module(module), attr)
-    else:
-        if name in BUILT_IN and name not in DETECTORS:
-            importlib.import_module(BUILT_IN[name], __package__)
-        if name not in DETECTORS:
-            raise ValueError(f"unknown detector {name!r}; registered: {sorted(DETECTORS)}, "
-                             "or give 'package.module:Class'")
+    """A built-in backend by name ("movenet_blazepose", "mediapipe"), or an installed
+    plugin: an entry point ``name`` in the group ``fhmr_ros.detectors``."""
+    if name in BUILT_IN and name not in DETECTORS:
+        importlib.import_module(BUILT_IN[name], __package__)
+    if name in DETECTORS:
         factory = DETECTORS[name]
+    else:
+        plugins = {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP)}
+        if name not in plugins:
+            raise ValueError(
+                f"unknown detector {name!r}: built in are {sorted(BUILT_IN)}, installed "
+                f"plugins {sorted(plugins)} (a package declares one as an entry point in "
+                f"the group {PLUGIN_GROUP!r})")
+        factory = plugins[name].load()
     detector = factory(**options)
     if not isinstance(detector, KeypointDetector):
         raise TypeError(f"{name} does not implement KeypointDetector (keypoint_format, detect)")
@@ -76,9 +85,9 @@ def make_stream_detector(name: str, device: str = "cpu", threads: int = 0,
                          max_people: int | None = None) -> KeypointDetector:
     """The detector a stream runner (the node, fhmr-video) uses: built-in backends get the
     runtime's device and threads where they run on one (movenet_blazepose) and may find
-    ``max_people`` (tracked people + a margin, so that the excess can be counted); a user's
-    ``package.module:Class`` is built without options."""
-    if ":" in name:
+    ``max_people`` (tracked people + a margin, so that the excess can be counted); a
+    plugin is built without options."""
+    if name not in BUILT_IN:
         return make_detector(name)
     options = {} if max_people is None else {"max_people": max_people}
     if name == "movenet_blazepose":

@@ -29,6 +29,7 @@ more than ``dedup_iou`` keep the higher score; at most ``max_people`` remain.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -80,6 +81,7 @@ class MediaPipePoseDetector:
         if isinstance(cfg.person, dict):
             cfg = replace(cfg, person=PersonRule(**cfg.person))
         self.config = cfg
+        self.dropped: Counter[str] = Counter()   # what the limits cut, since construction
         self._mp = import_mediapipe()
         from mediapipe.tasks.python import vision
         from mediapipe.tasks.python.core.base_options import BaseOptions
@@ -122,8 +124,10 @@ class MediaPipePoseDetector:
         t_prop = time.perf_counter()
 
         n_crops = 0
-        for box in np.concatenate(candidates):
+        boxes = np.concatenate(candidates)
+        for i, box in enumerate(boxes):
             if n_crops == cfg.max_crops:
+                self.dropped["regions_over_crop_limit"] += len(boxes) - i
                 break
             if self._covered(box, people):
                 continue
@@ -137,7 +141,9 @@ class MediaPipePoseDetector:
                              "proposals": (t_prop - t_full) * 1e3,
                              "crops": (t_crops - t_prop) * 1e3,
                              "total": (t_crops - tic) * 1e3, "n_crops": float(n_crops)}
-        return deduplicate(people, cfg.dedup_iou)[:cfg.max_people]
+        people = deduplicate(people, cfg.dedup_iou)
+        self.dropped["people_over_detector_limit"] += max(0, len(people) - cfg.max_people)
+        return people[:cfg.max_people]
 
     def _covered(self, box: np.ndarray, people: list[PersonDetection]) -> bool:
         if not people:

@@ -27,6 +27,7 @@ and ``last_stats`` its counts ("searched", "candidates", "crops", "crops_cut", "
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -75,6 +76,7 @@ class MoveNetBlazePoseDetector:
         self.device = session_device(self.landmarker.session)
         self.last_timings: dict[str, float] = {}
         self.last_stats: dict[str, int] = {}
+        self.dropped: Counter[str] = Counter()   # what the limits cut, since construction
         self._searches = 0                   # searches while following people (size turns)
 
     def detect(self, image_bgr: np.ndarray, K: np.ndarray | None = None,
@@ -103,12 +105,14 @@ class MoveNetBlazePoseDetector:
             candidates = np.concatenate([candidates, found.astype(np.float32)])
         t_search = time.perf_counter()
         crops = candidates[:cfg.max_crops]
+        self.dropped["regions_over_crop_limit"] += len(candidates) - len(crops)
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         marks = self.landmarker.landmarks(rgb, crops)
         people = [landmark_person(kp, W, H, cfg.person, float(flag))
                   for kp, flag in zip(marks.keypoints, marks.pose_flag)
                   if flag >= cfg.min_pose_flag]
         people = deduplicate([p for p in people if p is not None], cfg.dedup_iou)
+        self.dropped["people_over_detector_limit"] += max(0, len(people) - cfg.max_people)
         people = people[:cfg.max_people]
         toc = time.perf_counter()
         self.last_timings = {"search": (t_search - tic) * 1e3,

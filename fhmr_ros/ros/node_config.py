@@ -34,7 +34,7 @@ class NodeConfig:
     static_camera_pitch_deg: float = 0.0  # static camera: downward tilt
     static_camera_height_m: float = 1.5   # static camera: height above the ground
     # detection, tracking, streaming
-    detector: str = "movenet_blazepose"  # | mediapipe | package.module:Class
+    detector: str = "movenet_blazepose"  # | mediapipe | an installed plugin's name
     search_every: int = 4                # whole-image person search every N images
     max_people: int = 8                  # tracks kept; more people are counted, not tracked
     window: int = 0                      # model frames per window (0 = checkpoint's)
@@ -102,8 +102,8 @@ DESCRIPTIONS = {
                     "and end the tracks",
     "static_camera_pitch_deg": "static camera (no odometry): downward tilt in degrees",
     "static_camera_height_m": "static camera (no odometry): height above the ground in m",
-    "detector": "keypoint detector: movenet_blazepose (ONNX, default), mediapipe, or "
-                "package.module:Class",
+    "detector": "keypoint detector: movenet_blazepose (ONNX, default), mediapipe, or the "
+                "name of an installed plugin (entry point group fhmr_ros.detectors)",
     "search_every": "a region-following detector (movenet_blazepose) searches the whole "
                     "image for new people every this many images (and after a track is "
                     "lost); in between it follows the tracked people",

@@ -438,7 +438,7 @@ class StreamRuntime:
     def values(self) -> dict[str, object]:
         """Everything /diagnostics reports, by name."""
         now = time.monotonic()
-        engine = self.pipeline.engine
+        engine, tracker = self.pipeline.engine, self.pipeline.tracker
         lat = self.latency_ms.percentiles()
         with self._lock:
             queue_length = self._images_queued
@@ -455,7 +455,11 @@ class StreamRuntime:
             "model_runs": engine.stats.runs,
             "frames_published": engine.stats.frames_published,
             "short_tracks_dropped": engine.stats.short_tracks_dropped,
-            "people_over_limit": self.pipeline.tracker.num_rejected_over_limit,
+            "people_over_limit": tracker.num_rejected_over_limit,
+            "detections_ignored_low_score": tracker.num_ignored_low_score,
+            "detections_ignored_invalid": tracker.num_ignored_invalid,
+            **{f"detector_{k}": v for k, v in
+               dict(getattr(self.pipeline.detector, "dropped", {})).items()},
             "images_released_incomplete": self.assembler.released_incomplete,
             **self.counters.snapshot(),
         }

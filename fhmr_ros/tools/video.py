@@ -301,8 +301,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--lag", type=int, default=16, help="engine look-ahead (model frames)")
     ap.add_argument("--steps", type=int, default=None, help="ODE steps (default: checkpoint)")
     ap.add_argument("--detector", default="movenet_blazepose",
-                    help="'movenet_blazepose', 'mediapipe' or 'package.module:Class' (your "
-                         "KeypointDetector)")
+                    help="'movenet_blazepose', 'mediapipe' or an installed plugin's name "
+                         "(a KeypointDetector declared in the entry point group "
+                         "fhmr_ros.detectors)")
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--body-model", type=Path, default=None,
                     help="SMPL-X .npz for the rendered mesh (default: the stand-in)")
