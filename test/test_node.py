@@ -277,12 +277,16 @@ def test_bad_input_is_counted_and_the_node_keeps_answering(harness):
     assert h.proc.poll() is None                        # still running
 
 
-def test_too_many_people_are_counted(harness):
-    """A second node limited to one person: the other is counted, not tracked."""
+def test_too_many_people_are_counted_and_a_restart_uses_new_ids(harness):
+    """A second node limited to one person: the other is counted, not tracked; and the
+    ids it hands out are not those of the first node's run."""
     # (runs after the main stream: one node at a time keeps the CPU free)
     stop_node(harness.proc)
+    first_run = {p.track_id for m in harness.humans for p in m.humans}
     proc = start_node("max_people:=1")
     h = harness
+    second_run = lambda: {p.track_id for m in h.humans for p in m.humans  # noqa: E731
+                          if stamp_to_sec(m.header.stamp) >= T0 + 50}
     try:
         h.wait_for_node(proc)
         h.spin(1.0)
@@ -290,8 +294,10 @@ def test_too_many_people_are_counted(harness):
         for i in range(6):
             h.send(i, T0 + 50 + i / FPS)
             h.spin(0.2)
-        h.spin(30.0, until=lambda: int(h.diagnostic_values().get("people_over_limit", 0)) > 0)
+        h.spin(30.0, until=lambda: int(h.diagnostic_values().get("people_over_limit", 0)) > 0
+               and second_run())
         assert int(h.diagnostic_values()["people_over_limit"]) > 0
+        assert len(second_run()) == 1 and not second_run() & first_run
     finally:
         stop_node(proc)
 

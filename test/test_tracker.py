@@ -6,7 +6,8 @@ import pytest
 
 from fhmr_ros.perception.box_filter import BoxKalmanFilter
 from fhmr_ros.perception.detection import PersonDetection
-from fhmr_ros.perception.tracker import MultiPersonTracker, TrackerConfig, TrackState
+from fhmr_ros.perception.tracker import (MultiPersonTracker, TrackerConfig, TrackState,
+                                         run_first_id)
 
 FPS = 30.0
 ASPECT = 0.4   # box width / height
@@ -263,3 +264,11 @@ def test_box_filter_learns_velocity_and_predicts_over_any_step():
     np.testing.assert_allclose(f.predicted_box(0.5), f.box + [100, 0, 100, 0], atol=6)
     with pytest.raises(ValueError):
         f.predict(-0.1)
+
+
+def test_ids_start_where_asked_and_later_runs_start_higher():
+    tracker = MultiPersonTracker(TrackerConfig(first_id=run_first_id(1_000.0)))
+    out = tracker.update([person(100, 240, 160, 0.0)], 0.0)
+    assert out[0].track_id == 1 + 1_000 * 10_000
+    assert run_first_id(1_001.0) == out[0].track_id + 10_000       # a restart a second later
+    assert run_first_id(4e9) < 2 ** 32                              # fits HumanState.track_id

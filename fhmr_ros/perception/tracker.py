@@ -33,8 +33,9 @@ Track states::
     CONFIRMED --missed--> LOST --matched--> CONFIRMED
     LOST --not matched within max_lost_s of its last detection--> deleted
 
-Ids count up from 1 and are never reused within a tracker's lifetime, even after
-``reset()``. Tracks are capped at ``max_tracks`` (lost ones keep their slot); detections
+Ids count up from ``first_id`` (1 by default) and are never reused within a tracker's
+lifetime, even after ``reset()``; ``run_first_id()`` gives a first id that a later run will
+not repeat either. Tracks are capped at ``max_tracks`` (lost ones keep their slot); detections
 that find no free slot are counted in ``num_rejected_over_limit``.
 """
 
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import enum
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +54,18 @@ from .boxes import box_iou
 from .detection import PersonDetection
 
 GATED_COST = 1e6   # cost of an impossible or unacceptable track-detection pair
+
+
+IDS_PER_SECOND = 10_000
+ID_CYCLE_S = 400_000        # 4.6 days: IDS_PER_SECOND * ID_CYCLE_S fits in a uint32
+
+
+def run_first_id(now_s: float | None = None) -> int:
+    """A first track id for a run starting now: 10 000 ids per second of start time, in a
+    4.6-day cycle, so a restarted node (or a second one) does not hand out the ids of an
+    earlier run — unless that run made 10 000 tracks per second it was up."""
+    now_s = time.time() if now_s is None else now_s
+    return 1 + (int(now_s) % ID_CYCLE_S) * IDS_PER_SECOND
 
 
 @dataclass
@@ -70,6 +84,7 @@ class TrackerConfig:
     max_lost_s: float = 1.0             # a lost track is kept this long for re-association
     max_tracks: int = 16
     min_score: float = 0.3              # detections below are ignored (counted)
+    first_id: int = 1                   # ids count up from here
     box_filter: BoxFilterConfig = field(default_factory=BoxFilterConfig)
 
     def __post_init__(self):
@@ -140,7 +155,7 @@ class MultiPersonTracker:
         self.config = config or TrackerConfig()
         self._tracks: list[_Track] = []
         self._stamp: float | None = None     # stamp of the latest update
-        self._next_id = 1
+        self._next_id = self.config.first_id
         self.num_created = 0                 # tracks started (lifetime of the tracker)
         self.num_rejected_over_limit = 0     # detections left without a track: max_tracks
         self.num_ignored_low_score = 0       # detections below min_score

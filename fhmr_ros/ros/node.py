@@ -41,7 +41,7 @@ from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
 from fhmr_ros.msg import HumanStateArray, HumanTrajectoryArray
 from fhmr_ros.perception.detection import make_stream_detector
 from fhmr_ros.perception.onnx_session import default_threads
-from fhmr_ros.perception.tracker import MultiPersonTracker, TrackerConfig
+from fhmr_ros.perception.tracker import MultiPersonTracker, TrackerConfig, run_first_id
 from fhmr_ros.streaming.camera_pose import (CameraPoses, pose_from_xyz_quaternion,
                                             static_world_camera)
 from fhmr_ros.streaming.engine import StreamingConfig, StreamingEngine
@@ -154,8 +154,9 @@ def build_pipeline(cfg: NodeConfig, model, detector_threads: int) -> HumanPipeli
                                         cfg.max_people + 4)
     except (FileNotFoundError, ImportError) as e:     # the message names file and fix
         raise StartupError(f"detector {cfg.detector!r}: {e}") from e
-    return HumanPipeline(detector, MultiPersonTracker(TrackerConfig(max_tracks=cfg.max_people)),
-                         engine, search_every=cfg.search_every)
+    tracker = MultiPersonTracker(TrackerConfig(max_tracks=cfg.max_people,
+                                               first_id=run_first_id()))
+    return HumanPipeline(detector, tracker, engine, search_every=cfg.search_every)
 
 
 def decode_image(max_pixels: int):
