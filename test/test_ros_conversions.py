@@ -16,6 +16,7 @@ from fhmr_ros.body.skeleton import NON_TORSO_JOINTS
 from fhmr_ros.geometry.rotations import quaternion_to_matrix, rotation_about_axis
 from fhmr_ros.msg import HumanState
 from fhmr_ros.ros.camera_info import (CameraInfoError, camera_info_msg,
+                                      distortion_from_camera_info,
                                       intrinsics_from_camera_info)
 from fhmr_ros.ros.diagnostics import diagnostic_array, diagnostic_status
 from fhmr_ros.streaming.meters import LatencyWindow, RateMeter
@@ -224,6 +225,40 @@ def test_camera_info_errors(k, words):
     msg.k = np.asarray(k, np.float64).ravel()
     with pytest.raises(CameraInfoError, match=words):
         intrinsics_from_camera_info(msg)
+
+
+@pytest.mark.parametrize("model, d", [
+    ("plumb_bob", [-0.3, 0.1, 0.001, -0.002, 0.02]),
+    ("rational_polynomial", [-0.3, 0.1, 0.001, -0.002, 0.02, 0.01, 0.0, 0.0]),
+    ("equidistant", [0.1, -0.05, 0.01, 0.002]),
+])
+def test_camera_info_distortion_is_removed_from_keypoints(model, d):
+    """Points projected through the lens (OpenCV's own projection) come back where a
+    pinhole camera with the same K sees them."""
+    msg = camera_info_msg(K, 640, 480, STAMP, "camera_optical")
+    msg.distortion_model, msg.d = model, d
+    lens = distortion_from_camera_info(msg)
+    points = np.random.default_rng(0).uniform([-1.0, -0.7, 2.0], [1.0, 0.7, 5.0], (40, 3))
+    if model == "equidistant":
+        seen, _ = cv2.fisheye.projectPoints(points[:, None], np.zeros(3), np.zeros(3), K,
+                                            np.array(d))
+    else:
+        seen, _ = cv2.projectPoints(points, np.zeros(3), np.zeros(3), K, np.array(d))
+    seen = seen.reshape(-1, 2)
+    pinhole = (points / points[:, 2:]) @ K.T
+    assert np.abs(seen - pinhole[:, :2]).max() > 5.0                  # the lens matters
+    assert np.abs(lens.undistort(seen, K) - pinhole[:, :2]).max() < 0.05
+
+
+def test_camera_info_distortion_that_cannot_be_removed_is_refused():
+    msg = camera_info_msg(K, 640, 480, STAMP, "camera_optical")
+    assert distortion_from_camera_info(msg) is None                   # plumb_bob, all zero
+    msg.distortion_model, msg.d = "double_sphere", [0.1, 0.5, 0.0, 0.0, 0.0, 0.0]
+    with pytest.raises(CameraInfoError, match="image_rect"):
+        distortion_from_camera_info(msg)
+    msg.distortion_model, msg.d = "plumb_bob", [0.1, 0.2, 0.3]
+    with pytest.raises(CameraInfoError, match="4 or 5 or 8 coefficients"):
+        distortion_from_camera_info(msg)
 
 
 def test_camera_info_zero_size():

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from fhmr_ros.data.footage import vtest_frames
+from fhmr_ros.geometry.lens_distortion import LensDistortion
 from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
 from fhmr_ros.perception.detection import make_stream_detector
 from fhmr_ros.perception.tracker import MultiPersonTracker
@@ -165,3 +166,27 @@ def test_odometry_is_resolved_on_arrival_so_a_backlog_loses_nothing(parts):
     assert sink.stamps() == pytest.approx(stamps)
     assert counts["images_without_odometry"] == 1
     assert accounted(counts) == len(stamps) + 1
+
+
+def test_keypoints_reach_the_model_undistorted(parts):
+    """The same images with and without a lens declared: the model's observations differ
+    exactly by the undistortion."""
+    frames = parts[2]
+    lens = LensDistortion("plumb_bob", (-0.25, 0.08, 0.0, 0.0, 0.0))
+    observed = []
+    for distortion in (None, lens):
+        sink = Sink()
+        runtime = make_runtime(parts, sink)
+        runtime.set_camera_info(K, (W, H), "cam", distortion)
+        for i in range(8):
+            runtime.add_image(70.0 + 0.1 * i, "cam", frames[100 + i], wait=True)
+        finish(runtime)
+        observed.append({(round(f.stamp, 6), t): r.keypoints for f in sink.frames
+                         for t, r in f.results.items() if r.observed})
+    plain, undistorted = observed
+    common = sorted(set(plain) & set(undistorted))
+    assert len(common) >= 10
+    for key in common:
+        assert np.allclose(undistorted[key][:, :2], lens.undistort(plain[key][:, :2], K),
+                           atol=1e-2)
+    assert max(np.abs(undistorted[k][:, :2] - plain[k][:, :2]).max() for k in common) > 5.0

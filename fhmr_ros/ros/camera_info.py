@@ -12,6 +12,8 @@ import numpy as np
 from builtin_interfaces.msg import Time
 from sensor_msgs.msg import CameraInfo
 
+from fhmr_ros.geometry.lens_distortion import SUPPORTED, LensDistortion
+
 
 class CameraInfoError(ValueError):
     """A CameraInfo whose intrinsics cannot be used (the message says why)."""
@@ -35,6 +37,24 @@ def intrinsics_from_camera_info(msg: CameraInfo) -> np.ndarray:
         raise CameraInfoError(f"camera_info K has last row {K[2].tolist()}, expected "
                               "[0, 0, 1]")
     return K
+
+
+def distortion_from_camera_info(msg: CameraInfo) -> LensDistortion | None:
+    """The lens distortion ``msg`` declares; None for none (no coefficients, or all zero).
+    Raises CameraInfoError for a model this package cannot remove while its coefficients
+    are not all zero (treating such an image as pinhole would misplace people)."""
+    d = tuple(float(v) for v in msg.d)
+    if not any(d):
+        return None
+    if msg.distortion_model not in SUPPORTED:
+        raise CameraInfoError(
+            f"camera_info distortion model {msg.distortion_model!r} with coefficients {d} "
+            f"is not supported ({', '.join(SUPPORTED)} are): subscribe to the rectified "
+            "image (image_proc's image_rect) and its camera_info instead")
+    try:
+        return LensDistortion(msg.distortion_model, d)
+    except ValueError as e:
+        raise CameraInfoError(f"camera_info distortion: {e}") from e
 
 
 def camera_info_msg(K: np.ndarray, width: int, height: int, stamp: Time,

@@ -49,7 +49,8 @@ from fhmr_ros.streaming.frame_assembler import ImageFrame
 from fhmr_ros.streaming.human_pipeline import HumanPipeline
 from fhmr_ros.streaming.stream_runtime import OutputSink, RuntimeConfig, StreamRuntime
 
-from .camera_info import CameraInfoError, intrinsics_from_camera_info
+from .camera_info import (CameraInfoError, distortion_from_camera_info,
+                          intrinsics_from_camera_info)
 from .diagnostics import diagnostic_array, diagnostic_status
 from .image_conversion import compressed_to_bgr, image_to_bgr
 from .node_config import NodeConfig, declare_and_read
@@ -268,13 +269,15 @@ def feed_image(runtime: StreamRuntime, msg, wait: bool = False) -> bool:
 
 
 def feed_camera_info(runtime: StreamRuntime, msg: CameraInfo) -> bool:
-    """Intrinsics from camera_info; False when refused (counted)."""
+    """Intrinsics and lens distortion from camera_info; False when refused (counted)."""
     try:
         K = intrinsics_from_camera_info(msg)
+        distortion = distortion_from_camera_info(msg)
     except CameraInfoError as e:
         runtime.counters.warn("bad_camera_info", f"camera_info refused: {e}")
         return False
-    runtime.set_camera_info(K, (int(msg.width), int(msg.height)), msg.header.frame_id)
+    runtime.set_camera_info(K, (int(msg.width), int(msg.height)), msg.header.frame_id,
+                            distortion)
     return True
 
 

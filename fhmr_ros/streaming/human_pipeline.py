@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..geometry.lens_distortion import LensDistortion
 from ..perception.detection import KeypointDetector, PersonDetection
 from ..perception.tracked_front_end import FrontEndOutput, TrackedFrontEnd
 from ..perception.tracker import MultiPersonTracker, TrackedPerson
@@ -69,15 +70,31 @@ class HumanPipeline:
         return self.front_end.process(image_bgr, stamp, K)
 
     def estimate(self, front: FrontEndOutput, stamp: float, K: np.ndarray,
-                 T_world_camera: np.ndarray) -> PipelineOutput:
-        """The streaming engine on a perceived image (touches the engine's state only)."""
+                 T_world_camera: np.ndarray, distortion: LensDistortion | None = None
+                 ) -> PipelineOutput:
+        """The streaming engine on a perceived image (touches the engine's state only).
+        With ``distortion``, keypoints and boxes are undistorted first (the model assumes
+        a pinhole camera with intrinsics K)."""
         timings = StageTimings(front.detector_ms, front.tracker_ms)
         t = time.perf_counter()
-        people = [PersonObservation(tr.track_id, tr.detection.keypoints, tr.detection.bbox)
+        people = [self._observation(tr, K, distortion)
                   for tr in front.tracks if tr.detection is not None]
         results = self.engine.update(stamp, T_world_camera, K, people)
         timings.model = 1000 * (time.perf_counter() - t)
         return PipelineOutput(front.detections, front.tracks, results, timings, front.searched)
+
+    @staticmethod
+    def _observation(track: TrackedPerson, K: np.ndarray,
+                     distortion: LensDistortion | None) -> PersonObservation:
+        keypoints, bbox = track.detection.keypoints, track.detection.bbox
+        if distortion is not None and not distortion.is_identity:
+            keypoints = keypoints.copy()
+            keypoints[:, :2] = distortion.undistort(keypoints[:, :2], K)
+            corners = np.array([[bbox[0], bbox[1]], [bbox[2], bbox[1]],
+                                [bbox[0], bbox[3]], [bbox[2], bbox[3]]])
+            moved = distortion.undistort(corners, K)                  # (4, 2)
+            bbox = np.concatenate([moved.min(0), moved.max(0)]).astype(np.float32)
+        return PersonObservation(track.track_id, keypoints, bbox)
 
     def flush(self) -> list[FrameResult]:
         """Publish everything still pending (end of a video or recording)."""

@@ -31,6 +31,7 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from ..geometry.lens_distortion import LensDistortion
 from ..perception.tracked_front_end import DetectorError, FrontEndOutput
 from .camera_pose import CameraPoses, NotYetAvailable
 from .frame_assembler import FrameAssembler, ImageFrame
@@ -88,6 +89,7 @@ class _Perceived:
     K: np.ndarray                # (3, 3)
     T_world_camera: np.ndarray   # (4, 4)
     front: FrontEndOutput
+    distortion: LensDistortion | None
     image: np.ndarray | None     # only when the sink wants it
 
 
@@ -124,6 +126,7 @@ class StreamRuntime:
         self._K: np.ndarray | None = None
         self._size: tuple[int, int] | None = None
         self._camera_info_frame = ""
+        self._distortion: LensDistortion | None = None
         self._running = False
         self._busy = {"perception": False, "model": False}
         self._received: dict[float, float] = {}     # image stamp -> monotonic receive time
@@ -171,10 +174,13 @@ class StreamRuntime:
         return True
 
     # ------------------------------------------------------------------ inputs
-    def set_camera_info(self, K: np.ndarray, size: tuple[int, int], frame_id: str = "") -> None:
-        """Intrinsics (3, 3) for images of ``size`` (width, height)."""
+    def set_camera_info(self, K: np.ndarray, size: tuple[int, int], frame_id: str = "",
+                        distortion: LensDistortion | None = None) -> None:
+        """Intrinsics (3, 3) and lens distortion of images of ``size`` (width, height);
+        keypoints are undistorted before the model, which assumes a pinhole camera."""
         with self._lock:
             self._K, self._size, self._camera_info_frame = K, size, frame_id
+            self._distortion = distortion
 
     @property
     def has_camera_info(self) -> bool:
@@ -270,6 +276,7 @@ class StreamRuntime:
                 if isinstance(item, _Queued):
                     self._images_queued -= 1
                 K, size, info_frame = self._K, self._size, self._camera_info_frame
+                distortion = self._distortion
                 self._busy["perception"] = True
                 self._lock.notify_all()          # room in the queue
             try:
@@ -277,7 +284,7 @@ class StreamRuntime:
                     self.pipeline.front_end.reset()
                     self._hand_over(item)
                 else:
-                    perceived = self._perceive(item, K, size, info_frame)
+                    perceived = self._perceive(item, K, size, info_frame, distortion)
                     if perceived is not None:
                         self._hand_over(perceived)
             except Exception as e:  # noqa: BLE001 -- one image must not stop the stream
@@ -286,7 +293,8 @@ class StreamRuntime:
                 with self._lock:
                     self._busy["perception"] = False
 
-    def _perceive(self, item: _Queued, K, size, info_frame: str) -> _Perceived | None:
+    def _perceive(self, item: _Queued, K, size, info_frame: str,
+                  distortion: LensDistortion | None) -> _Perceived | None:
         """Decode, camera pose, detector and tracker; None when the image is dropped
         (counted)."""
         tic = time.perf_counter()
@@ -318,7 +326,7 @@ class StreamRuntime:
             self.counters.warn("detector_errors", f"{e}: image dropped")
             return None
         return _Perceived(item.stamp, item.frame_id, item.received, K, T_wc, front,
-                          image if self.sink.wants_image() else None)
+                          distortion, image if self.sink.wants_image() else None)
 
     def _pose_of(self, item: _Queued) -> np.ndarray | None:
         """T_world_camera of the image, waiting until ``odom_wait_s`` after its arrival for
@@ -379,7 +387,7 @@ class StreamRuntime:
 
     def _estimate(self, p: _Perceived) -> None:
         """The streaming engine on a perceived image, then hand over the images now final."""
-        out = self.pipeline.estimate(p.front, p.stamp, p.K, p.T_world_camera)
+        out = self.pipeline.estimate(p.front, p.stamp, p.K, p.T_world_camera, p.distortion)
         for stage in ("detector", "tracker", "model"):
             self.stage_ms[stage].add(getattr(out.timings, stage))
         expected = {t.track_id: {"state": t.state.value, "score": t.detection.score,
