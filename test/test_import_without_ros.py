@@ -38,3 +38,20 @@ def test_library_imports_without_ros():
     for module in ("fhmr_ros.body.body_model", "fhmr_ros.body.standin_model",
                    "fhmr_ros.geometry.rotations", "fhmr_ros.geometry.trajectory"):
         assert module in names.split()
+
+
+def test_the_runtime_path_does_not_import_the_training_data_package():
+    """Perception -> streaming -> model inference, as the node runs it, without ROS."""
+    code = ("import sys\n"
+            "import fhmr_ros.streaming.stream_runtime, fhmr_ros.model.checkpoint\n"
+            "import fhmr_ros.perception.movenet_blazepose_detector\n"
+            "print(' '.join(m for m in sys.modules if m.startswith('fhmr_ros.')))")
+    out = subprocess.run([sys.executable, "-I", "-c",
+                          f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + code],
+                         capture_output=True, text=True, cwd="/", timeout=120,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    loaded = out.stdout.split()
+    assert "fhmr_ros.streaming.engine" in loaded
+    assert not [m for m in loaded if m.startswith(("fhmr_ros.data", "fhmr_ros.evaluation",
+                                                   "fhmr_ros.tools"))], loaded

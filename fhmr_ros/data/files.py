@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ..body.keypoints import KEYPOINT_FORMATS
-from ..geometry.gravity_view import gravity_view_rotation
+from ..geometry.gravity_view import static_camera_pose
 
 DEFAULT_GRAVITY_CAMERA = (0.0, 1.0, 0.0)    # a level camera: gravity along +y (image down)
 
@@ -45,14 +44,6 @@ class Observations:
     @property
     def num_frames(self) -> int:
         return int(self.keypoints.shape[0])
-
-
-def static_camera_pose(gravity_camera: np.ndarray) -> np.ndarray:
-    """(4, 4) pose of a static camera in the world it defines: the camera frame rotated so
-    that z is up (the gravity-view frame), origin at the camera."""
-    T = np.eye(4, dtype=np.float32)
-    T[:3, :3] = gravity_view_rotation(torch.as_tensor(gravity_camera, dtype=torch.float32)).numpy()
-    return T
 
 
 def _field(z, name: str, path: Path) -> np.ndarray:

@@ -11,6 +11,7 @@ is levelled, so a person's root orientation in it is free of camera roll and pit
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -66,3 +67,12 @@ def heading_yaw(R_world_body: Tensor) -> Tensor:
 def heading_rotation(R_world_body: Tensor) -> Tensor:
     """Rz(yaw) (..., 3, 3): the heading frame (x forward, y left, z up) in the world."""
     return rotation_about_axis("z", heading_yaw(R_world_body))
+
+
+def static_camera_pose(gravity_camera) -> np.ndarray:
+    """(4, 4) float32 pose of a static camera in the world it defines: the camera frame
+    rotated so that z is up (the gravity-view frame), origin at the camera. gravity_camera
+    (3,): the unit gravity direction seen from the camera."""
+    T = np.eye(4, dtype=np.float32)
+    T[:3, :3] = gravity_view_rotation(torch.as_tensor(gravity_camera, dtype=torch.float32)).numpy()
+    return T

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..data.files import static_camera_pose
+from ..geometry.gravity_view import static_camera_pose
 from .pose_buffer import PoseBuffer
 
 
