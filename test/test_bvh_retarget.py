@@ -83,10 +83,28 @@ def test_tiny_bvh_channel_order_and_position_channels(tmp_path):
     (TINY_BVH.replace("10 20 30 90 90 2 90\n", "10 20 30\n"), "expected 2 frames"),
     (TINY_BVH.replace("Yposition Xrotation", "Yposition Wrotation"), "unknown channels"),
     (TINY_BVH.replace("Frame Time: 0.5", "Frame Time: 0"), "Frame Time"),
+    (TINY_BVH.replace("10 20 30 90", "10 20 nan 90"), "non-finite values .* frame 1"),
+    (TINY_BVH.replace("OFFSET 1 0 0", "OFFSET 1 inf 0"), "non-finite OFFSET"),
+    # 5000 nested joints: refused by depth, not by Python's recursion limit
+    ("HIERARCHY\nROOT r\n{\nOFFSET 0 0 0\n" + "JOINT j\n{\nOFFSET 0 0 1\n" * 5000
+     + "}\n" * 5001 + "MOTION\nFrames: 0\nFrame Time: 0.1\n", "nests deeper than 64"),
 ])
 def test_malformed_bvh_is_rejected(broken, message):
     with pytest.raises(BvhParseError, match=message):
         parse_bvh(broken)
+
+
+def test_oversized_bvh_is_refused_before_reading(tmp_path, monkeypatch):
+    from fhmr_ros.data import bvh
+    monkeypatch.setattr(bvh, "MAX_FILE_BYTES", 1000)
+    big = tmp_path / "big.bvh"
+    big.write_text(TINY_BVH + "0 0 0 0 0 0 0\n" * 200)
+    with pytest.raises(BvhParseError, match="exceeds the limit"):
+        read_bvh(big)
+    packed = tmp_path / "big.bvh.gz"                  # < 1 kB packed, 60 kB unpacked
+    packed.write_bytes(gzip.compress((TINY_BVH + "0 0 0 0 0 0 0\n" * 4000).encode()))
+    with pytest.raises(BvhParseError, match="unpacks to more than"):
+        read_bvh(packed)
 
 
 @pytest.fixture(scope="module")

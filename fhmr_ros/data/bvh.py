@@ -93,13 +93,25 @@ class BvhParseError(ValueError):
     """The text is not a well-formed BVH file."""
 
 
+MAX_FILE_BYTES = 512 * 2 ** 20      # read (after gunzip): mocap clips are a few MB
+MAX_DEPTH = 64                      # joint nesting (a human skeleton has ~10 levels)
+MAX_JOINTS = 1024
+
+
 def read_bvh(path: str | os.PathLike, max_frames: int | None = None) -> BvhFile:
-    """Read a ``.bvh`` or gzipped ``.bvh.gz`` file (gzip is detected from the content)."""
+    """Read a ``.bvh`` or gzipped ``.bvh.gz`` file (gzip is detected from the content); a
+    file larger than MAX_FILE_BYTES, packed or unpacked, is refused before it is read."""
     path = Path(path)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise BvhParseError(f"{path}: {path.stat().st_size} bytes exceeds the limit of "
+                            f"{MAX_FILE_BYTES}")
     with open(path, "rb") as f:
         raw = f.read()
     if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
+        with gzip.open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise BvhParseError(f"{path}: unpacks to more than {MAX_FILE_BYTES} bytes")
     try:
         return parse_bvh(raw.decode("utf-8", errors="replace"), max_frames=max_frames)
     except BvhParseError as e:
@@ -124,6 +136,10 @@ def parse_bvh(text: str, max_frames: int | None = None) -> BvhFile:
     if motion.size != keep * num_channels:
         raise BvhParseError(f"motion has {motion.size} values, expected {keep} frames x "
                             f"{num_channels} channels = {keep * num_channels}")
+    if not np.isfinite(motion).all():
+        frame = int(np.argwhere(~np.isfinite(motion))[0][0]) // max(num_channels, 1)
+        raise BvhParseError(f"motion has non-finite values (NaN or inf), first in frame "
+                            f"{frame}")
     return BvhFile(joints=joints, frame_time=frame_time,
                    motion=motion.reshape(keep, num_channels), frames_in_header=frames)
 
@@ -146,12 +162,18 @@ def _parse_hierarchy(tokens: list[str]) -> list[BvhJoint]:
 
     def numbers(n: int) -> np.ndarray:
         try:
-            return np.array([float(take()) for _ in range(n)])
+            values = np.array([float(take()) for _ in range(n)])
         except ValueError:
             raise BvhParseError(f"bad number near token {pos}") from None
+        if not np.isfinite(values).all():
+            raise BvhParseError(f"non-finite OFFSET near token {pos}")
+        return values
 
-    def joint(name: str, parent: int) -> None:
+    def joint(name: str, parent: int, depth: int) -> None:
         nonlocal column
+        if depth > MAX_DEPTH or len(joints) >= MAX_JOINTS:
+            raise BvhParseError(f"HIERARCHY nests deeper than {MAX_DEPTH} levels or has more "
+                                f"than {MAX_JOINTS} joints (at joint {name!r})")
         take("{")
         take("OFFSET")
         offset = numbers(3)
@@ -174,7 +196,7 @@ def _parse_hierarchy(tokens: list[str]) -> list[BvhJoint]:
             if tok == "}":
                 return
             if tok == "JOINT":
-                joint(take(), index)
+                joint(take(), index, depth + 1)
             elif tok == "End":
                 take("Site")
                 take("{")
@@ -187,7 +209,7 @@ def _parse_hierarchy(tokens: list[str]) -> list[BvhJoint]:
     take("HIERARCHY")
     while pos < len(tokens):
         take("ROOT")
-        joint(take(), -1)
+        joint(take(), -1, 0)
     if not joints:
         raise BvhParseError("HIERARCHY has no ROOT")
     return joints
