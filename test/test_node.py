@@ -257,6 +257,11 @@ def test_bad_input_is_counted_and_the_node_keeps_answering(harness):
         h.spin(0.1)
     blank = np.full((H, W, 3), 128, np.uint8)           # ... nobody in view
     h.send(0, t + 1.1, image=blank)
+    for stamp in (0.0, t + 1.1):             # a driver that does not stamp; a repeat
+        h.pub_image.publish(bgr_to_image_msg(h.frame(1), sec_to_stamp(stamp), CAMERA_FRAME))
+        h.spin(0.1)
+    h.pub_odom.publish(odometry_msg(sec_to_stamp(t + 1.2), yaw_pose(0.0), "map",
+                                    "base_link"))       # another frame than world_frame
     h.spin(30.0, until=lambda: any(abs(stamp_to_sec(m.header.stamp) - (t + 1.1)) < 1e-6
                                    for m in h.humans))
     empty = [m for m in h.humans if abs(stamp_to_sec(m.header.stamp) - (t + 1.1)) < 1e-6]
@@ -271,7 +276,8 @@ def test_bad_input_is_counted_and_the_node_keeps_answering(harness):
     h.spin(1.5)
     values = h.diagnostic_values()
     for key in ("bad_images", "bad_camera_info", "bad_odometry", "odometry_out_of_order",
-                "time_jumps"):
+                "time_jumps", "images_unstamped", "images_repeated_stamp",
+                "odometry_frame_mismatch"):
         assert int(values.get(key, 0)) >= 1, f"{key} not counted: {values}"
     assert int(values["bad_images"]) >= 4
     assert h.proc.poll() is None                        # still running

@@ -98,7 +98,7 @@ def run(args) -> dict:
                 elif rec.topic == args.camera_info_topic:
                     feed_camera_info(runtime, rec.msg)
                 elif rec.topic == args.odom_topic:
-                    feed_odometry(runtime, rec.msg)
+                    feed_odometry(runtime, rec.msg, cfg.world_frame)
             runtime.wait_until_idle(timeout_s=600.0)
         finally:
             runtime.stop()

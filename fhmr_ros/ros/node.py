@@ -233,7 +233,7 @@ class FhmrNode(Node):
 
     @counted_callback
     def _on_odometry(self, msg: Odometry) -> None:
-        feed_odometry(self.runtime, msg)
+        feed_odometry(self.runtime, msg, self.cfg.world_frame)
 
     # ------------------------------------------------------------------ the runtime's sink
     def _subscribed(self, output: str) -> bool:
@@ -281,13 +281,18 @@ def feed_camera_info(runtime: StreamRuntime, msg: CameraInfo) -> bool:
     return True
 
 
-def feed_odometry(runtime: StreamRuntime, msg: Odometry) -> bool:
-    """One odometry pose; False when refused (counted)."""
+def feed_odometry(runtime: StreamRuntime, msg: Odometry, world_frame: str) -> bool:
+    """One odometry pose; False when refused (counted). Odometry in another frame than
+    ``world_frame`` is used but counted: the world outputs would be labelled wrongly."""
     try:
         stamp, T = odometry_pose(msg)
     except OdometryError as e:
         runtime.counters.warn("bad_odometry", f"odometry refused: {e}")
         return False
+    if msg.header.frame_id and msg.header.frame_id != world_frame:
+        runtime.counters.warn("odometry_frame_mismatch", f"odometry is in frame "
+                              f"{msg.header.frame_id!r}, but world outputs are labelled "
+                              f"{world_frame!r}: set the world_frame parameter to it")
     return runtime.add_odometry(stamp, T)
 
 
