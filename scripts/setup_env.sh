@@ -16,8 +16,8 @@
 #      tf2_msgs stand-in of scripts/ros_shims where the environment has no tf2_msgs
 #   4. real footage for the demo and tests (scripts/fetch_footage.sh: Debian's opencv-doc)
 #      and MediaPipe's multi-person pose bundle, built from the wheel's own model files
-#   5. the command-line tools (fhmr-train, -infer, -eval, -bench, -video, -player, -bag) in
-#      VENV/bin; they run the library on PYTHONPATH, so use them after
+#   5. an editable install of this package (setup.cfg, --no-deps): the fhmr-* commands in
+#      VENV/bin, running the source tree; the ROS ones (fhmr-player, fhmr-bag) after
 #      `source scripts/ros_env.sh`
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -65,10 +65,6 @@ colcon --log-base "$here/log" build --paths "${paths[@]}" \
   || { tail -n 60 "$here/log/colcon_build.txt"; echo "[setup] colcon build failed (full log: log/colcon_build.txt)"; exit 1; }
 bash "$here/scripts/fetch_footage.sh"
 "$venv/bin/python" -m fhmr_ros.perception.pose_bundle
-for tool in train:tools.train infer:tools.infer eval:tools.evaluate bench:tools.bench \
-            video:tools.video player:tools.player bag:ros.bag_tool; do
-  printf '#!/usr/bin/env bash\nexec "%s/bin/python" -m fhmr_ros.%s "$@"\n' \
-    "$venv" "${tool#*:}" > "$venv/bin/fhmr-${tool%%:*}"
-  chmod +x "$venv/bin/fhmr-${tool%%:*}"
-done
+echo "[setup] the fhmr-* commands (editable install of setup.cfg's package)"
+pip --no-deps --no-build-isolation -e "$here" > /dev/null
 echo "[setup] done: source scripts/ros_env.sh to use it in a shell"
