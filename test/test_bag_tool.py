@@ -30,6 +30,9 @@ def test_bag_gets_a_human_state_array_per_image(tmp_path):
     ids = collections.Counter(p.track_id for h in humans for p in h.humans)
     assert sum(1 for n in ids.values() if n >= FRAMES - 4) >= 3   # tracked through the clip
     assert count["/tf"] and count["/fhmr_node/markers"] and count["/fhmr_node/debug_image"]
+    # outputs are logged at their image's stamp (the recording's time), never wall time
+    outputs = [m for m in messages if m.topic.startswith("/fhmr_node/")]
+    assert {round(m.log_time_ns / 1e9, 6) for m in outputs} <= set(image_stamps)
 
 
 def test_missing_topic_is_a_clear_error(tmp_path, capsys):
@@ -38,3 +41,11 @@ def test_missing_topic_is_a_clear_error(tmp_path, capsys):
     assert bag_tool.main([str(source), "--out", str(tmp_path / "o.mcap"),
                           "--image-topic", "/nope"]) == 2
     assert "no topic /nope" in capsys.readouterr().err
+
+
+def test_writing_over_the_input_is_refused(tmp_path, capsys):
+    source = tmp_path / "in.mcap"
+    write_video_bag(footage_path("vtest.avi"), source, 2, start_time=1.0)
+    size = source.stat().st_size
+    assert bag_tool.main([str(source), "--out", str(tmp_path / "." / "in.mcap")]) == 2
+    assert "is the input" in capsys.readouterr().err and source.stat().st_size == size

@@ -283,6 +283,20 @@ def test_bad_input_is_counted_and_the_node_keeps_answering(harness):
     assert h.proc.poll() is None                        # still running
 
 
+def test_parameters_are_refused_at_run_time_with_a_reason(harness):
+    """They are read at start-up only: a change would be accepted and do nothing."""
+    from rcl_interfaces.srv import SetParameters
+    from rclpy.parameter import Parameter
+
+    client = harness.node.create_client(SetParameters, f"{NS}/fhmr_node/set_parameters")
+    assert client.wait_for_service(timeout_sec=10.0)
+    future = client.call_async(SetParameters.Request(
+        parameters=[Parameter("stride", value=2).to_parameter_msg()]))
+    harness.spin(10.0, until=future.done)
+    result = future.result().results[0]
+    assert not result.successful and "read-only" in result.reason
+
+
 def test_too_many_people_are_counted_and_a_restart_uses_new_ids(harness):
     """A second node limited to one person: the other is counted, not tracked; and the
     ids it hands out are not those of the first node's run."""

@@ -15,6 +15,7 @@ from fhmr_ros.perception.tracker import MultiPersonTracker
 from fhmr_ros.streaming.camera_pose import CameraPoses, static_world_camera
 from fhmr_ros.streaming.engine import StreamingConfig, StreamingEngine
 from fhmr_ros.streaming.human_pipeline import HumanPipeline
+from fhmr_ros.streaming.meters import Counters
 from fhmr_ros.streaming.stream_runtime import RuntimeConfig, StreamRuntime
 
 W, H = 768, 576
@@ -190,3 +191,37 @@ def test_keypoints_reach_the_model_undistorted(parts):
         assert np.allclose(undistorted[key][:, :2], lens.undistort(plain[key][:, :2], K),
                            atol=1e-2)
     assert max(np.abs(undistorted[k][:, :2] - plain[k][:, :2]).max() for k in common) > 5.0
+
+
+def test_counters_can_be_read_while_threads_add_new_kinds():
+    counters = Counters(log=lambda text: None)
+    stop = threading.Event()
+
+    def add(prefix):
+        i = 0
+        while not stop.is_set():
+            counters.add(f"{prefix}_{i % 500}")
+            i += 1
+
+    workers = [threading.Thread(target=add, args=(p,)) for p in "ab"]
+    for w in workers:
+        w.start()
+    try:
+        snapshots = [counters.snapshot() for _ in range(300)]   # iterates while keys appear
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    assert len(snapshots[-1]) == 1000 and sum(snapshots[-1].values()) > 1000
+
+
+def test_what_the_detector_limits_cut_is_counted(parts):
+    detector = make_stream_detector("movenet_blazepose", threads=1, max_people=1)
+    frame = parts[2][100]
+    assert len(detector.detect(frame)) == 1
+    assert detector.dropped["people_over_detector_limit"] >= 2         # ~5 people in view
+    detector.config.max_crops = 1
+    regions = np.array([[100, 100, 200, 300], [300, 100, 400, 300], [500, 100, 600, 300]],
+                       np.float32)
+    detector.detect(frame, regions=regions, search=False)
+    assert detector.dropped["regions_over_crop_limit"] == 2

@@ -68,3 +68,8 @@ def test_checkpoint_round_trip(tiny, tmp_path):
     torch.save({"x": 1}, tmp_path / "bad.pt")
     with pytest.raises(ValueError, match="not an fhmr_ros checkpoint"):
         load_checkpoint(tmp_path / "bad.pt")
+    # a pickled object would run code when unpickled: refused, only tensors are read
+    torch.save({"format": "fhmr_ros/checkpoint/v1", "hook": TrainConfig()},
+               tmp_path / "code.pt")
+    with pytest.raises(ValueError, match="cannot be read as a checkpoint"):
+        load_checkpoint(tmp_path / "code.pt")
