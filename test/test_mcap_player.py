@@ -142,23 +142,28 @@ def test_message_definition_matches_rosbag2_layout():
         message_class("sensor_msgs/msg/Nope")
 
 
-def test_unknown_types_are_skipped_and_counted(tmp_path):
-    path = tmp_path / "mixed.mcap"
+def write_raw_mcap(path, channels: dict[str, tuple[str, bytes]], messages) -> None:
+    """An MCAP written byte by byte: channels {topic: (type name, ros2msg schema)};
+    messages [(topic, CDR payload)], logged at 1, 2, 3, ... ns."""
     with open(path, "wb") as stream:
         writer = Writer(stream)
         writer.start(profile="ros2")
-        known = writer.register_schema("std_msgs/msg/String", SchemaEncoding.ROS2,
-                                       b"string data\n")
-        unknown = writer.register_schema("nope_msgs/msg/Thing", SchemaEncoding.ROS2,
-                                         b"int32 x\n")
-        ch_known = writer.register_channel("/text", MessageEncoding.CDR, known)
-        ch_unknown = writer.register_channel("/thing", MessageEncoding.CDR, unknown)
-        for i in range(3):
-            writer.add_message(ch_known, 10 * i, serialize_message(String(data=f"m{i}")),
-                               10 * i)
-            writer.add_message(ch_unknown, 10 * i + 1, b"\x00\x01\x00\x00\x05\x00\x00\x00",
-                               10 * i + 1)
+        ids = {topic: writer.register_channel(topic, MessageEncoding.CDR,
+                                              writer.register_schema(name, SchemaEncoding.ROS2,
+                                                                     schema))
+               for topic, (name, schema) in channels.items()}
+        for t, (topic, payload) in enumerate(messages, start=1):
+            writer.add_message(ids[topic], t, payload, t)
         writer.finish()
+
+
+def test_unknown_types_are_skipped_and_counted(tmp_path):
+    path = tmp_path / "mixed.mcap"
+    write_raw_mcap(path, {"/text": ("std_msgs/msg/String", b"string data\n"),
+                          "/thing": ("nope_msgs/msg/Thing", b"int32 x\n")},
+                   [m for i in range(3) for m in (
+                       ("/text", serialize_message(String(data=f"m{i}"))),
+                       ("/thing", b"\x00\x01\x00\x00\x05\x00\x00\x00"))])
     reader = read_messages(path)
     assert [m.msg.data for m in reader] == ["m0", "m1", "m2"]
     assert reader.skipped == {"nope_msgs/msg/Thing: type not installed": 3}
@@ -166,21 +171,14 @@ def test_unknown_types_are_skipped_and_counted(tmp_path):
 
 def test_malformed_payloads_and_foreign_schemas_are_skipped_and_counted(tmp_path):
     path = tmp_path / "odd.mcap"
-    with open(path, "wb") as stream:
-        writer = Writer(stream)
-        writer.start(profile="ros2")
+    write_raw_mcap(path, {
         # the installed definition, written with other comments and spacing: accepted
-        same = writer.register_schema("std_msgs/msg/String", SchemaEncoding.ROS2,
-                                      b"# a comment\nstring   data  # text\n")
-        other = writer.register_schema("std_msgs/msg/Int32", SchemaEncoding.ROS2,
-                                       b"int64 data\n")        # not what is installed
-        ch_text = writer.register_channel("/text", MessageEncoding.CDR, same)
-        ch_number = writer.register_channel("/number", MessageEncoding.CDR, other)
-        writer.add_message(ch_text, 1, serialize_message(String(data="ok")), 1)
-        writer.add_message(ch_text, 2, b"\x00\x01\x00\x00\xff\xff\xff\x7f", 2)  # too long
-        writer.add_message(ch_number, 3, b"\x00\x01\x00\x00" + b"\x00" * 8, 3)
-        writer.add_message(ch_text, 4, serialize_message(String(data="still ok")), 4)
-        writer.finish()
+        "/text": ("std_msgs/msg/String", b"# a comment\nstring   data  # text\n"),
+        "/number": ("std_msgs/msg/Int32", b"int64 data\n")},       # not what is installed
+        [("/text", serialize_message(String(data="ok"))),
+         ("/text", b"\x00\x01\x00\x00\xff\xff\xff\x7f"),           # a string too long
+         ("/number", b"\x00\x01\x00\x00" + b"\x00" * 8),
+         ("/text", serialize_message(String(data="still ok")))])
     reader = read_messages(path)
     assert [m.msg.data for m in reader] == ["ok", "still ok"]
     assert reader.skipped == {

@@ -279,19 +279,29 @@ class StreamRuntime:
                 distortion = self._distortion
                 self._busy["perception"] = True
                 self._lock.notify_all()          # room in the queue
-            try:
-                if isinstance(item, _Reset):
-                    self.pipeline.front_end.reset()
-                    self._hand_over(item)
-                else:
-                    perceived = self._perceive(item, K, size, info_frame, distortion)
-                    if perceived is not None:
-                        self._hand_over(perceived)
-            except Exception as e:  # noqa: BLE001 -- one image must not stop the stream
-                self.counters.warn("worker_errors", f"perceiving an image failed: {e!r}")
-            finally:
-                with self._lock:
-                    self._busy["perception"] = False
+            self._step("perception", lambda: self._perception_step(item, K, size, info_frame,
+                                                                   distortion))
+
+    def _step(self, thread: str, step: Callable[[], None]) -> None:
+        """One step of a worker thread: a failure is counted and the stream goes on."""
+        try:
+            step()
+        except Exception as e:  # noqa: BLE001 -- one image must not stop the stream
+            self.counters.warn("worker_errors", f"the {thread} thread failed on an "
+                               f"image: {e!r}")
+        finally:
+            with self._lock:
+                self._busy[thread] = False
+
+    def _perception_step(self, item, K, size, info_frame: str,
+                         distortion: LensDistortion | None) -> None:
+        if isinstance(item, _Reset):
+            self.pipeline.front_end.reset()
+            self._hand_over(item)
+            return
+        perceived = self._perceive(item, K, size, info_frame, distortion)
+        if perceived is not None:
+            self._hand_over(perceived)
 
     def _perceive(self, item: _Queued, K, size, info_frame: str,
                   distortion: LensDistortion | None) -> _Perceived | None:
@@ -370,20 +380,18 @@ class StreamRuntime:
                 item = self._handoff.popleft() if self._handoff else None
                 self._busy["model"] = True
                 self._lock.notify_all()          # room for the next perceived image
-            try:
-                if item is None:
-                    self._flush()
-                elif isinstance(item, _Reset):
-                    self._flush()
-                    self._reset(item.stamp)
-                else:
-                    last_input = time.monotonic()
-                    self._estimate(item)
-            except Exception as e:  # noqa: BLE001 -- one image must not stop the stream
-                self.counters.warn("worker_errors", f"processing an image failed: {e!r}")
-            finally:
-                with self._lock:
-                    self._busy["model"] = False
+            if item is not None and not isinstance(item, _Reset):
+                last_input = time.monotonic()
+            self._step("model", lambda: self._model_step(item))
+
+    def _model_step(self, item) -> None:
+        if item is None:
+            self._flush()
+        elif isinstance(item, _Reset):
+            self._flush()
+            self._reset(item.stamp)
+        else:
+            self._estimate(item)
 
     def _estimate(self, p: _Perceived) -> None:
         """The streaming engine on a perceived image, then hand over the images now final."""
