@@ -8,6 +8,7 @@ from fhmr_ros.data.windows import prepare_clip
 from fhmr_ros.evaluation.evaluate import COLUMNS, evaluate, held_out_sequences
 from fhmr_ros.evaluation.metrics import format_table
 from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
+from fhmr_ros.streaming.engine import StreamingConfig
 
 
 def test_evaluate_one_held_out_sequence(body_model):
@@ -26,3 +27,17 @@ def test_evaluate_one_held_out_sequence(body_model):
     assert rows["two_stage"]["mpjpe/non_torso"] < rows["stage1"]["mpjpe/non_torso"]
     assert rows["two_stage"]["mpjpe/torso"] == rows["stage1"]["mpjpe/torso"]  # same anchor
     assert "| two_stage |" in format_table(rows, COLUMNS)
+
+
+def test_evaluate_the_nodes_streaming_path(body_model):
+    """The streaming engine, frame by frame, is scored like offline windows, with the gap
+    between published world joints and camera joints mapped through the camera pose."""
+    model = load_checkpoint(default_checkpoint("lite"))
+    clip = procedural_clips(1, seed=5, split="test", body_model=body_model)[0].slice(0, 120)
+    geo = prepare_clip(clip, body_model, keypoint_format("mediapipe33"))
+    seqs = held_out_sequences([geo], "mediapipe33")
+    rows = evaluate(model, body_model, seqs, ["two_stage"], model.default_sampling(seed=0),
+                    StreamingConfig(stride=8, lag=4))
+    row = rows["two_stage"]
+    assert 0 < row["mpjpe"] < 200 and 0 < row["w_mpjpe"] < 2000
+    assert math.isfinite(row["world_camera_gap"]) and row["world_camera_gap"] > 0

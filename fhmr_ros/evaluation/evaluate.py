@@ -4,11 +4,17 @@ Every test clip is seen by one simulated robot (rig kinds cycle static, panning,
 mobile_base, humanoid) with a fixed seed per clip, so every model and mode sees exactly
 the same observations. World metrics compare the prediction (made with the noisy odometry
 the robot reports) against the true world motion.
+
+Two ways to run the model: offline sliding windows (model/sequence.py: look-ahead over the
+whole clip), or the node's own path (``streaming``: the streaming engine fed one frame at
+a time, with its stride, lag and root alignment), so what is measured is what a robot gets.
+"W/C gap" is how far the published world joints lie from the camera-frame joints mapped
+through the camera pose the robot believes, T_world_camera · joints_camera (mm).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -19,6 +25,8 @@ from ..body.skeleton import NON_TORSO_JOINTS, NUM_BODY_JOINTS, TORSO_JOINTS
 from ..data.windows import Batch, ClipGeometry, make_batch
 from ..model.pipeline import FactorizedHMR, Prediction, SamplingOptions
 from ..model.sequence import infer_sequence
+from ..model.world import camera_to_world
+from ..streaming.engine import PersonObservation, StreamingConfig, StreamingEngine
 from . import metrics as M
 
 RIG_KINDS = ("static", "panning", "mobile_base", "humanoid")
@@ -32,6 +40,7 @@ COLUMNS = {
     "mpjpe/torso": "MPJPE torso", "mpjpe/non_torso": "MPJPE non-torso",
     "mpjpe/visible": "MPJPE visible", "mpjpe/occluded": "MPJPE occluded",
     "w_mpjpe/non_torso": "W-MPJPE100 non-torso",
+    "world_camera_gap": "W/C gap",
 }
 
 
@@ -89,6 +98,8 @@ def sequence_errors(body: BodyModel, seq: HeldOutSequence, pred: Prediction, fps
         "rte": M.rte(pw[:, 0], gt_world[:, 0], min_length=RTE_MIN_PATH_M),
         "jitter": M.jitter(pw, fps),
         "foot_sliding": M.foot_sliding(pw, contact),
+        "world_camera_gap": M.M_TO_MM * torch.linalg.norm(
+            pw - camera_to_world(b.T_world_camera[0].to(pj), pj), dim=-1).numpy(),
     }
     vis = body_joint_visibility(fmt, b.keypoint_visible[0]).numpy()
     masks = {"torso": M.joint_mask(TORSO_JOINTS, NUM_BODY_JOINTS),
@@ -97,9 +108,37 @@ def sequence_errors(body: BodyModel, seq: HeldOutSequence, pred: Prediction, fps
     return errors, masks
 
 
+def stream_sequence(model: FactorizedHMR, seq: HeldOutSequence, cfg: StreamingConfig
+                    ) -> Prediction:
+    """The node's path on one sequence: each frame's detections, intrinsics and believed
+    camera pose fed to the streaming engine in order, the published frames stacked into a
+    Prediction (B = 1; betas averaged over the clip)."""
+    b = seq.batch
+    engine = StreamingEngine(model, cfg)
+    K = b.K[0].numpy()
+    results = []
+    for t in range(b.keypoints.shape[1]):
+        results += engine.update(t / model.cfg.fps, b.T_world_camera[0, t].numpy(), K,
+                                 [PersonObservation(0, b.keypoints[0, t].numpy(), None)])
+    results = sorted(results + engine.flush(), key=lambda r: r.frame)
+    if [r.frame for r in results] != list(range(b.keypoints.shape[1])):
+        raise RuntimeError("the streaming engine did not publish every frame once")
+    stack = lambda name: torch.from_numpy(  # noqa: E731
+        np.stack([getattr(r, name) for r in results]))[None]
+    return Prediction(
+        betas=stack("betas").mean(1), global_orient_camera=stack("global_orient_camera"),
+        body_pose=stack("body_pose"), transl_camera=stack("transl_camera"),
+        joints_camera=stack("joints_camera"), global_orient_world=stack("global_orient_world"),
+        transl_world=stack("transl_world"), joints_world=stack("joints_world"),
+        pelvis_world=stack("pelvis_world"), root_velocity=stack("root_velocity"),
+        contact=stack("contact"))
+
+
 def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[HeldOutSequence],
-             modes: list[str], opts: SamplingOptions) -> dict[str, dict[str, float]]:
-    """Frame-weighted means of every metric over all sequences, one row per mode."""
+             modes: list[str], opts: SamplingOptions,
+             streaming: StreamingConfig | None = None) -> dict[str, dict[str, float]]:
+    """Frame-weighted means of every metric over all sequences, one row per mode; with
+    ``streaming`` through the streaming engine (its mode and sampling come from it)."""
     gt_verts = [_truth_vertices(body, s) for s in sequences]
     fmt = keypoint_format(model.cfg.inputs.keypoint_format)
     rows = {}
@@ -108,7 +147,9 @@ def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[HeldOutSeque
         frames = []
         for seq, gv in zip(sequences, gt_verts):
             b = seq.batch
-            pred = infer_sequence(model, b.inputs, b.T_world_camera, mode, opts)
+            pred = (infer_sequence(model, b.inputs, b.T_world_camera, mode, opts)
+                    if streaming is None else
+                    stream_sequence(model, seq, replace(streaming, mode=mode)))
             errors, masks = sequence_errors(body, seq, pred, model.cfg.fps, gv, fmt)
             for k, v in M.summarize(errors, masks).items():
                 per_seq.setdefault(k, []).append(v)

@@ -2,6 +2,7 @@
 
     fhmr-eval [--checkpoint models/fhmr_lite.pt] [--out artifacts/eval]
               [--modes stage1,two_stage,baseline] [--steps N] [--cfg W] [--hypotheses N]
+              [--streaming [--stride 8] [--lag 4] [--window W]]
 
 Prints a markdown table (millimetres; RTE in %; jitter in 10 m/s³; foot sliding in mm per
 frame) and writes it with the settings to OUT/eval.md and OUT/eval.json.
@@ -25,6 +26,7 @@ from ..evaluation.evaluate import COLUMNS, evaluate, held_out_sequences
 from ..evaluation.metrics import format_table
 from ..model.checkpoint import default_checkpoint, load_checkpoint
 from ..model.pipeline import MODES
+from ..streaming.engine import StreamingConfig
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +49,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="override α of the world-position filter")
     ap.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N")
     ap.add_argument("--cache", type=Path, default=Path("artifacts/cache"))
+    ap.add_argument("--streaming", action="store_true",
+                    help="run the node's path (the streaming engine, frame by frame) instead "
+                         "of offline windows")
+    ap.add_argument("--stride", type=int, default=8, help="streaming: model frames per run")
+    ap.add_argument("--lag", type=int, default=4, help="streaming: look-ahead model frames")
+    ap.add_argument("--window", type=int, default=None,
+                    help="streaming: window length (default: the checkpoint's)")
     args = ap.parse_args(argv)
     modes = [m for m in args.modes.split(",") if m]
     if any(m not in MODES for m in modes):
@@ -68,13 +77,19 @@ def main(argv: list[str] | None = None) -> int:
     opts = model.default_sampling(steps=args.steps, guidance=args.cfg, solver=args.solver,
                                   temperature=args.temperature,
                                   hypotheses=args.hypotheses, seed=args.seed)
+    streaming = (StreamingConfig(window=args.window, stride=args.stride, lag=args.lag,
+                                 steps=opts.steps, guidance=opts.guidance,
+                                 temperature=opts.temperature, hypotheses=opts.hypotheses,
+                                 seed=args.seed) if args.streaming else None)
     tic = time.perf_counter()
-    rows = evaluate(model, body, seqs, modes, opts)
+    rows = evaluate(model, body, seqs, modes, opts, streaming)
     frames = sum(s.batch.keypoints.shape[1] for s in seqs)
     settings = {"checkpoint": str(ckpt), "split": args.split, "sequences": len(seqs),
                 "frames": frames, "sources": sorted({s.clip.clip.source for s in seqs}),
-                "sampling": asdict(opts), "window": model.cfg.window,
-                "stride": model.cfg.window // 2,
+                "sampling": asdict(opts),
+                "streaming": asdict(streaming) if streaming is not None else None,
+                "window": (streaming.window if streaming else None) or model.cfg.window,
+                "stride": streaming.stride if streaming else model.cfg.window // 2,
                 "world_velocity_weight": model.cfg.world_velocity_weight,
                 "seconds": round(time.perf_counter() - tic, 1)}
     table = format_table(rows, COLUMNS)
