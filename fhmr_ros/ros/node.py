@@ -47,7 +47,8 @@ from fhmr_ros.streaming.camera_pose import (CameraPoses, pose_from_xyz_quaternio
 from fhmr_ros.streaming.engine import StreamingConfig, StreamingEngine
 from fhmr_ros.streaming.frame_assembler import ImageFrame
 from fhmr_ros.streaming.human_pipeline import HumanPipeline
-from fhmr_ros.streaming.stream_runtime import OutputSink, RuntimeConfig, StreamRuntime
+from fhmr_ros.streaming.stream_runtime import (OutputSink, RuntimeConfig, StreamRuntime,
+                                               share_threads)
 
 from .camera_info import (CameraInfoError, distortion_from_camera_info,
                           intrinsics_from_camera_info)
@@ -125,10 +126,7 @@ def build_runtime(cfg: NodeConfig, make_sink: Callable[[OutputMessages], OutputS
     images go. Raises StartupError naming the problem and its fix."""
     model = load_model(cfg)
     body = load_body(cfg)
-    threads = cfg.threads or default_threads()
-    # the perception and model threads run at the same time: half the threads each
-    torch.set_num_threads(max(1, threads - threads // 2))
-    pipeline = build_pipeline(cfg, model, max(1, threads // 2))
+    pipeline = build_pipeline(cfg, model, share_threads(cfg.threads or default_threads()))
     messages = OutputMessages(cfg, pipeline.detector.keypoint_format,
                               DecimatedBody(body) if cfg.mesh_markers else None)
     try:

@@ -31,6 +31,8 @@ class ImageFrame:
     results: dict[int, FrameResult] = field(default_factory=dict)
     incomplete: bool = False                # released on timeout without every track
     frame_id: str = ""                      # the image's optical frame, where it has one
+    detections: list = field(default_factory=list)   # every person the detector found
+    timings: object = None                  # StageTimings of the image, where known
 
 
 class FrameAssembler:
@@ -49,11 +51,13 @@ class FrameAssembler:
         self._last_released = float("-inf")
 
     def register(self, stamp: float, T_world_camera: np.ndarray, K: np.ndarray,
-                 expected: dict[int, dict], frame_id: str = "") -> None:
+                 expected: dict[int, dict], frame_id: str = "", detections: list = (),
+                 timings=None) -> None:
         """An image was processed; ``expected`` maps the track ids observed in it to what the
         caller wants to keep about them (tracking state, score, box)."""
         self._pending.append(ImageFrame(stamp, T_world_camera, K, dict(expected),
-                                        frame_id=frame_id))
+                                        frame_id=frame_id, detections=list(detections),
+                                        timings=timings))
 
     def add(self, results: list[FrameResult]) -> int:
         """Attach engine results to the images they belong to. Grid frames between images

@@ -12,7 +12,8 @@ runs the streaming engine, assembles each image's people and hands complete imag
 OutputSink. So the next image is perceived while the model works on this one.
 
 Image stamps must increase:
-  - stamp 0 (a driver that does not stamp): refused, counted ``images_unstamped``;
+  - stamp 0 (a driver that does not stamp) or below: refused, counted ``images_unstamped``
+    (a video file, whose first frame is at 0, sets ``refuse_zero_stamps=False``);
   - the previous image's stamp again: refused, counted ``images_repeated_stamp``;
   - older than the previous one (a recording looping, a simulator restarting): the images
     queued before it are still processed; then every track is flushed (the frames its lag
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 import numpy as np
+import torch
 
 from ..geometry.lens_distortion import LensDistortion
 from ..perception.tracked_front_end import DetectorError, FrontEndOutput
@@ -42,11 +44,19 @@ STAGES = ("decode", "detector", "tracker", "model", "publish")   # timed per ima
 TIME_JUMP_S = 1.0       # odometry this much older than the newest: a loop, not reordering
 
 
+def share_threads(total: int) -> int:
+    """The perception and model threads run at the same time: torch (model) gets half of
+    ``total`` CPU threads, set here; returns the detector's (perception) half."""
+    torch.set_num_threads(max(1, total - total // 2))
+    return max(1, total // 2)
+
+
 @dataclass
 class RuntimeConfig:
     queue_size: int = 2          # images waiting for perception; the oldest dropped when full
     odom_wait_s: float = 0.5     # how long an image waits for odometry to reach its stamp
     flush_idle_s: float = 1.0    # no image this long: publish what the lag holds back
+    refuse_zero_stamps: bool = True   # live: 0 means "not stamped"; a video starts at 0
 
     def __post_init__(self) -> None:
         if self.queue_size < 1:
@@ -225,7 +235,7 @@ class StreamRuntime:
                 self.counters.warn("images_while_stopped", "image received while the "
                                    "runtime is stopped: dropped")
                 return False
-            if stamp <= 0.0:
+            if stamp <= 0.0 and (self.cfg.refuse_zero_stamps or stamp < 0.0):
                 self.counters.warn("images_unstamped", "image with stamp 0 (the camera "
                                    "driver does not stamp its images): refused")
                 return False
@@ -404,7 +414,8 @@ class StreamRuntime:
         self._received[p.stamp] = p.received
         if p.image is not None:
             self._images[p.stamp] = p.image
-        self.assembler.register(p.stamp, p.T_world_camera, p.K, expected, p.frame_id)
+        self.assembler.register(p.stamp, p.T_world_camera, p.K, expected, p.frame_id,
+                                out.detections, out.timings)
         self._assemble(out.results, set(self.pipeline.engine.tracks), p.stamp)
 
     def _flush(self) -> None:

@@ -4,8 +4,9 @@
                [--camera-pitch DEG] [--camera-height M] [--start S] [--max-frames N]
                [--stride S] [--lag L] [--checkpoint PATH] [--body-model SMPLX.npz]
 
-The video runs through the same HumanPipeline (detector -> tracker -> streaming engine) as
-the ROS node, image by image, with stamps i / fps. The camera is static: the world frame is
+The video runs through the ROS node's runtime core (fhmr_ros/streaming/stream_runtime.py:
+the same HumanPipeline, detector -> tracker -> streaming engine, with perception and model
+in two threads), every frame in order with stamps i / fps; nothing is dropped. The camera is static: the world frame is
 the camera frame levelled by gravity (z up), the camera tilted down by --camera-pitch and
 standing --camera-height above the ground plane z = 0. Without --intrinsics the focal length
 is the image diagonal in pixels (about 53° diagonal field of view, CLIFF's convention), and
@@ -40,11 +41,13 @@ from ..body.standin_model import ensure_standin_model
 from ..model.checkpoint import default_checkpoint, load_checkpoint
 from ..model.pipeline import joint_source
 from ..perception.detection import make_stream_detector
+from ..perception.onnx_session import default_threads
 from ..perception.tracker import MultiPersonTracker, TrackState
-from ..streaming.camera_pose import static_world_camera
+from ..streaming.camera_pose import CameraPoses, static_world_camera
 from ..streaming.engine import FrameResult, StreamingConfig, StreamingEngine
-from ..streaming.frame_assembler import FrameAssembler
+from ..streaming.frame_assembler import ImageFrame
 from ..streaming.human_pipeline import HumanPipeline
+from ..streaming.stream_runtime import RuntimeConfig, StreamRuntime, share_threads
 from ..visualization.colors import SKELETON_LEGEND
 from ..visualization.overlay import RenderedPerson, draw_banner, draw_legend, render_people
 from ..visualization.trajectory_plot import plot_world_trajectories
@@ -192,8 +195,30 @@ def pick_png_frames(per_frame: dict[int, dict], count: int) -> set[int]:
     return {int(max(c, key=lambda f: len(per_frame[f]))) for c in chunks if len(c)}
 
 
+class CollectedFrames:
+    """The runtime's sink for a video: every released image, kept in order."""
+
+    def __init__(self) -> None:
+        self.frames: list[ImageFrame] = []
+
+    def wants_image(self) -> bool:
+        return False
+
+    def publish(self, frame: ImageFrame, image) -> None:
+        self.frames.append(frame)
+
+    def forget(self, live_tracks: set[int]) -> None:
+        pass
+
+    def reset(self, stamp: float) -> None:
+        pass
+
+
 def build_pipeline(args, model) -> HumanPipeline:
-    detector = make_stream_detector(args.detector, args.device)
+    """Detector, tracker and engine; perception and model run at the same time, so each
+    gets half the threads."""
+    detector = make_stream_detector(args.detector, args.device,
+                                    share_threads(default_threads()))
     engine = StreamingEngine(model, StreamingConfig(stride=args.stride, lag=args.lag,
                                                     steps=args.steps), args.device)
     return HumanPipeline(detector, MultiPersonTracker(), engine)
@@ -209,31 +234,34 @@ def run(args) -> dict:
     T_wc = static_world_camera(args.camera_pitch, args.camera_height)
     model = load_checkpoint(args.checkpoint or default_checkpoint("lite"), args.device)
     pipeline = build_pipeline(args, model)
-    assembler = FrameAssembler(model.cfg.fps)   # results regrouped per frame, as in the node
-    released, detections = [], []
-    timings = defaultdict(list)
-    ids_seen: set[int] = set()
+    sink = CollectedFrames()
+    runtime = StreamRuntime(pipeline, CameraPoses(np.eye(4), T_wc, use_odometry=False),
+                            lambda image: image, sink,
+                            RuntimeConfig(flush_idle_s=0.2, refuse_zero_stamps=False))
+    runtime.set_camera_info(K, (width, height))
+    runtime.start()
     frames = 0
-    for i, frame in video_frames(args.video, args.start, args.max_frames):
-        out = pipeline.process(frame, i / fps, K, T_wc)
-        assembler.register(i / fps, T_wc, K, {t.track_id: {} for t in out.tracks
-                                              if t.detection is not None})
-        assembler.add(out.results)
-        released += assembler.release(set(pipeline.engine.tracks), i / fps)
-        detections += [(i, d) for d in out.detections]
-        ids_seen |= {t.track_id for t in out.tracks if t.state is TrackState.CONFIRMED}
-        for stage in ("detector", "tracker", "model"):
-            timings[stage].append(getattr(out.timings, stage))
-        timings["people"].append(len(out.detections))
-        frames += 1
-        if args.progress and frames % 25 == 0:
-            print(f"fhmr-video: frame {i}: {len(out.detections)} people, "
-                  f"{len(pipeline.engine.tracks)} tracks", file=sys.stderr)
+    try:
+        for i, frame in video_frames(args.video, args.start, args.max_frames):
+            runtime.add_image(i / fps, "", frame, wait=True)
+            frames += 1
+            if args.progress and frames % 25 == 0:
+                print(f"fhmr-video: frame {i}: {len(pipeline.engine.tracks)} tracks",
+                      file=sys.stderr)
+        runtime.wait_until_idle(timeout_s=3600.0)
+    finally:
+        runtime.stop()
     if frames == 0:
         raise ValueError(f"no frames read from {args.video} (start {args.start})")
-    assembler.add(pipeline.flush())
-    released += assembler.release(set(), float("inf"))
-    per_frame = {int(round(f.stamp * fps)): f.results for f in released if f.results}
+    released = sink.frames
+    frame_of = {id(f): int(round(f.stamp * fps)) for f in released}    # video frame index
+    detections = [(frame_of[id(f)], d) for f in released for d in f.detections]
+    ids_seen = {t for f in released for t, info in f.expected.items()
+                if info["state"] == TrackState.CONFIRMED.value}
+    timings = {stage: [getattr(f.timings, stage) for f in released]
+               for stage in ("detector", "tracker", "model")}
+    timings["people"] = [len(f.detections) for f in released]
+    per_frame = {frame_of[id(f)]: f.results for f in released if f.results}
     args.out.mkdir(parents=True, exist_ok=True)
     meta = dict(K=K.astype(np.float32), image_size=np.array([width, height], np.int32),
                 fps=np.float32(fps), focal_assumed=assumed,
@@ -275,6 +303,7 @@ def run(args) -> dict:
         "tracker": {"created": tracker.num_created,
                     "rejected_over_limit": tracker.num_rejected_over_limit,
                     "ignored_low_score": tracker.num_ignored_low_score},
+        "images_released": len(released), "problems": runtime.problems(),
         "threads": torch.get_num_threads(), "device": args.device,
     }
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
