@@ -425,9 +425,10 @@ class StreamRuntime:
     def _assemble(self, results, live: set[int], now: float) -> None:
         dropped = self.assembler.add(results)
         if dropped:
-            self.counters.warn("states_unpublished", f"{dropped} person states fell on an "
-                               "image that did not list the person or was already "
-                               "published", dropped)
+            self.counters.warn("states_unpublished", f"{dropped} person state(s) at an "
+                               "image stamp were not published: the detector missed the "
+                               "person in that image (the state is interpolated), or the "
+                               "image was already out", dropped)
         tic = time.perf_counter()
         for frame in self.assembler.release(live, now):
             self._publish(frame)
