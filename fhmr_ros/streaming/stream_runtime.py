@@ -168,11 +168,6 @@ class StreamRuntime:
             return not (self._queue or self._handoff or any(self._busy.values())
                         or len(self.assembler))
 
-    def queued_images(self) -> int:
-        """Images received and not yet taken by the perception thread."""
-        with self._lock:
-            return self._images_queued
-
     def wait_until_idle(self, timeout_s: float) -> bool:
         """Until everything received is published (after ``flush_idle_s`` without input the
         lag's frames are flushed too); False on timeout."""
