@@ -277,3 +277,29 @@ def test_frame_assembler_releases_complete_images_in_order(model, sequence):
     assert all(set(f.results) == set(f.expected) for f in released)
     assert sum(len(f.results) for f in released) == 30 * 2 + 10
     assert assembler.released_incomplete == 0 and len(assembler) == 0
+
+
+def test_a_person_missed_in_an_image_is_published_with_it_as_lost(model, sequence):
+    """Track 2 is not detected in images 20-22: the engine interpolates its states there,
+    and they join those images (tracking state "lost") instead of being left out."""
+    from fhmr_ros.streaming.frame_assembler import FrameAssembler
+
+    engine = StreamingEngine(model, StreamingConfig(stride=8, lag=4))
+    assembler = FrameAssembler(FPS, unlisted=lambda r: {"state": "lost"})
+    K = sequence.K[0].numpy()
+    released, dropped = [], 0
+    for t in range(40):
+        people = [PersonObservation(tid, sequence.keypoints[0, t].numpy(), None)
+                  for tid in ((1,) if 20 <= t <= 22 else (1, 2))]
+        res = engine.update(t / FPS, sequence.T_world_camera[0, t].numpy(), K, people)
+        assembler.register(t / FPS, sequence.T_world_camera[0, t].numpy(), K,
+                           {p.track_id: {"state": "confirmed"} for p in people})
+        dropped += assembler.add(res)
+        released += assembler.release(set(engine.tracks), t / FPS)
+    dropped += assembler.add(engine.flush())
+    released += assembler.release(set(), float("inf"))
+    assert dropped == 0
+    missed = [f for f in released if 20 <= round(f.stamp * FPS) <= 22]
+    assert [f.expected[2]["state"] for f in missed] == ["lost"] * 3
+    assert all(not f.results[2].observed for f in missed)
+    assert sum(len(f.results) for f in released) == 80

@@ -8,11 +8,16 @@ grid step of its stamp. An image is complete when each of its tracks has deliver
 left the engine (finished without output, e.g. a track too short to run); complete images
 are released oldest first, and an image pending longer than ``max_wait_s`` of stream time
 is released with what it has (counted), so one stuck track cannot stall the output.
+A person the image did not list (the detector missed them there; the engine interpolated
+their state between detections) joins the image if it is still pending, with the info
+``unlisted(result)`` gives, e.g. tracking state "lost"; without ``unlisted`` such states
+are left out and counted by the caller.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,9 +41,11 @@ class ImageFrame:
 
 
 class FrameAssembler:
-    def __init__(self, model_fps: float, max_wait_s: float = 5.0) -> None:
+    def __init__(self, model_fps: float, max_wait_s: float = 5.0,
+                 unlisted: Callable[[FrameResult], dict] | None = None) -> None:
         self.tolerance = 0.5 / model_fps + 1e-6
         self.max_wait_s = max_wait_s
+        self.unlisted = unlisted
         self._pending: deque[ImageFrame] = deque()
         self._last_released = float("-inf")        # stamp of the newest released image
         self.released_incomplete = 0
@@ -62,14 +69,17 @@ class FrameAssembler:
     def add(self, results: list[FrameResult]) -> int:
         """Attach engine results to the images they belong to. Grid frames between images
         belong to none (the model's grid is finer than the camera's). Returns how many
-        results that do belong to an image could not be attached — the track was not
-        observed in it, or the image was already released — for the caller to count."""
+        results that do belong to an image could not be attached — the image was already
+        released, or it did not list the track and there is no ``unlisted`` — for the
+        caller to count."""
         stamps = np.array([f.stamp for f in self._pending])
         dropped = 0
         for r in results:
             i = int(np.argmin(np.abs(stamps - r.stamp))) if len(stamps) else -1
             if i >= 0 and abs(stamps[i] - r.stamp) <= self.tolerance:
                 frame = self._pending[i]
+                if r.track_id not in frame.expected and self.unlisted is not None:
+                    frame.expected[r.track_id] = self.unlisted(r)
                 if r.track_id in frame.expected:
                     frame.results[r.track_id] = r
                 else:

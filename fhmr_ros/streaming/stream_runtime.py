@@ -35,6 +35,7 @@ import torch
 
 from ..geometry.lens_distortion import LensDistortion
 from ..perception.tracked_front_end import DetectorError, FrontEndOutput
+from ..perception.tracker import TrackState
 from .camera_pose import CameraPoses, NotYetAvailable
 from .frame_assembler import FrameAssembler, ImageFrame
 from .human_pipeline import HumanPipeline
@@ -123,7 +124,10 @@ class StreamRuntime:
         self.sink = sink
         self.cfg = config or RuntimeConfig()
         self.counters = Counters(log)
-        self.assembler = FrameAssembler(pipeline.engine.fps)
+        # a person the detector missed in an image, interpolated there by the engine,
+        # is published with that image as tracking state "lost" (predicted)
+        self.assembler = FrameAssembler(pipeline.engine.fps, unlisted=lambda r: {
+            "state": TrackState.LOST.value, "score": 0.0, "bbox": r.bbox})
         self.input_rate, self.output_rate = RateMeter(), RateMeter()
         self.latency_ms = LatencyWindow()                  # receive -> handed to the sink
         self.stage_ms = {stage: LatencyWindow() for stage in STAGES}   # per image
@@ -421,9 +425,8 @@ class StreamRuntime:
         dropped = self.assembler.add(results)
         if dropped:
             self.counters.warn("states_unpublished", f"{dropped} person state(s) at an "
-                               "image stamp were not published: the detector missed the "
-                               "person in that image (the state is interpolated), or the "
-                               "image was already out", dropped)
+                               "image stamp came after that image was published (the "
+                               "detector had missed the person there)", dropped)
         tic = time.perf_counter()
         for frame in self.assembler.release(live, now):
             self._publish(frame)
