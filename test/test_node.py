@@ -283,18 +283,33 @@ def test_bad_input_is_counted_and_the_node_keeps_answering(harness):
     assert h.proc.poll() is None                        # still running
 
 
-def test_parameters_are_refused_at_run_time_with_a_reason(harness):
-    """They are read at start-up only: a change would be accepted and do nothing."""
-    from rcl_interfaces.srv import SetParameters
+def test_live_parameters_change_and_the_rest_are_refused_with_a_reason(harness):
+    """stride is read at start-up only (read-only); max_people changes live; a value out
+    of its declared range is refused; the ranges are visible to `ros2 param describe`."""
+    from rcl_interfaces.srv import DescribeParameters, SetParameters
     from rclpy.parameter import Parameter
 
-    client = harness.node.create_client(SetParameters, f"{NS}/fhmr_node/set_parameters")
-    assert client.wait_for_service(timeout_sec=10.0)
-    future = client.call_async(SetParameters.Request(
-        parameters=[Parameter("stride", value=2).to_parameter_msg()]))
+    def set_parameter(name, value):
+        client = harness.node.create_client(SetParameters, f"{NS}/fhmr_node/set_parameters")
+        assert client.wait_for_service(timeout_sec=10.0)
+        future = client.call_async(SetParameters.Request(
+            parameters=[Parameter(name, value=value).to_parameter_msg()]))
+        harness.spin(10.0, until=future.done)
+        return future.result().results[0]
+
+    stride = set_parameter("stride", 2)
+    assert not stride.successful and "read-only" in stride.reason
+    assert set_parameter("max_people", 12).successful
+    hypotheses = set_parameter("hypotheses", 0)
+    assert not hypotheses.successful and hypotheses.reason
+    describe = harness.node.create_client(DescribeParameters,
+                                          f"{NS}/fhmr_node/describe_parameters")
+    assert describe.wait_for_service(timeout_sec=10.0)
+    future = describe.call_async(DescribeParameters.Request(names=["stride", "max_people"]))
     harness.spin(10.0, until=future.done)
-    result = future.result().results[0]
-    assert not result.successful and "read-only" in result.reason
+    stride_d, people_d = future.result().descriptors
+    assert stride_d.read_only and stride_d.integer_range[0].from_value == 1
+    assert not people_d.read_only and people_d.integer_range[0].from_value == 1
 
 
 def test_too_many_people_are_counted_and_a_restart_uses_new_ids(harness):
@@ -333,10 +348,10 @@ NO_SUCH_GPU = (("device:=cuda:7", "GPU(s) are visible") if torch_cuda_available(
     (f"checkpoint:={CORRUPT}", "cannot be read as a checkpoint"),
     NO_SUCH_GPU,
     ("device:=gpu", "device must be cpu, cuda or cuda:N"),
-    ("stride:=0", "stride must be >= 1"),
-    ("lag:=-1", "lag must be >= 0"),
-    ("max_people:=0", "max_people must be >= 1"),
-    ("queue_size:=0", "queue_size must be >= 1"),
+    ("stride:=0", "stride out of range. Min: 1"),
+    ("lag:=-1", "lag out of range. Min: 0"),
+    ("max_people:=0", "max_people out of range. Min: 1"),
+    ("queue_size:=0", "queue_size out of range. Min: 1"),
     ("stride:=2.5", "stride"),
     ("camera_extrinsics:=[1.0, 2.0]", "camera_extrinsics must be"),
     ("camera_extrinsics:=[0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]", "non-zero quaternion"),

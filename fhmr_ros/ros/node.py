@@ -20,12 +20,14 @@ import functools
 import gc
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import rclpy
 import torch
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from rcl_interfaces.msg import SetParametersResult
 from nav_msgs.msg import Odometry
 from rclpy.exceptions import ParameterException
 from rclpy.executors import ExternalShutdownException
@@ -46,7 +48,7 @@ from fhmr_ros.streaming.camera_pose import (CameraPoses, pose_from_xyz_quaternio
                                             static_world_camera)
 from fhmr_ros.streaming.engine import StreamingConfig, StreamingEngine
 from fhmr_ros.streaming.frame_assembler import ImageFrame
-from fhmr_ros.streaming.human_pipeline import HumanPipeline
+from fhmr_ros.streaming.human_pipeline import EXTRA_DETECTIONS, HumanPipeline
 from fhmr_ros.streaming.stream_runtime import (OutputSink, RuntimeConfig, StreamRuntime,
                                                share_threads)
 
@@ -54,7 +56,7 @@ from .camera_info import (CameraInfoError, distortion_from_camera_info,
                           intrinsics_from_camera_info)
 from .diagnostics import diagnostic_array, diagnostic_status
 from .image_conversion import compressed_to_bgr, image_to_bgr
-from .node_config import NodeConfig, declare_and_read
+from .node_config import LIVE, NodeConfig, declare_and_read
 from .odometry import OdometryError, odometry_pose, stamp_to_sec
 from .output_messages import OutputMessages
 
@@ -147,10 +149,9 @@ def build_pipeline(cfg: NodeConfig, model, detector_threads: int) -> HumanPipeli
         window=cfg.window or None, stride=cfg.stride, lag=cfg.lag, steps=cfg.steps or None,
         hypotheses=cfg.hypotheses, max_gap_s=cfg.max_gap_s, align_root=cfg.align_root),
         cfg.device)
-    # the detector may find a few more people than are tracked, so the excess is counted
     try:
         detector = make_stream_detector(cfg.detector, cfg.device, detector_threads,
-                                        cfg.max_people + 4)
+                                        cfg.max_people + EXTRA_DETECTIONS)
     except (FileNotFoundError, ImportError) as e:     # the message names file and fix
         raise StartupError(f"detector {cfg.detector!r}: {e}") from e
     tracker = MultiPersonTracker(TrackerConfig(max_tracks=cfg.max_people,
@@ -202,6 +203,7 @@ class FhmrNode(Node):
             self.publishers_by_output["tf"] = self.create_publisher(TFMessage, "/tf", 100)
         self.pub_diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_timer(cfg.diagnostics_period_s, self._publish_diagnostics)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
         self.runtime.start()
         # everything built so far lives as long as the node: keep it out of the garbage
         # collector's full scans, which otherwise stall the workers for ~0.1 s at random
@@ -219,6 +221,26 @@ class FhmrNode(Node):
 
     def stop(self) -> None:
         self.runtime.stop()
+
+    # ------------------------------------------------------------------ live parameters
+    def _on_set_parameters(self, params) -> SetParametersResult:
+        """The LIVE parameters take effect from the next image; an invalid value is refused
+        with the reason (read-only ones are refused by rclpy before this is called)."""
+        changes = {p.name: p.value for p in params if p.name in LIVE}
+        if not changes:
+            return SetParametersResult(successful=True)
+        try:
+            cfg = replace(self.cfg, **changes)
+        except ValueError as e:
+            return SetParametersResult(successful=False, reason=str(e))
+        pipeline = self.runtime.pipeline
+        pipeline.set_max_people(cfg.max_people)
+        pipeline.set_search_every(cfg.search_every)
+        pipeline.engine.set_hypotheses(cfg.hypotheses)
+        self.messages.cfg = self.cfg = cfg
+        self.get_logger().info("parameters changed: " + ", ".join(
+            f"{k} = {v}" for k, v in changes.items()))
+        return SetParametersResult(successful=True)
 
     # ------------------------------------------------------------------ callbacks
     @counted_callback

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from rcl_interfaces.msg import ParameterDescriptor
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.node import Node
 
 
@@ -55,16 +55,11 @@ class NodeConfig:
 
     def __post_init__(self) -> None:
         """Refuse values the node cannot run with; the message names the parameter."""
-        at_least = {"queue_size": 1, "max_image_pixels": 1, "search_every": 1,
-                    "max_people": 1, "stride": 1, "hypotheses": 1, "trajectory_length": 1,
-                    "threads": 0, "window": 0, "lag": 0, "steps": 0}
-        for name, low in at_least.items():
+        for name, low in AT_LEAST.items():
             if getattr(self, name) < low:
                 raise ValueError(f"parameter {name} must be >= {low}, got "
                                  f"{getattr(self, name)}")
-        positive = ("odom_wait_s", "flush_idle_s", "max_gap_s", "marker_lifetime_s",
-                    "diagnostics_period_s", "static_camera_height_m")
-        for name in positive:
+        for name in POSITIVE:
             if not getattr(self, name) > 0:
                 raise ValueError(f"parameter {name} must be > 0, got {getattr(self, name)}")
         if self.image_transport not in ("raw", "compressed"):
@@ -78,6 +73,17 @@ class NodeConfig:
             raise ValueError(f"parameter device must be cpu, cuda or cuda:N, got "
                              f"{self.device!r}")
 
+
+AT_LEAST = {"queue_size": 1, "max_image_pixels": 1, "search_every": 1, "max_people": 1,
+            "stride": 1, "hypotheses": 1, "trajectory_length": 1, "threads": 0, "window": 0,
+            "lag": 0, "steps": 0}                  # integer parameters' lower bounds
+POSITIVE = ("odom_wait_s", "flush_idle_s", "max_gap_s", "marker_lifetime_s",
+            "diagnostics_period_s", "static_camera_height_m")   # floats that must be > 0
+# what may change while the node runs (the node's set-parameters callback applies them);
+# everything else is read at start-up and read-only
+LIVE = ("max_people", "search_every", "hypotheses", "publish_joint_frames", "publish_markers",
+        "marker_lifetime_s")
+INT_MAX = 2 ** 31 - 1
 
 DESCRIPTIONS = {
     "preset": "shipped model preset: lite (CPU real time) or full (GPU)",
@@ -131,12 +137,21 @@ def declare_and_read(node: Node) -> NodeConfig:
     values = {}
     for f in fields(NodeConfig):
         default = f.default if not isinstance(f.default, tuple) else list(f.default)
-        param = node.declare_parameter(f.name, default,
-                                       ParameterDescriptor(description=DESCRIPTIONS[f.name],
-                                                           read_only=True))
+        param = node.declare_parameter(f.name, default, descriptor(f.name))
         value = param.value
         values[f.name] = tuple(value) if isinstance(f.default, tuple) else value
     return NodeConfig(**values)
+
+
+def descriptor(name: str) -> ParameterDescriptor:
+    """The parameter's description, its range where it has one, and read-only unless it
+    is LIVE."""
+    d = ParameterDescriptor(description=DESCRIPTIONS[name], read_only=name not in LIVE)
+    if name in AT_LEAST:
+        d.integer_range = [IntegerRange(from_value=AT_LEAST[name], to_value=INT_MAX, step=1)]
+    elif name in POSITIVE:
+        d.floating_point_range = [FloatingPointRange(from_value=0.0, to_value=1e9, step=0.0)]
+    return d
 
 
 def config_from_overrides(overrides: dict[str, object]) -> NodeConfig:

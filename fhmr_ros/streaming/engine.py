@@ -21,7 +21,7 @@ runner (tools/video.py) and the ROS node feed it the same way.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -132,6 +132,11 @@ class StreamingEngine:
         self.stats = EngineStats()
         self._source = joint_source().numpy()
         self._align_pairs = keypoint_pairs(keypoint_format(model.cfg.inputs.keypoint_format))
+
+    def set_hypotheses(self, n: int) -> None:
+        """Stage-2 samples per window from the next run on (a live parameter)."""
+        self.cfg = replace(self.cfg, hypotheses=n)
+        self.opts = replace(self.opts, hypotheses=n)
 
     def reset(self) -> None:
         """Forget every track and the camera history (e.g. time jumped backwards)."""

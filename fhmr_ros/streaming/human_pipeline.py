@@ -24,6 +24,9 @@ from ..perception.tracker import MultiPersonTracker, TrackedPerson
 from .engine import FrameResult, PersonObservation, StreamingEngine
 
 
+EXTRA_DETECTIONS = 4    # the detector may find this many more people than are tracked (counted)
+
+
 @dataclass
 class StageTimings:
     """Milliseconds spent on one image."""
@@ -95,6 +98,17 @@ class HumanPipeline:
             moved = distortion.undistort(corners, K)                  # (4, 2)
             bbox = np.concatenate([moved.min(0), moved.max(0)]).astype(np.float32)
         return PersonObservation(track.track_id, keypoints, bbox)
+
+    def set_max_people(self, n: int) -> None:
+        """Track at most ``n`` people from the next image on (a live parameter)."""
+        self.tracker.config.max_tracks = n
+        detector_cfg = getattr(self.detector, "config", None)
+        if hasattr(detector_cfg, "max_people"):
+            detector_cfg.max_people = n + EXTRA_DETECTIONS
+
+    def set_search_every(self, n: int) -> None:
+        """Search the whole image every ``n`` images from now on (a live parameter)."""
+        self.front_end.schedule.search_every = n
 
     def flush(self) -> list[FrameResult]:
         """Publish everything still pending (end of a video or recording)."""
