@@ -256,7 +256,7 @@ def test_camera_poses_interpolate_odometry_and_compose_the_extrinsics():
 
 
 def test_frame_assembler_releases_complete_images_in_order(model, sequence):
-    from fhmr_ros.streaming.frame_assembler import FrameAssembler
+    from fhmr_ros.streaming.frame_assembler import FrameAssembler, ImageFrame
 
     engine = StreamingEngine(model, StreamingConfig(stride=8, lag=4))
     assembler = FrameAssembler(FPS, max_wait_s=5.0)
@@ -267,8 +267,8 @@ def test_frame_assembler_releases_complete_images_in_order(model, sequence):
         people = [PersonObservation(tid, sequence.keypoints[0, t].numpy(), None)
                   for tid in ((1, 2) if t < 30 else (1,))]
         res = engine.update(stamp, sequence.T_world_camera[0, t].numpy(), K, people)
-        assembler.register(stamp, sequence.T_world_camera[0, t].numpy(), K,
-                           {p.track_id: {"state": "confirmed"} for p in people})
+        assembler.register(ImageFrame(stamp, sequence.T_world_camera[0, t].numpy(), K,
+                                      {p.track_id: {"state": "confirmed"} for p in people}))
         assembler.add(res)
         released += assembler.release(set(engine.tracks), stamp)
     assembler.add(engine.flush())
@@ -282,7 +282,7 @@ def test_frame_assembler_releases_complete_images_in_order(model, sequence):
 def test_a_person_missed_in_an_image_is_published_with_it_as_lost(model, sequence):
     """Track 2 is not detected in images 20-22: the engine interpolates its states there,
     and they join those images (tracking state "lost") instead of being left out."""
-    from fhmr_ros.streaming.frame_assembler import FrameAssembler
+    from fhmr_ros.streaming.frame_assembler import FrameAssembler, ImageFrame
 
     engine = StreamingEngine(model, StreamingConfig(stride=8, lag=4))
     assembler = FrameAssembler(FPS, unlisted=lambda r: {"state": "lost"})
@@ -292,8 +292,8 @@ def test_a_person_missed_in_an_image_is_published_with_it_as_lost(model, sequenc
         people = [PersonObservation(tid, sequence.keypoints[0, t].numpy(), None)
                   for tid in ((1,) if 20 <= t <= 22 else (1, 2))]
         res = engine.update(t / FPS, sequence.T_world_camera[0, t].numpy(), K, people)
-        assembler.register(t / FPS, sequence.T_world_camera[0, t].numpy(), K,
-                           {p.track_id: {"state": "confirmed"} for p in people})
+        assembler.register(ImageFrame(t / FPS, sequence.T_world_camera[0, t].numpy(), K,
+                                      {p.track_id: {"state": "confirmed"} for p in people}))
         dropped += assembler.add(res)
         released += assembler.release(set(engine.tracks), t / FPS)
     dropped += assembler.add(engine.flush())

@@ -38,6 +38,8 @@ class ImageFrame:
     frame_id: str = ""                      # the image's optical frame, where it has one
     detections: list = field(default_factory=list)   # every person the detector found
     timings: object = None                  # StageTimings of the image, where known
+    received: float | None = None           # monotonic time the image arrived, where known
+    image: np.ndarray | None = None         # the decoded image, kept for its outputs
 
 
 class FrameAssembler:
@@ -57,14 +59,10 @@ class FrameAssembler:
         self._pending.clear()
         self._last_released = float("-inf")
 
-    def register(self, stamp: float, T_world_camera: np.ndarray, K: np.ndarray,
-                 expected: dict[int, dict], frame_id: str = "", detections: list = (),
-                 timings=None) -> None:
-        """An image was processed; ``expected`` maps the track ids observed in it to what the
-        caller wants to keep about them (tracking state, score, box)."""
-        self._pending.append(ImageFrame(stamp, T_world_camera, K, dict(expected),
-                                        frame_id=frame_id, detections=list(detections),
-                                        timings=timings))
+    def register(self, frame: ImageFrame) -> None:
+        """An image was processed; ``frame.expected`` maps the track ids observed in it to
+        what the caller wants to keep about them (tracking state, score, box)."""
+        self._pending.append(frame)
 
     def add(self, results: list[FrameResult]) -> int:
         """Attach engine results to the images they belong to. Grid frames between images

@@ -88,10 +88,6 @@ class Counters:
             self._last_logged[kind] = now
         self._log(f"{text} [{kind}: {total} so far]")
 
-    def get(self, kind: str) -> int:
-        with self._lock:
-            return self._counts[kind]
-
     def snapshot(self) -> dict[str, int]:
         """A copy of every count, sorted by name."""
         with self._lock:

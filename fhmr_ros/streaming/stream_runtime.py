@@ -7,9 +7,10 @@ Threads: ``add_image`` only checks the stamp and queues (a bounded queue; when i
 the oldest image is dropped, counted). An image's camera pose is resolved as soon as
 odometry covers its stamp — on arrival, or when that odometry arrives — so it never
 depends on how far behind the workers are; an image waits at most ``odom_wait_s`` after
-arrival for it. The perception thread decodes an image and runs detector -> tracker; it hands the result to the model thread (at most one waiting), which
-runs the streaming engine, assembles each image's people and hands complete images to the
-OutputSink. So the next image is perceived while the model works on this one.
+arrival for it. The perception thread decodes an image and runs detector -> tracker; it
+hands the result to the model thread (at most one waiting), which runs the streaming
+engine, assembles each image's people and hands complete images to the OutputSink. So the
+next image is perceived while the model works on this one.
 
 Image stamps must increase:
   - stamp 0 (a driver that does not stamp) or below: refused, counted ``images_unstamped``
@@ -82,6 +83,16 @@ class OutputSink(Protocol):
         """Time went back to ``stamp``: every track ended; start afresh."""
 
 
+@dataclass(frozen=True)
+class CameraInfo:
+    """What camera_info says about the images: replaced as a whole, never mutated."""
+
+    K: np.ndarray                        # (3, 3)
+    size: tuple[int, int]                # (width, height) of the images it is for
+    frame_id: str = ""
+    distortion: LensDistortion | None = None
+
+
 @dataclass(eq=False)            # compared by identity (it holds arrays)
 class _Queued:
     stamp: float
@@ -97,10 +108,9 @@ class _Perceived:
     stamp: float
     frame_id: str
     received: float
-    K: np.ndarray                # (3, 3)
+    camera: CameraInfo
     T_world_camera: np.ndarray   # (4, 4)
     front: FrontEndOutput
-    distortion: LensDistortion | None
     image: np.ndarray | None     # only when the sink wants it
 
 
@@ -134,17 +144,11 @@ class StreamRuntime:
         self._lock = threading.Condition()     # re-entrant: guards everything below
         self._queue: deque = deque()           # _Queued or _Reset, for perception
         self._handoff: deque = deque()         # _Perceived or _Reset, for the model
-        self._images_queued = 0
         self._unresolved: list[_Queued] = []   # images waiting for odometry to reach them
         self._last_stamp: float | None = None
-        self._K: np.ndarray | None = None
-        self._size: tuple[int, int] | None = None
-        self._camera_info_frame = ""
-        self._distortion: LensDistortion | None = None
+        self._camera: CameraInfo | None = None
         self._running = False
         self._busy = {"perception": False, "model": False}
-        self._received: dict[float, float] = {}     # image stamp -> monotonic receive time
-        self._images: dict[float, np.ndarray] = {}  # kept for the sink
         self._workers: list[threading.Thread] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -188,13 +192,16 @@ class StreamRuntime:
         """Intrinsics (3, 3) and lens distortion of images of ``size`` (width, height);
         keypoints are undistorted before the model, which assumes a pinhole camera."""
         with self._lock:
-            self._K, self._size, self._camera_info_frame = K, size, frame_id
-            self._distortion = distortion
+            self._camera = CameraInfo(K, size, frame_id, distortion)
 
     @property
     def has_camera_info(self) -> bool:
         with self._lock:
-            return self._K is not None
+            return self._camera is not None
+
+    def _images_queued(self) -> int:
+        """Images waiting for perception (the queue also holds time-jump markers)."""
+        return sum(isinstance(item, _Queued) for item in self._queue)
 
     def add_odometry(self, stamp: float, T_world_base: np.ndarray) -> bool:
         """One odometry pose (4, 4); False when it is refused (counted)."""
@@ -248,15 +255,14 @@ class StreamRuntime:
                                    "recording?): the tracks are flushed and start afresh")
                 self._queue.append(_Reset(stamp))
             self._last_stamp = stamp
-            while wait and self._running and self._images_queued >= self.cfg.queue_size:
+            while wait and self._running and self._images_queued() >= self.cfg.queue_size:
                 self._lock.wait(timeout=0.2)
-            if self._images_queued >= self.cfg.queue_size:
+            if self._images_queued() >= self.cfg.queue_size:
                 self._drop_oldest_queued()
             item = _Queued(stamp, frame_id, payload, now)
             if not self._resolve(item):
                 self._unresolved.append(item)
             self._queue.append(item)
-            self._images_queued += 1
             self.input_rate.tick(now)
             self._lock.notify_all()
             return True
@@ -265,7 +271,6 @@ class StreamRuntime:
         for i, item in enumerate(self._queue):
             if isinstance(item, _Queued):
                 del self._queue[i]
-                self._images_queued -= 1
                 if item in self._unresolved:
                     self._unresolved.remove(item)
                 self.counters.warn("images_dropped_queue_full", "the image queue is full "
@@ -281,15 +286,10 @@ class StreamRuntime:
                     self._lock.wait(timeout=0.2)
                 if not self._running:
                     return
-                item = self._queue.popleft()
-                if isinstance(item, _Queued):
-                    self._images_queued -= 1
-                K, size, info_frame = self._K, self._size, self._camera_info_frame
-                distortion = self._distortion
+                item, camera = self._queue.popleft(), self._camera
                 self._busy["perception"] = True
                 self._lock.notify_all()          # room in the queue
-            self._step("perception", lambda: self._perception_step(item, K, size, info_frame,
-                                                                   distortion))
+            self._step("perception", lambda: self._perception_step(item, camera))
 
     def _step(self, thread: str, step: Callable[[], None]) -> None:
         """One step of a worker thread: a failure is counted and the stream goes on."""
@@ -302,18 +302,16 @@ class StreamRuntime:
             with self._lock:
                 self._busy[thread] = False
 
-    def _perception_step(self, item, K, size, info_frame: str,
-                         distortion: LensDistortion | None) -> None:
+    def _perception_step(self, item, camera: CameraInfo | None) -> None:
         if isinstance(item, _Reset):
             self.pipeline.front_end.reset()
             self._hand_over(item)
             return
-        perceived = self._perceive(item, K, size, info_frame, distortion)
+        perceived = self._perceive(item, camera)
         if perceived is not None:
             self._hand_over(perceived)
 
-    def _perceive(self, item: _Queued, K, size, info_frame: str,
-                  distortion: LensDistortion | None) -> _Perceived | None:
+    def _perceive(self, item: _Queued, camera: CameraInfo | None) -> _Perceived | None:
         """Decode, camera pose, detector and tracker; None when the image is dropped
         (counted)."""
         tic = time.perf_counter()
@@ -323,29 +321,30 @@ class StreamRuntime:
             self.counters.warn("bad_images", f"image refused: {e}")
             return None
         self.stage_ms["decode"].add(1000 * (time.perf_counter() - tic))
-        if K is None:
+        if camera is None:
             self.counters.warn("images_without_camera_info", "no valid camera_info received "
                                "yet: image dropped (intrinsics are needed)")
             return None
-        if size != (image.shape[1], image.shape[0]):
+        if camera.size != (image.shape[1], image.shape[0]):
             self.counters.warn("camera_info_size_mismatch", f"camera_info is for "
-                               f"{size[0]}x{size[1]}, the image is {image.shape[1]}x"
-                               f"{image.shape[0]}: image dropped")
+                               f"{camera.size[0]}x{camera.size[1]}, the image is "
+                               f"{image.shape[1]}x{image.shape[0]}: image dropped")
             return None
-        if info_frame and item.frame_id and info_frame != item.frame_id:
+        if camera.frame_id and item.frame_id and camera.frame_id != item.frame_id:
             self.counters.warn("camera_info_frame_mismatch", f"the image's frame_id "
-                               f"{item.frame_id!r} differs from camera_info's {info_frame!r}: "
-                               "the intrinsics may belong to another camera (image used)")
+                               f"{item.frame_id!r} differs from camera_info's "
+                               f"{camera.frame_id!r}: the intrinsics may belong to another "
+                               "camera (image used)")
         T_wc = self._pose_of(item)
         if T_wc is None:
             return None
         try:
-            front = self.pipeline.perceive(image, item.stamp, K)
+            front = self.pipeline.perceive(image, item.stamp, camera.K)
         except DetectorError as e:
             self.counters.warn("detector_errors", f"{e}: image dropped")
             return None
-        return _Perceived(item.stamp, item.frame_id, item.received, K, T_wc, front,
-                          distortion, image if self.sink.wants_image() else None)
+        return _Perceived(item.stamp, item.frame_id, item.received, camera, T_wc, front,
+                          image if self.sink.wants_image() else None)
 
     def _pose_of(self, item: _Queued) -> np.ndarray | None:
         """T_world_camera of the image, waiting until ``odom_wait_s`` after its arrival for
@@ -404,17 +403,17 @@ class StreamRuntime:
 
     def _estimate(self, p: _Perceived) -> None:
         """The streaming engine on a perceived image, then hand over the images now final."""
-        out = self.pipeline.estimate(p.front, p.stamp, p.K, p.T_world_camera, p.distortion)
+        out = self.pipeline.estimate(p.front, p.stamp, p.camera.K, p.T_world_camera,
+                                     p.camera.distortion)
         for stage in ("detector", "tracker", "model"):
             self.stage_ms[stage].add(getattr(out.timings, stage))
         expected = {t.track_id: {"state": t.state.value, "score": t.detection.score,
                                  "bbox": t.bbox}
                     for t in out.tracks if t.detection is not None}
-        self._received[p.stamp] = p.received
-        if p.image is not None:
-            self._images[p.stamp] = p.image
-        self.assembler.register(p.stamp, p.T_world_camera, p.K, expected, p.frame_id,
-                                out.detections, out.timings)
+        self.assembler.register(ImageFrame(
+            p.stamp, p.T_world_camera, p.camera.K, expected, frame_id=p.frame_id,
+            detections=out.detections, timings=out.timings, received=p.received,
+            image=p.image))
         self._assemble(out.results, set(self.pipeline.engine.tracks), p.stamp)
 
     def _flush(self) -> None:
@@ -434,10 +433,7 @@ class StreamRuntime:
         self.sink.forget(live)
 
     def _publish(self, frame: ImageFrame) -> None:
-        image = self._images.pop(frame.stamp, None)
-        for old in [s for s in self._images if s < frame.stamp]:
-            del self._images[old]
-        received = self._received.pop(frame.stamp, None)
+        image, frame.image = frame.image, None      # the sink gets it; the frame lets go
         try:
             self.sink.publish(frame, image)
         except Exception as e:  # noqa: BLE001 -- counted; the next image goes on
@@ -446,8 +442,8 @@ class StreamRuntime:
             return
         now = time.monotonic()
         self.output_rate.tick(now)
-        if received is not None:
-            self.latency_ms.add(1000 * (now - received))
+        if frame.received is not None:
+            self.latency_ms.add(1000 * (now - frame.received))
         self.counters.add("people_published", len(frame.results))
         self.counters.add("images_published")
 
@@ -456,8 +452,6 @@ class StreamRuntime:
         thread has reset the tracker)."""
         self.pipeline.engine.reset()
         self.assembler.clear()
-        self._received.clear()
-        self._images.clear()
         self.sink.reset(stamp)
 
     # ------------------------------------------------------------------ reporting
@@ -467,7 +461,7 @@ class StreamRuntime:
         engine, tracker = self.pipeline.engine, self.pipeline.tracker
         lat = self.latency_ms.percentiles()
         with self._lock:
-            queue_length = self._images_queued
+            queue_length = self._images_queued()
         return {
             "input_rate_hz": self.input_rate.rate(now),
             "output_rate_hz": self.output_rate.rate(now),

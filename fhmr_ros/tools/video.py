@@ -6,9 +6,9 @@
 
 The video runs through the ROS node's runtime core (fhmr_ros/streaming/stream_runtime.py:
 the same HumanPipeline, detector -> tracker -> streaming engine, with perception and model
-in two threads), every frame in order with stamps i / fps; nothing is dropped. The camera is static: the world frame is
-the camera frame levelled by gravity (z up), the camera tilted down by --camera-pitch and
-standing --camera-height above the ground plane z = 0. Without --intrinsics the focal length
+in two threads), every frame in order with stamps i / fps; nothing is dropped. The camera
+is static: the world frame is the camera frame levelled by gravity (z up), the camera
+tilted down by --camera-pitch and standing --camera-height above the ground plane z = 0. Without --intrinsics the focal length
 is the image diagonal in pixels (about 53° diagonal field of view, CLIFF's convention), and
 the outputs say so.
 
