@@ -27,11 +27,10 @@ from .node import (StartupError, build_runtime, feed_camera_info, feed_image, fe
                    runtime_diagnostics)
 from .node_config import config_from_overrides
 from .odometry import sec_to_stamp, stamp_to_sec
-from .output_messages import OutputMessages
+from .output_messages import OUTPUT_TOPICS, OutputMessages
 
 NODE = "/fhmr_node"
-TOPICS = {"humans": f"{NODE}/humans", "trajectories": f"{NODE}/trajectories",
-          "markers": f"{NODE}/markers", "debug_image": f"{NODE}/debug_image", "tf": "/tf"}
+TOPICS = {output: topic.replace("~", NODE) for output, topic in OUTPUT_TOPICS.items()}
 
 
 def parse_parameter(text: str) -> tuple[str, object]:

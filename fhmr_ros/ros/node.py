@@ -58,7 +58,7 @@ from .diagnostics import diagnostic_array, diagnostic_status
 from .image_conversion import compressed_to_bgr, image_to_bgr
 from .node_config import LIVE, NodeConfig, declare_and_read
 from .odometry import OdometryError, odometry_pose, stamp_to_sec
-from .output_messages import OutputMessages
+from .output_messages import OUTPUT_TOPICS, OutputMessages
 
 
 class StartupError(RuntimeError):
@@ -194,13 +194,15 @@ class FhmrNode(Node):
                 depth=50, reliability=ReliabilityPolicy.BEST_EFFORT))
         # reliable publishers serve best-effort (RViz) and reliable (recorders) subscribers
         self.publishers_by_output = {
-            "humans": self.create_publisher(HumanStateArray, "~/humans", 10),
-            "trajectories": self.create_publisher(HumanTrajectoryArray, "~/trajectories", 10),
-            "markers": self.create_publisher(MarkerArray, "~/markers", 10),
-            "debug_image": self.create_publisher(Image, "~/debug_image", 5)}
+            "humans": self.create_publisher(HumanStateArray, OUTPUT_TOPICS["humans"], 10),
+            "trajectories": self.create_publisher(HumanTrajectoryArray,
+                                                  OUTPUT_TOPICS["trajectories"], 10),
+            "markers": self.create_publisher(MarkerArray, OUTPUT_TOPICS["markers"], 10),
+            "debug_image": self.create_publisher(Image, OUTPUT_TOPICS["debug_image"], 5)}
         if cfg.publish_tf:
             from tf2_msgs.msg import TFMessage
-            self.publishers_by_output["tf"] = self.create_publisher(TFMessage, "/tf", 100)
+            self.publishers_by_output["tf"] = self.create_publisher(TFMessage,
+                                                                    OUTPUT_TOPICS["tf"], 100)
         self.pub_diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_timer(cfg.diagnostics_period_s, self._publish_diagnostics)
         self.add_on_set_parameters_callback(self._on_set_parameters)

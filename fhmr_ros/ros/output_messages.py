@@ -20,7 +20,9 @@ from .node_config import NodeConfig
 from .odometry import sec_to_stamp
 from .tf_frames import body_frame, joint_frames, tf_message, transform_msg
 
-OUTPUTS = ("humans", "trajectories", "tf", "markers", "debug_image")
+# each output's topic (relative to the node, "~/", except /tf)
+OUTPUT_TOPICS = {"humans": "~/humans", "trajectories": "~/trajectories", "tf": "/tf",
+                 "markers": "~/markers", "debug_image": "~/debug_image"}
 DEFAULT_CAMERA_FRAME = "camera_optical_frame"
 
 

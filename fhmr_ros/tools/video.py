@@ -8,9 +8,9 @@ The video runs through the ROS node's runtime core (fhmr_ros/streaming/stream_ru
 the same HumanPipeline, detector -> tracker -> streaming engine, with perception and model
 in two threads), every frame in order with stamps i / fps; nothing is dropped. The camera
 is static: the world frame is the camera frame levelled by gravity (z up), the camera
-tilted down by --camera-pitch and standing --camera-height above the ground plane z = 0. Without --intrinsics the focal length
-is the image diagonal in pixels (about 53° diagonal field of view, CLIFF's convention), and
-the outputs say so.
+tilted down by --camera-pitch and standing --camera-height above the ground plane z = 0.
+Without --intrinsics the focal length is the image diagonal in pixels (about 53° diagonal
+field of view, CLIFF's convention), and the outputs say so.
 
 Writes to DIR:
   results.npz      one row per (video frame, person): SMPL-X parameters (camera and world),
@@ -254,14 +254,14 @@ def run(args) -> dict:
     if frames == 0:
         raise ValueError(f"no frames read from {args.video} (start {args.start})")
     released = sink.frames
-    frame_of = {id(f): int(round(f.stamp * fps)) for f in released}    # video frame index
-    detections = [(frame_of[id(f)], d) for f in released for d in f.detections]
+    frame_of = lambda f: int(round(f.stamp * fps))  # noqa: E731  the image's video frame
+    detections = [(frame_of(f), d) for f in released for d in f.detections]
     ids_seen = {t for f in released for t, info in f.expected.items()
                 if info["state"] == TrackState.CONFIRMED.value}
     timings = {stage: [getattr(f.timings, stage) for f in released]
                for stage in ("detector", "tracker", "model")}
     timings["people"] = [len(f.detections) for f in released]
-    per_frame = {frame_of[id(f)]: f.results for f in released if f.results}
+    per_frame = {frame_of(f): f.results for f in released if f.results}
     args.out.mkdir(parents=True, exist_ok=True)
     meta = dict(K=K.astype(np.float32), image_size=np.array([width, height], np.int32),
                 fps=np.float32(fps), focal_assumed=assumed,
