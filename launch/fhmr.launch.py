@@ -4,7 +4,8 @@
         world_frame:=odom device:=cuda preset:=full rviz:=true
 
 Arguments: camera (namespace of image + camera_info), image / camera_info / odom topics,
-image_transport, world_frame, camera_frame, device, preset, params_file, namespace, rviz.
+image_transport, world_frame, camera_frame, device, preset, params_file, namespace,
+autostart (false: the lifecycle node waits for a lifecycle manager), rviz.
 """
 
 import os
@@ -15,6 +16,7 @@ from launch.actions import DeclareLaunchArgument
 from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
+from launch_ros.parameter_descriptions import ParameterValue
 
 
 def generate_launch_description() -> LaunchDescription:
@@ -40,6 +42,9 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument("params_file",
                               default_value=os.path.join(share, "config", "fhmr.yaml"),
                               description="node parameters (YAML)"),
+        DeclareLaunchArgument("autostart", default_value="true",
+                              description="configure and activate at start-up; false: "
+                                          "wait for a lifecycle manager"),
         DeclareLaunchArgument("rviz", default_value="false", description="start RViz"),
     ]
     node = Node(
@@ -48,7 +53,8 @@ def generate_launch_description() -> LaunchDescription:
         parameters=[arg("params_file"), {
             "world_frame": arg("world_frame"), "camera_frame": arg("camera_frame"),
             "device": arg("device"), "preset": arg("preset"),
-            "image_transport": arg("image_transport")}],
+            "image_transport": arg("image_transport"),
+            "autostart": ParameterValue(arg("autostart"), value_type=bool)}],
         remappings=[("image", arg("image")),
                     ("image/compressed", [arg("image"), "/compressed"]),
                     ("camera_info", arg("camera_info")), ("odom", arg("odom"))])

@@ -25,13 +25,16 @@ def test_evaluate_one_held_out_sequence(body_model):
             assert math.isfinite(row[key]) and row[key] >= 0, (mode, key, row[key])
     # Stage 1 fills limbs with the mean pose; Stage 2 must do better on them.
     assert rows["two_stage"]["mpjpe/non_torso"] < rows["stage1"]["mpjpe/non_torso"]
-    assert rows["two_stage"]["mpjpe/torso"] == rows["stage1"]["mpjpe/torso"]  # same anchor
+    # the same anchor (equal up to the rounding of the pelvis mapped through the world)
+    assert math.isclose(rows["two_stage"]["mpjpe/torso"], rows["stage1"]["mpjpe/torso"],
+                        rel_tol=1e-6)
     assert "| two_stage |" in format_table(rows, COLUMNS)
 
 
 def test_evaluate_the_nodes_streaming_path(body_model):
     """The streaming engine, frame by frame, is scored like offline windows, with the gap
-    between published world joints and camera joints mapped through the camera pose."""
+    between published world joints and camera joints mapped through the camera pose (none
+    now that both are one estimate)."""
     model = load_checkpoint(default_checkpoint("lite"))
     clip = procedural_clips(1, seed=5, split="test", body_model=body_model)[0].slice(0, 120)
     geo = prepare_clip(clip, body_model, keypoint_format("mediapipe33"))
@@ -40,4 +43,5 @@ def test_evaluate_the_nodes_streaming_path(body_model):
                     StreamingConfig(stride=8, lag=4))
     row = rows["two_stage"]
     assert 0 < row["mpjpe"] < 200 and 0 < row["w_mpjpe"] < 2000
-    assert math.isfinite(row["world_camera_gap"]) and row["world_camera_gap"] > 0
+    assert 0 < row["root_camera"] < 2000 and 0 < row["jitter_camera"]
+    assert row["world_camera_gap"] < 1.0           # mm: camera and world are one place

@@ -141,6 +141,22 @@ class Harness:
                                                 t, CAMERA_FRAME))
         self.spin(0.05)
 
+    def call(self, service_type, name: str, request):
+        """Call the node's service ``name`` and wait for the answer."""
+        client = self.node.create_client(service_type, f"{NS}/fhmr_node/{name}")
+        assert client.wait_for_service(timeout_sec=60.0), name
+        future = client.call_async(request)
+        self.spin(120.0, until=future.done)
+        self.node.destroy_client(client)
+        return future.result()
+
+    def set_parameter(self, name: str, value):
+        from rcl_interfaces.srv import SetParameters
+        from rclpy.parameter import Parameter
+
+        return self.call(SetParameters, "set_parameters", SetParameters.Request(
+            parameters=[Parameter(name, value=value).to_parameter_msg()])).results[0]
+
     def diagnostic_values(self) -> dict[str, str]:
         for arr in reversed(self.diagnostics):
             for status in arr.status:
@@ -219,6 +235,24 @@ def test_world_positions_stay_put_while_the_camera_turns(harness):
         assert np.ptp(world, axis=0).max() < 0.5, f"track {tid}: world position drifts"
 
 
+def test_camera_and_world_outputs_agree_through_the_camera_pose(harness):
+    """One person, one place: each published joint in the world frame is the camera-frame
+    joint mapped through odometry ∘ extrinsics at the image stamp, within 2 cm."""
+    optical = np.array([[0.0, 0, 1, 0], [-1, 0, 0, 0], [0, -1, 0, 0], [0, 0, 0, 1]])
+    gaps = []
+    for m in harness.humans:
+        i = round((stamp_to_sec(m.header.stamp) - T0 - 0.05) * FPS)
+        T = yaw_pose(harness.yaw(i)) @ optical                # odom <- optical at the stamp
+        for h in m.humans:
+            cam = np.array([[p.x, p.y, p.z] for p in h.joints_camera])
+            world = np.array([[p.x, p.y, p.z] for p in h.joints_world])
+            gaps.append(np.linalg.norm(cam @ T[:3, :3].T + T[:3, 3] - world, axis=-1).max())
+            pelvis_world = h.pelvis_pose_world.position
+            assert np.allclose(world[0], [pelvis_world.x, pelvis_world.y, pelvis_world.z],
+                               atol=1e-4)
+    assert len(gaps) >= FRAMES and max(gaps) < 0.02, f"worst gap {max(gaps):.3f} m"
+
+
 def test_tf_markers_and_diagnostics_arrive(harness):
     frames = {(t.header.frame_id, t.child_frame_id) for m in harness.tf for t in m.transforms}
     ids = {h.track_id for m in harness.humans for h in m.humans}
@@ -284,23 +318,14 @@ def test_bad_input_is_counted_and_the_node_keeps_answering(harness):
 
 
 def test_live_parameters_change_and_the_rest_are_refused_with_a_reason(harness):
-    """stride is read at start-up only (read-only); max_people changes live; a value out
+    """stride is read at configure only; max_people changes live; a value out
     of its declared range is refused; the ranges are visible to `ros2 param describe`."""
-    from rcl_interfaces.srv import DescribeParameters, SetParameters
-    from rclpy.parameter import Parameter
+    from rcl_interfaces.srv import DescribeParameters
 
-    def set_parameter(name, value):
-        client = harness.node.create_client(SetParameters, f"{NS}/fhmr_node/set_parameters")
-        assert client.wait_for_service(timeout_sec=10.0)
-        future = client.call_async(SetParameters.Request(
-            parameters=[Parameter(name, value=value).to_parameter_msg()]))
-        harness.spin(10.0, until=future.done)
-        return future.result().results[0]
-
-    stride = set_parameter("stride", 2)
-    assert not stride.successful and "read-only" in stride.reason
-    assert set_parameter("max_people", 12).successful
-    hypotheses = set_parameter("hypotheses", 0)
+    stride = harness.set_parameter("stride", 2)
+    assert not stride.successful and "read at configure" in stride.reason
+    assert harness.set_parameter("max_people", 12).successful
+    hypotheses = harness.set_parameter("hypotheses", 0)
     assert not hypotheses.successful and hypotheses.reason
     describe = harness.node.create_client(DescribeParameters,
                                           f"{NS}/fhmr_node/describe_parameters")
@@ -308,8 +333,10 @@ def test_live_parameters_change_and_the_rest_are_refused_with_a_reason(harness):
     future = describe.call_async(DescribeParameters.Request(names=["stride", "max_people"]))
     harness.spin(10.0, until=future.done)
     stride_d, people_d = future.result().descriptors
-    assert stride_d.read_only and stride_d.integer_range[0].from_value == 1
-    assert not people_d.read_only and people_d.integer_range[0].from_value == 1
+    assert "read at configure" in stride_d.additional_constraints
+    assert stride_d.integer_range[0].from_value == 1
+    assert people_d.additional_constraints == "changes live"
+    assert people_d.integer_range[0].from_value == 1
 
 
 def test_too_many_people_are_counted_and_a_restart_uses_new_ids(harness):
@@ -333,6 +360,67 @@ def test_too_many_people_are_counted_and_a_restart_uses_new_ids(harness):
                and second_run())
         assert int(h.diagnostic_values()["people_over_limit"]) > 0
         assert len(second_run()) == 1 and not second_run() & first_run
+    finally:
+        stop_node(proc)
+
+
+def test_lifecycle_transitions_and_a_failed_configure_that_is_fixed(harness):
+    """autostart:=false: the node waits unconfigured. Configure fails on a launch value out
+    of range, then on a missing checkpoint, naming each, and stays unconfigured; with the
+    values fixed it configures and activates and answers images; deactivated it neither
+    subscribes nor publishes; cleanup and configure again work."""
+    from lifecycle_msgs.msg import State, Transition
+    from lifecycle_msgs.srv import ChangeState, GetState
+
+    h = harness
+    proc = start_node("autostart:=false", "stride:=0", "checkpoint:=/nonexistent/model.pt")
+
+    def change(transition):
+        return h.call(ChangeState, "change_state", ChangeState.Request(
+            transition=Transition(id=transition))).success
+
+    def state():
+        return h.call(GetState, "get_state", GetState.Request()).current_state.id
+
+    try:
+        assert state() == State.PRIMARY_STATE_UNCONFIGURED
+        assert h.pub_image.get_subscription_count() == 0
+        assert not change(Transition.TRANSITION_CONFIGURE)
+        assert state() == State.PRIMARY_STATE_UNCONFIGURED
+        assert h.set_parameter("stride", 4).successful          # allowed while unconfigured
+        assert not change(Transition.TRANSITION_CONFIGURE)
+        assert h.set_parameter("checkpoint", "").successful
+        assert change(Transition.TRANSITION_CONFIGURE)
+        assert state() == State.PRIMARY_STATE_INACTIVE
+        assert change(Transition.TRANSITION_ACTIVATE)
+        h.spin(10.0, until=lambda: h.pub_image.get_subscription_count() > 0)
+        answered = lambda t0: {m.header.stamp.sec for m in h.humans  # noqa: E731
+                               if stamp_to_sec(m.header.stamp) >= t0}
+        for i in range(6):
+            h.send(i, T0 + 100 + i / FPS)
+            h.spin(0.2)
+        h.spin(60.0, until=lambda: answered(T0 + 100))
+        assert answered(T0 + 100)
+        assert change(Transition.TRANSITION_DEACTIVATE)
+        assert state() == State.PRIMARY_STATE_INACTIVE
+        h.spin(5.0, until=lambda: h.pub_image.get_subscription_count() == 0)
+        assert h.pub_image.get_subscription_count() == 0
+        for i in range(3):
+            h.send(i, T0 + 200 + i / FPS)
+        h.spin(3.0)
+        assert not answered(T0 + 200)
+        h.diagnostics.clear()
+        h.spin(5.0, until=lambda: any("inactive" in s.message for a in h.diagnostics
+                                      for s in a.status))
+        assert any("inactive" in s.message for a in h.diagnostics for s in a.status)
+        assert change(Transition.TRANSITION_CLEANUP)
+        assert state() == State.PRIMARY_STATE_UNCONFIGURED
+        assert change(Transition.TRANSITION_CONFIGURE)
+        assert state() == State.PRIMARY_STATE_INACTIVE
+        assert proc.poll() is None
+        log = node_log(proc)
+        assert "stride out of range" in log and "model.pt not found" in log
+        assert "Traceback" not in log
     finally:
         stop_node(proc)
 

@@ -3,6 +3,7 @@ vtest frames; stamp rules, time jumps, full queues and failing outputs, and the 
 every image received is either published or counted."""
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -225,3 +226,29 @@ def test_what_the_detector_limits_cut_is_counted(parts):
                        np.float32)
     detector.detect(frame, regions=regions, search=False)
     assert detector.dropped["regions_over_crop_limit"] == 2
+
+
+def test_stopping_midway_discards_what_is_pending_counted_and_a_restart_is_fresh(parts):
+    """A lifecycle node that is deactivated: what is queued, being processed or held back
+    by the lag is counted as discarded; started again, the stream begins afresh (an earlier
+    stamp is not a time jump)."""
+    frames = parts[2]
+    sink = Sink()
+    runtime = make_runtime(parts, sink, flush_idle_s=30.0)
+    for i in range(16):
+        runtime.add_image(40.0 + 0.1 * i, "cam", frames[100 + i])
+    deadline = time.monotonic() + 120.0
+    while len(sink.stamps()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    runtime.stop()
+    discarded = runtime.discard()
+    counts = runtime.counters.snapshot()
+    assert discarded > 0 and counts["images_discarded"] == discarded
+    assert accounted(counts) + discarded == 16
+    assert runtime.idle() and not runtime.pipeline.engine.tracks
+    runtime.start()
+    for i in range(6):
+        runtime.add_image(1.0 + 0.1 * i, "cam", frames[100 + i], wait=True)
+    counts = finish(runtime)
+    assert "time_jumps" not in counts
+    assert sink.stamps()[-6:] == pytest.approx([1.0 + 0.1 * i for i in range(6)])

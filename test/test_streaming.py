@@ -12,7 +12,8 @@ from fhmr_ros.body.keypoints import keypoint_format
 from fhmr_ros.data.mocap_corpus import CorpusConfig, load_split
 from fhmr_ros.data.windows import make_batch, prepare_clip
 from fhmr_ros.evaluation.metrics import mpjpe
-from fhmr_ros.geometry.rotations import geodesic_angle, rotation_about_axis
+from fhmr_ros.geometry.rotations import (axis_angle_to_matrix, geodesic_angle,
+                                         rotation_about_axis)
 from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
 from fhmr_ros.model.inputs import FrameInputs, build_inputs
 from fhmr_ros.streaming.engine import PersonObservation, StreamingConfig, StreamingEngine
@@ -151,6 +152,32 @@ def test_engine_at_10fps_fills_the_model_grid(model, sequence):
     assert [r.frame for r in res] == list(range(last + 1))
     err = mpjpe(np.stack([r.joints_camera for r in res]), truth(sequence)[:last + 1]).mean()
     assert err < 120.0, f"MPJPE {err:.0f} mm from 10 fps observations"
+
+
+def test_camera_and_world_outputs_put_a_person_in_one_place(model, sequence, body_model):
+    """World joints = T_world_camera · camera joints for every published frame, also after
+    re-expressing a result in a camera a few ms away (an image between grid frames), and
+    the SMPL-X parameters in the camera frame rebuild those camera joints with smplx."""
+    _, res = stream(model, sequence, StreamingConfig(stride=8, lag=4))
+
+    def gap(r):                                              # (22,) m
+        T = r.T_world_camera.astype(np.float64)
+        return np.linalg.norm(r.joints_camera @ T[:3, :3].T + T[:3, 3] - r.joints_world, axis=-1)
+
+    assert max(gap(r).max() for r in res) < 1e-3
+    nearby = pose(0.05, [0.04, -0.02, 0.01]) @ res[60].T_world_camera.astype(np.float64)
+    moved = res[60].seen_from(nearby)
+    assert np.allclose(moved.T_world_camera, nearby) and gap(moved).max() < 1e-3
+    assert np.abs(moved.joints_camera - res[60].joints_camera).max() > 0.03
+    assert np.array_equal(moved.joints_world, res[60].joints_world)
+    R_world_root = nearby[:3, :3] @ axis_angle_to_matrix(
+        torch.from_numpy(moved.global_orient_camera).double()).numpy()
+    assert np.allclose(R_world_root, axis_angle_to_matrix(
+        torch.from_numpy(res[60].global_orient_world).double()).numpy(), atol=1e-5)
+    for r in (res[60], moved):
+        out = body_model(torch.from_numpy(r.betas), torch.from_numpy(r.global_orient_camera),
+                         torch.from_numpy(r.body_pose), torch.from_numpy(r.transl_camera))
+        assert np.abs(out.joints[:22].numpy() - r.joints_camera).max() < 2e-3
 
 
 def test_tracks_are_batched_and_idle_tracks_finish(model, sequence):

@@ -9,7 +9,9 @@ Two ways to run the model: offline sliding windows (model/sequence.py: look-ahea
 whole clip), or the node's own path (``streaming``: the streaming engine fed one frame at
 a time, with its stride, lag and root alignment), so what is measured is what a robot gets.
 "W/C gap" is how far the published world joints lie from the camera-frame joints mapped
-through the camera pose the robot believes, T_world_camera · joints_camera (mm).
+through the camera pose the robot believes, T_world_camera · joints_camera (mm). "Root cam"
+is the camera-frame pelvis position error (mm: where the robot sees the person), "Jitter
+cam" the jitter of the camera-frame joints (as "Jitter", which is of the world joints).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ RTE_MIN_PATH_M = 1.0          # RTE (error / path length) is undefined for peopl
 COLUMNS = {
     "mpjpe": "MPJPE", "pa_mpjpe": "PA-MPJPE", "pve": "PVE", "accel": "Accel",
     "w_mpjpe": "W-MPJPE100", "wa_mpjpe": "WA-MPJPE100", "rte": "RTE %", "jitter": "Jitter",
-    "foot_sliding": "FootSlide",
+    "foot_sliding": "FootSlide", "root_camera": "Root cam", "jitter_camera": "Jitter cam",
     "mpjpe/torso": "MPJPE torso", "mpjpe/non_torso": "MPJPE non-torso",
     "mpjpe/visible": "MPJPE visible", "mpjpe/occluded": "MPJPE occluded",
     "w_mpjpe/non_torso": "W-MPJPE100 non-torso",
@@ -97,6 +99,8 @@ def sequence_errors(body: BodyModel, seq: HeldOutSequence, pred: Prediction, fps
         "w_mpjpe": M.w_mpjpe(pw, gt_world), "wa_mpjpe": M.wa_mpjpe(pw, gt_world),
         "rte": M.rte(pw[:, 0], gt_world[:, 0], min_length=RTE_MIN_PATH_M),
         "jitter": M.jitter(pw, fps),
+        "root_camera": M.mpjpe(pj[:, :1], gt_cam[:, :1], root=None),
+        "jitter_camera": M.jitter(pj, fps),
         "foot_sliding": M.foot_sliding(pw, contact),
         "world_camera_gap": M.M_TO_MM * torch.linalg.norm(
             pw - camera_to_world(b.T_world_camera[0].to(pj), pj), dim=-1).numpy(),

@@ -21,7 +21,7 @@ from .normalizer import Normalizer
 from .regressor import DeterministicRegressor
 from .representation import ANCHOR_DIM, DIM, BodyVariables, decode
 from .stage2 import Stage2
-from .world import camera_to_world, fuse_world_pelvis, world_root_rotation
+from .world import camera_to_world, fuse_world_pelvis, world_root_rotation, world_to_camera
 
 MODES = ("two_stage", "stage1", "baseline")
 
@@ -140,32 +140,37 @@ class FactorizedHMR(nn.Module):
         """Normalised state (B, T, D) + camera poses (B, T, 4, 4) -> Prediction.
         ``predicted_first_pelvis`` (B, 3) continues the world filter of an earlier chunk
         (model/world.py); ``pelvis_camera`` (B, T, 3) replaces the decoded camera-frame
-        pelvis before anything is derived from it (streaming/root_alignment.py)."""
+        pelvis before anything is derived from it (streaming/root_alignment.py).
+
+        One place per person: the world pelvis p_w is the filtered one (model/world.py), and
+        the camera-frame pelvis is that same point seen from the camera,
+        p_c = R_wcᵀ (p_w − o_wc), so camera and world outputs agree exactly through
+        T_world_camera. (Chosen on held-out data: the filtered position is as accurate as
+        the per-frame one and far smoother in both frames; README, Evaluation.)"""
         v = self._variables(x)
-        shift = None
+        decoded_pelvis = v.pelvis_camera                                     # (B, T, 3)
         if pelvis_camera is not None:
-            shift = pelvis_camera - v.pelvis_camera
             v.pelvis_camera = pelvis_camera
         rel = self.body.joints_rel(v)                                        # (B, T, 22, 3)
         J0 = self.body.J_template[0] + torch.einsum(
             "cb,...b->...c", self.body.J_shapedirs[0], v.betas)             # (B, T, 3)
-        joints_cam = v.pelvis_camera[..., None, :] + rel
         R_wr = world_root_rotation(T_world_camera, v.root_rotation)
         pelvis_cam_world = camera_to_world(T_world_camera, v.pelvis_camera[..., None, :])[..., 0, :]
         pelvis_world = fuse_world_pelvis(pelvis_cam_world, R_wr, v.root_velocity, self.cfg.fps,
                                          self.cfg.world_velocity_weight, predicted_first_pelvis)
+        pelvis_cam = world_to_camera(T_world_camera, pelvis_world[..., None, :])[..., 0, :]
+        joints_cam = pelvis_cam[..., None, :] + rel                          # (B, T, 22, 3)
         rel_world = (T_world_camera[..., None, :3, :3] @ rel[..., None])[..., 0]
         joints_samples = None
-        if samples is not None:
+        if samples is not None:        # each sample keeps its offset from the mean pelvis
             s = decode(self.normalizer.denormalize(samples))
             s.betas = v.betas.expand_as(s.betas)
-            if shift is not None:
-                s.pelvis_camera = s.pelvis_camera + shift
-            joints_samples = s.pelvis_camera[..., None, :] + self.body.joints_rel(s)
+            pelvis_s = pelvis_cam + (s.pelvis_camera - decoded_pelvis)       # (N, B, T, 3)
+            joints_samples = pelvis_s[..., None, :] + self.body.joints_rel(s)
         return Prediction(
             betas=v.betas[:, 0], global_orient_camera=matrix_to_axis_angle(v.root_rotation),
             body_pose=matrix_to_axis_angle(v.local_rotations).flatten(-2),
-            transl_camera=v.pelvis_camera - J0, joints_camera=joints_cam,
+            transl_camera=pelvis_cam - J0, joints_camera=joints_cam,
             global_orient_world=matrix_to_axis_angle(R_wr), transl_world=pelvis_world - J0,
             joints_world=pelvis_world[..., None, :] + rel_world, pelvis_world=pelvis_world,
             root_velocity=v.root_velocity, contact=v.contact.clamp(0, 1),

@@ -29,6 +29,12 @@ def camera_to_world(T_world_camera: Tensor, points: Tensor) -> Tensor:
     return (R @ points[..., None])[..., 0] + o
 
 
+def world_to_camera(T_world_camera: Tensor, points: Tensor) -> Tensor:
+    """World points (..., T, N, 3) -> camera frame (..., T, N, 3): R_wcᵀ (p − o_wc)."""
+    R, o = T_world_camera[..., None, :3, :3], T_world_camera[..., None, :3, 3]
+    return (R.transpose(-1, -2) @ (points - o)[..., None])[..., 0]
+
+
 def _heading_step(R_world_root: Tensor, velocity: Tensor, fps: float) -> Tensor:
     """H v / fps (..., 3): one frame of heading-frame velocity in the world."""
     return torch.einsum("...ij,...j->...i", heading_rotation(R_world_root), velocity) / fps

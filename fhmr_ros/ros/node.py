@@ -6,6 +6,9 @@ Subscriptions (relative names, remap them): ``image`` (sensor_msgs/Image, or
 image stamp + camera optical frame), ``~/trajectories`` (world frame), ``/tf`` (body_<id>),
 ``~/markers``, ``~/debug_image`` (only while subscribed), ``/diagnostics``.
 
+A lifecycle node (rclpy.lifecycle; FhmrNode says what each transition does); with
+``autostart`` (default) it configures and activates itself and behaves as a plain node.
+
 A thin layer over the ROS-free runtime core (fhmr_ros/streaming/stream_runtime.py), which
 holds the queue, the stamp rules, the perception and model threads, resets, flushing and
 the counters: callbacks convert messages and hand them to it; it hands complete images
@@ -29,9 +32,9 @@ import torch
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rcl_interfaces.msg import SetParametersResult
 from nav_msgs.msg import Odometry
-from rclpy.exceptions import ParameterException
 from rclpy.executors import ExternalShutdownException
-from rclpy.node import Node
+from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
+from rclpy.publisher import Publisher
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from visualization_msgs.msg import MarkerArray
@@ -56,7 +59,7 @@ from .camera_info import (CameraInfoError, distortion_from_camera_info,
                           intrinsics_from_camera_info)
 from .diagnostics import diagnostic_array, diagnostic_status
 from .image_conversion import compressed_to_bgr, image_to_bgr
-from .node_config import LIVE, NodeConfig, declare_and_read
+from .node_config import LIVE, NodeConfig, declare_parameters, read_config
 from .odometry import OdometryError, odometry_pose, stamp_to_sec
 from .output_messages import OUTPUT_TOPICS, OutputMessages
 
@@ -168,69 +171,177 @@ def decode_image(max_pixels: int):
     return decode
 
 
-class FhmrNode(Node):
+def logged_transition(method):
+    """A lifecycle transition callback whose unexpected exception is logged (rclpy turns
+    it into ERROR without a word) before the node goes to error processing."""
+    @functools.wraps(method)
+    def wrapper(self, state):
+        try:
+            return method(self, state)
+        except Exception as e:  # noqa: BLE001 -- reported, then ERROR as rclpy would
+            self.get_logger().error(f"{method.__name__} failed: {e!r}")
+            return TransitionCallbackReturn.ERROR
+    return wrapper
+
+
+class FhmrNode(LifecycleNode):
+    """A managed (lifecycle) node: configure loads the model, the pose networks and the
+    body model and creates the publishers; activate subscribes and starts the workers;
+    deactivate unsubscribes and stops (what was not yet published is counted as
+    discarded); cleanup frees everything. A configure that fails leaves it unconfigured
+    with the problem and its fix in the log; fix the parameter and configure again. With
+    ``autostart`` (the default) it configures and activates itself, as a plain node."""
+
     def __init__(self, **kwargs) -> None:
         super().__init__("fhmr_node", **kwargs)
-        try:
-            cfg = self.cfg = declare_and_read(self)
-        except (ValueError, ParameterException) as e:
-            raise StartupError(f"invalid parameter: {e}. Fix it in the params file or on "
-                               "the command line (config/fhmr.yaml documents each one).") from e
+        self.refused = declare_parameters(self)     # launch values refused: name -> why
+        self.autostart = bool(self.get_parameter("autostart").value)
+        self.cfg: NodeConfig | None = None
+        self.runtime: StreamRuntime | None = None
         self.messages: OutputMessages | None = None
-        self.runtime = build_runtime(cfg, self._sink_with,
-                                     log=lambda text: self.get_logger().warning(text))
+        self.configure_error = ""
+        self.publishers_by_output: dict[str, Publisher] = {}
+        self._inputs: list = []
+        self._diagnostics: tuple[Publisher, object] | None = None
+        self.add_on_set_parameters_callback(self._on_set_parameters)
 
-        sensor = qos_profile_sensor_data
-        images = QoSProfile(depth=cfg.queue_size,
-                            reliability=ReliabilityPolicy.RELIABLE if cfg.reliable_images
-                            else ReliabilityPolicy.BEST_EFFORT)
-        if cfg.image_transport == "compressed":
-            self.create_subscription(CompressedImage, "image/compressed", self._on_image, images)
-        else:
-            self.create_subscription(Image, "image", self._on_image, images)
-        self.create_subscription(CameraInfo, "camera_info", self._on_camera_info, sensor)
-        if cfg.use_odometry:
-            self.create_subscription(Odometry, "odom", self._on_odometry, QoSProfile(
-                depth=50, reliability=ReliabilityPolicy.BEST_EFFORT))
+    # ------------------------------------------------------------------ lifecycle
+    @logged_transition
+    def on_configure(self, state) -> TransitionCallbackReturn:
+        try:
+            cfg = self._config()
+            self.runtime = build_runtime(cfg, self._sink_with,
+                                         log=lambda text: self.get_logger().warning(text))
+        except StartupError as e:
+            self.configure_error = str(e)
+            self.get_logger().error(f"configure failed: {e}")
+            return TransitionCallbackReturn.FAILURE
+        self.cfg, self.configure_error = cfg, ""
         # reliable publishers serve best-effort (RViz) and reliable (recorders) subscribers
+        publisher = self.create_lifecycle_publisher
         self.publishers_by_output = {
-            "humans": self.create_publisher(HumanStateArray, OUTPUT_TOPICS["humans"], 10),
-            "trajectories": self.create_publisher(HumanTrajectoryArray,
-                                                  OUTPUT_TOPICS["trajectories"], 10),
-            "markers": self.create_publisher(MarkerArray, OUTPUT_TOPICS["markers"], 10),
-            "debug_image": self.create_publisher(Image, OUTPUT_TOPICS["debug_image"], 5)}
+            "humans": publisher(HumanStateArray, OUTPUT_TOPICS["humans"], 10),
+            "trajectories": publisher(HumanTrajectoryArray, OUTPUT_TOPICS["trajectories"], 10),
+            "markers": publisher(MarkerArray, OUTPUT_TOPICS["markers"], 10),
+            "debug_image": publisher(Image, OUTPUT_TOPICS["debug_image"], 5)}
         if cfg.publish_tf:
             from tf2_msgs.msg import TFMessage
-            self.publishers_by_output["tf"] = self.create_publisher(TFMessage,
-                                                                    OUTPUT_TOPICS["tf"], 100)
-        self.pub_diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        self.create_timer(cfg.diagnostics_period_s, self._publish_diagnostics)
-        self.add_on_set_parameters_callback(self._on_set_parameters)
-        self.runtime.start()
-        # everything built so far lives as long as the node: keep it out of the garbage
+            self.publishers_by_output["tf"] = publisher(TFMessage, OUTPUT_TOPICS["tf"], 100)
+        self._diagnostics = (self.create_publisher(DiagnosticArray, "/diagnostics", 10),
+                             self.create_timer(cfg.diagnostics_period_s,
+                                               self._publish_diagnostics))
+        # everything built so far lives until cleanup: keep it out of the garbage
         # collector's full scans, which otherwise stall the workers for ~0.1 s at random
         gc.freeze()
         detector = self.runtime.pipeline.detector
         self.get_logger().info(
-            f"ready: model {cfg.preset} on {cfg.device}, detector {cfg.detector} on "
+            f"configured: model {cfg.preset} on {cfg.device}, detector {cfg.detector} on "
             f"{getattr(detector, 'device', 'cpu')}, {cfg.threads or default_threads()} CPU "
             f"threads, world frame {cfg.world_frame} "
             f"({'odometry' if cfg.use_odometry else 'static'})")
+        return TransitionCallbackReturn.SUCCESS
+
+    @logged_transition
+    def on_activate(self, state) -> TransitionCallbackReturn:
+        cfg = self.cfg
+        images = QoSProfile(depth=cfg.queue_size,
+                            reliability=ReliabilityPolicy.RELIABLE if cfg.reliable_images
+                            else ReliabilityPolicy.BEST_EFFORT)
+        image_type, image_topic = ((CompressedImage, "image/compressed")
+                                   if cfg.image_transport == "compressed" else (Image, "image"))
+        self._inputs = [
+            self.create_subscription(image_type, image_topic, self._on_image, images),
+            self.create_subscription(CameraInfo, "camera_info", self._on_camera_info,
+                                     qos_profile_sensor_data)]
+        if cfg.use_odometry:
+            self._inputs.append(self.create_subscription(
+                Odometry, "odom", self._on_odometry,
+                QoSProfile(depth=50, reliability=ReliabilityPolicy.BEST_EFFORT)))
+        self.runtime.start()
+        self.get_logger().info("active: subscribed to images, camera_info"
+                               + (" and odometry" if cfg.use_odometry else ""))
+        return super().on_activate(state)
+
+    @logged_transition
+    def on_deactivate(self, state) -> TransitionCallbackReturn:
+        self.stop()
+        self.get_logger().info("inactive: unsubscribed, workers stopped")
+        return super().on_deactivate(state)
+
+    @logged_transition
+    def on_cleanup(self, state) -> TransitionCallbackReturn:
+        self._release()
+        self.get_logger().info("unconfigured: model and networks released")
+        return TransitionCallbackReturn.SUCCESS
+
+    @logged_transition
+    def on_shutdown(self, state) -> TransitionCallbackReturn:
+        self.stop()
+        self._release()
+        return TransitionCallbackReturn.SUCCESS
+
+    @logged_transition
+    def on_error(self, state) -> TransitionCallbackReturn:
+        self.stop()
+        self._release()
+        return TransitionCallbackReturn.SUCCESS        # back to unconfigured
+
+    def _config(self) -> NodeConfig:
+        """The parameters as a NodeConfig; StartupError naming a bad value and the fix."""
+        fix = ("Fix it in the params file or on the command line (config/fhmr.yaml documents "
+               "each one), or with `ros2 param set` while the node is unconfigured.")
+        if self.refused:
+            raise StartupError(f"invalid parameter: {next(iter(self.refused.values()))}. {fix}")
+        try:
+            return read_config(self)
+        except ValueError as e:
+            raise StartupError(f"invalid parameter: {e}. {fix}") from e
+
+    def stop(self) -> None:
+        """Unsubscribe and stop the workers; what is still pending is counted, dropped."""
+        for sub in self._inputs:
+            self.destroy_subscription(sub)
+        self._inputs = []
+        if self.runtime is not None:
+            self.runtime.stop()
+            self.runtime.discard()
+
+    def _release(self) -> None:
+        """Destroy the publishers and free the model, the networks and the buffers."""
+        for pub in self.publishers_by_output.values():
+            self.destroy_lifecycle_publisher(pub)
+        self.publishers_by_output = {}
+        if self._diagnostics is not None:
+            pub, timer = self._diagnostics
+            self.destroy_timer(timer)
+            self.destroy_publisher(pub)
+            self._diagnostics = None
+        self.runtime = self.messages = self.cfg = None
+        gc.unfreeze()
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
 
     def _sink_with(self, messages: OutputMessages) -> FhmrNode:
         self.messages = messages
         return self
 
-    def stop(self) -> None:
-        self.runtime.stop()
-
-    # ------------------------------------------------------------------ live parameters
+    # ------------------------------------------------------------------ parameters
     def _on_set_parameters(self, params) -> SetParametersResult:
-        """The LIVE parameters take effect from the next image; an invalid value is refused
-        with the reason (read-only ones are refused by rclpy before this is called)."""
-        changes = {p.name: p.value for p in params if p.name in LIVE}
-        if not changes:
+        """Unconfigured: any value in its declared range is accepted (configure validates
+        the rest). Configured: the LIVE parameters take effect from the next image; the
+        others are refused with how to change them."""
+        if self.runtime is None:
+            for p in params:
+                self.refused.pop(p.name, None)
             return SetParametersResult(successful=True)
+        fixed = [p.name for p in params if p.name not in LIVE]
+        if fixed:
+            return SetParametersResult(successful=False, reason=(
+                f"{', '.join(fixed)} is read at configure: deactivate and clean up the node "
+                "(ros2 lifecycle set <node> deactivate, then cleanup), set it, configure and "
+                "activate again; or restart the node with the new value"))
+        changes = {p.name: p.value for p in params}
         try:
             cfg = replace(self.cfg, **changes)
         except ValueError as e:
@@ -279,9 +390,9 @@ class FhmrNode(Node):
     # ------------------------------------------------------------------ diagnostics
     @counted_callback
     def _publish_diagnostics(self) -> None:
-        self.pub_diagnostics.publish(runtime_diagnostics(
+        self._diagnostics[0].publish(runtime_diagnostics(
             self.runtime, self.cfg, self.get_fully_qualified_name(),
-            self.get_clock().now().to_msg()))
+            self.get_clock().now().to_msg(), active=bool(self._inputs)))
 
 
 def feed_image(runtime: StreamRuntime, msg, wait: bool = False) -> bool:
@@ -319,12 +430,15 @@ def feed_odometry(runtime: StreamRuntime, msg: Odometry, world_frame: str) -> bo
 
 
 def runtime_diagnostics(runtime: StreamRuntime, cfg: NodeConfig, hardware_id: str,
-                        stamp) -> DiagnosticArray:
+                        stamp, active: bool = True) -> DiagnosticArray:
     """The /diagnostics message: WARN while camera_info is missing or anything was refused
-    or dropped (the message lists the counts), with every number the runtime reports."""
+    or dropped (the message lists the counts), with every number the runtime reports;
+    OK "inactive" while a configured lifecycle node is not active."""
     problems = runtime.problems()
     level, message = DiagnosticStatus.OK, "running"
-    if not runtime.has_camera_info:
+    if not active:
+        message = "inactive (configured; activate to process images)"
+    elif not runtime.has_camera_info:
         level, message = DiagnosticStatus.WARN, "waiting for a valid camera_info"
     elif problems:
         level, message = DiagnosticStatus.WARN, "input problems: " + ", ".join(
@@ -339,15 +453,19 @@ def main(argv: list[str] | None = None) -> int:
     log = rclpy.logging.get_logger("fhmr_node")
     try:
         node = FhmrNode()
-    except StartupError as e:
-        log.fatal(str(e))
-        rclpy.try_shutdown()
-        return 1
     except Exception as e:  # noqa: BLE001 -- a message, not a traceback
         log.fatal(f"start-up failed: {e!r}")
         rclpy.try_shutdown()
         return 1
     try:
+        if node.autostart:
+            if node.trigger_configure() != TransitionCallbackReturn.SUCCESS:
+                log.fatal("could not configure (see above); exiting. With autostart:=false "
+                          "the node waits unconfigured for a lifecycle manager instead.")
+                return 1
+            if node.trigger_activate() != TransitionCallbackReturn.SUCCESS:
+                log.fatal("could not activate (see above); exiting")
+                return 1
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from rclpy.exceptions import ParameterException
 from rclpy.node import Node
 
 
@@ -52,6 +53,8 @@ class NodeConfig:
     marker_lifetime_s: float = 1.0       # stale people vanish from RViz after this
     trajectory_length: int = 300         # samples kept per person in ~/trajectories
     diagnostics_period_s: float = 1.0
+    # lifecycle
+    autostart: bool = True               # configure + activate at start-up (a plain node)
 
     def __post_init__(self) -> None:
         """Refuse values the node cannot run with; the message names the parameter."""
@@ -80,7 +83,7 @@ AT_LEAST = {"queue_size": 1, "max_image_pixels": 1, "search_every": 1, "max_peop
 POSITIVE = ("odom_wait_s", "flush_idle_s", "max_gap_s", "marker_lifetime_s",
             "diagnostics_period_s", "static_camera_height_m")   # floats that must be > 0
 # what may change while the node runs (the node's set-parameters callback applies them);
-# everything else is read at start-up and read-only
+# everything else is read at configure and may change only while the node is unconfigured
 LIVE = ("max_people", "search_every", "hypotheses", "publish_joint_frames", "publish_markers",
         "marker_lifetime_s")
 INT_MAX = 2 ** 31 - 1
@@ -128,25 +131,44 @@ DESCRIPTIONS = {
     "marker_lifetime_s": "marker lifetime: people not seen for this long vanish",
     "trajectory_length": "world trajectory samples kept per person",
     "diagnostics_period_s": "period of /diagnostics messages",
+    "autostart": "true: configure and activate at start-up and exit if that fails (a plain "
+                 "node); false: wait in 'unconfigured' for a lifecycle manager "
+                 "(ros2 lifecycle set, nav2_lifecycle_manager)",
 }
 
 
-def declare_and_read(node: Node) -> NodeConfig:
-    """Declare every parameter on ``node`` (defaults from NodeConfig) and read them back.
-    Raises ValueError naming the parameter for a value the node cannot run with."""
+def declare_parameters(node: Node) -> dict[str, str]:
+    """Declare every parameter on ``node`` (defaults from NodeConfig, descriptors below).
+    A value given at launch that its range or type refuses is replaced by the default and
+    returned, name -> why, so that the node starts and configure reports it (a lifecycle
+    node must stay up, unconfigured, until the value is fixed)."""
+    refused = {}
+    for f in fields(NodeConfig):
+        default = list(f.default) if isinstance(f.default, tuple) else f.default
+        try:
+            node.declare_parameter(f.name, default, descriptor(f.name))
+        except ParameterException as e:      # out of range, or of the wrong type
+            refused[f.name] = str(e)
+            node.declare_parameter(f.name, default, descriptor(f.name), ignore_override=True)
+    return refused
+
+
+def read_config(node: Node) -> NodeConfig:
+    """The declared parameters' current values as a NodeConfig; ValueError naming the
+    parameter for a value the node cannot run with."""
     values = {}
     for f in fields(NodeConfig):
-        default = f.default if not isinstance(f.default, tuple) else list(f.default)
-        param = node.declare_parameter(f.name, default, descriptor(f.name))
-        value = param.value
+        value = node.get_parameter(f.name).value
         values[f.name] = tuple(value) if isinstance(f.default, tuple) else value
     return NodeConfig(**values)
 
 
 def descriptor(name: str) -> ParameterDescriptor:
-    """The parameter's description, its range where it has one, and read-only unless it
-    is LIVE."""
-    d = ParameterDescriptor(description=DESCRIPTIONS[name], read_only=name not in LIVE)
+    """The parameter's description, its range where it has one, and when it takes effect
+    (``additional_constraints``): live, or read at configure."""
+    d = ParameterDescriptor(description=DESCRIPTIONS[name], additional_constraints=(
+        "changes live" if name in LIVE else
+        "read at configure: change it while the node is unconfigured"))
     if name in AT_LEAST:
         d.integer_range = [IntegerRange(from_value=AT_LEAST[name], to_value=INT_MAX, step=1)]
     elif name in POSITIVE:

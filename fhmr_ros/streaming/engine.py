@@ -28,7 +28,7 @@ import torch
 from torch import Tensor
 
 from ..body.keypoints import keypoint_format
-from ..geometry.rotations import axis_angle_to_matrix
+from ..geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from ..model.inputs import bbox_from_keypoints, build_inputs
 from ..model.pipeline import MODES, FactorizedHMR, Prediction, joint_source
 from ..model.representation import DIM
@@ -100,6 +100,26 @@ class FrameResult:
     contact: np.ndarray             # (4,) feet, hands
     joint_source: np.ndarray        # (22,) uint8: 0 anchor, 1 completed
     joint_uncertainty: np.ndarray | None = None  # (22,) m, with hypotheses > 1
+
+    def seen_from(self, T_world_camera: np.ndarray) -> FrameResult:
+        """The same person with the camera-frame fields expressed in the camera at pose
+        ``T_world_camera`` (4, 4) (e.g. the image's, a few ms from the grid frame's): with
+        D = T_new⁻¹ T_grid, joints p' = D p, root R' = R_D R, and transl' = p'_pelvis − J0,
+        where J0 = p_pelvis − transl is the rest pelvis. World fields are unchanged, so the
+        two frames still agree exactly, through the new pose."""
+        T_new = np.asarray(T_world_camera, np.float64)
+        if np.array_equal(T_new, self.T_world_camera):
+            return self
+        D = np.linalg.solve(T_new, self.T_world_camera.astype(np.float64))   # (4, 4)
+        joints = self.joints_camera.astype(np.float64) @ D[:3, :3].T + D[:3, 3]  # (22, 3)
+        rest_pelvis = self.joints_camera[0] - self.transl_camera             # (3,)
+        R = D[:3, :3] @ axis_angle_to_matrix(torch.from_numpy(
+            self.global_orient_camera.astype(np.float64))).numpy()
+        orient = matrix_to_axis_angle(torch.from_numpy(R)).numpy()
+        return replace(self, T_world_camera=T_new.astype(np.float32),
+                       joints_camera=joints.astype(np.float32),
+                       transl_camera=(joints[0] - rest_pelvis).astype(np.float32),
+                       global_orient_camera=orient.astype(np.float32))
 
 
 @dataclass

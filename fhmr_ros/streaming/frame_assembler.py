@@ -4,7 +4,9 @@ The engine publishes each track's grid frames when they become final (after the 
 the lag), track by track. Consumers that speak per image (a HumanStateArray is stamped with
 one image's stamp) need all people of that image together. Every processed image is
 registered with the tracks observed in it; a result lands on the image within half a model
-grid step of its stamp. An image is complete when each of its tracks has delivered or has
+grid step of its stamp, its camera-frame fields re-expressed in the image's own camera pose
+(FrameResult.seen_from), so camera and world outputs agree through the pose at the image
+stamp. An image is complete when each of its tracks has delivered or has
 left the engine (finished without output, e.g. a track too short to run); complete images
 are released oldest first, and an image pending longer than ``max_wait_s`` of stream time
 is released with what it has (counted), so one stuck track cannot stall the output.
@@ -79,7 +81,7 @@ class FrameAssembler:
                 if r.track_id not in frame.expected and self.unlisted is not None:
                     frame.expected[r.track_id] = self.unlisted(r)
                 if r.track_id in frame.expected:
-                    frame.results[r.track_id] = r
+                    frame.results[r.track_id] = r.seen_from(frame.T_world_camera)
                 else:
                     dropped += 1
             elif r.stamp <= self._last_released + self.tolerance:

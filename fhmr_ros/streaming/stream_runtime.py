@@ -170,6 +170,28 @@ class StreamRuntime:
         for worker in self._workers:
             worker.join(timeout=timeout_s)
 
+    def discard(self) -> int:
+        """After ``stop``: drop whatever is still queued, half processed or held back by the
+        lag (counted ``images_discarded``), end every track and forget the last stamp and
+        the odometry, so that a later ``start`` begins afresh (a lifecycle node that is
+        deactivated). Returns how many images were dropped."""
+        with self._lock:
+            if self._running:
+                raise RuntimeError("discard() needs the workers stopped (call stop first)")
+            dropped = (self._images_queued() + len(self.assembler)
+                       + sum(isinstance(item, _Perceived) for item in self._handoff))
+            self._queue.clear()
+            self._handoff.clear()
+            self._unresolved.clear()
+            self._last_stamp = None
+            self.poses.clear()
+        if dropped:
+            self.counters.warn("images_discarded", f"{dropped} image(s) not yet published "
+                               "when the node stopped: dropped", dropped)
+        self.pipeline.reset()
+        self._reset(0.0)
+        return dropped
+
     def idle(self) -> bool:
         """Nothing queued, nothing being processed, nothing waiting to be published."""
         with self._lock:
