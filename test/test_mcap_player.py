@@ -209,14 +209,19 @@ def test_write_video_bag_on_real_footage(tmp_path):
     video = footage_path("vtest.avi")
     out = tmp_path / "vtest.mcap"
     counts = write_video_bag(video, out, 5, start_time=1000.0, motion=Motion("forward", 2.0))
-    assert counts == {"camera/image": 5, "camera/camera_info": 5, "odom": 9}
+    assert counts == {"camera/image": 5, "camera/camera_info": 5, "odom": 9, "/tf_static": 1}
     cap = cv2.VideoCapture(str(video))
     fps = cap.get(cv2.CAP_PROP_FPS)
     frames = [cap.read()[1] for _ in range(5)]
     cap.release()
 
     recorded = list(read_messages(out))
-    for m in recorded:
+    mount = recorded[0]                           # the camera's mount first, on /tf_static
+    assert mount.topic == "/tf_static" and mount.log_time_ns == 1000 * 10**9
+    (link,) = mount.msg.transforms
+    assert (link.header.frame_id, link.child_frame_id) == ("base_link", "camera_optical_frame")
+    assert link.transform.translation.z == pytest.approx(1.0)
+    for m in recorded[1:]:
         assert m.log_time_ns == m.msg.header.stamp.sec * 10**9 + m.msg.header.stamp.nanosec
     images = [m.msg for m in recorded if m.topic == "/camera/image"]
     infos = [m.msg for m in recorded if m.topic == "/camera/camera_info"]

@@ -21,7 +21,8 @@ import pytest
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from nav_msgs.msg import Odometry
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import (DurabilityPolicy, QoSProfile, ReliabilityPolicy,
+                       qos_profile_sensor_data)
 from sensor_msgs.msg import CameraInfo, Image
 from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
@@ -50,13 +51,15 @@ def torch_cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
-def start_node(*params: str) -> subprocess.Popen:
+def start_node(*params: str, extrinsics: bool = True) -> subprocess.Popen:
+    """The node under test; ``extrinsics`` False: no camera_extrinsics, so from TF."""
     args = [sys.executable, "-m", "fhmr_ros.ros.node", "--ros-args", "-r", f"__ns:={NS}",
             "-p", "queue_size:=200", "-p", "reliable_images:=true",
             "-p", "stride:=4", "-p", "lag:=4",
-            "-p", "camera_extrinsics:=[0.0, 0.0, 0.0, -0.5, 0.5, -0.5, 0.5]",
             "-p", "max_image_pixels:=400000", "-p", "flush_idle_s:=1.0",
             "-p", "odom_wait_s:=3.0", "-p", "diagnostics_period_s:=0.5"]
+    if extrinsics:
+        args += ["-p", "camera_extrinsics:=[0.0, 0.0, 0.0, -0.5, 0.5, -0.5, 0.5]"]
     for p in params:
         args += ["-p", p]
     # the node's log goes to a file (a pipe nobody reads would block it once full) and is
@@ -140,6 +143,11 @@ class Harness:
         self.pub_image.publish(bgr_to_image_msg(self.frame(i) if image is None else image,
                                                 t, CAMERA_FRAME))
         self.spin(0.05)
+
+    def stop_node(self) -> None:
+        """Stop the main stream's node (once) before a test starts a node of its own."""
+        if self.proc.poll() is None:
+            stop_node(self.proc)
 
     def call(self, service_type, name: str, request):
         """Call the node's service ``name`` and wait for the answer."""
@@ -342,8 +350,7 @@ def test_live_parameters_change_and_the_rest_are_refused_with_a_reason(harness):
 def test_too_many_people_are_counted_and_a_restart_uses_new_ids(harness):
     """A second node limited to one person: the other is counted, not tracked; and the
     ids it hands out are not those of the first node's run."""
-    # (runs after the main stream: one node at a time keeps the CPU free)
-    stop_node(harness.proc)
+    harness.stop_node()     # after the main stream: one node at a time keeps the CPU free
     first_run = {p.track_id for m in harness.humans for p in m.humans}
     proc = start_node("max_people:=1")
     h = harness
@@ -373,6 +380,7 @@ def test_lifecycle_transitions_and_a_failed_configure_that_is_fixed(harness):
     from lifecycle_msgs.srv import ChangeState, GetState
 
     h = harness
+    h.stop_node()
     proc = start_node("autostart:=false", "stride:=0", "checkpoint:=/nonexistent/model.pt")
 
     def change(transition):
@@ -423,6 +431,67 @@ def test_lifecycle_transitions_and_a_failed_configure_that_is_fixed(harness):
         assert "Traceback" not in log
     finally:
         stop_node(proc)
+
+
+def test_extrinsics_come_from_tf_and_an_unknown_frame_is_counted(harness):
+    """Without camera_extrinsics the node looks the camera up in TF: a mast sent once on
+    /tf_static before the node starts (transient local), the camera on the mast on /tf
+    with every image. World joints = odometry · TF chain · camera joints within 2 cm; an
+    image in a frame TF does not know is counted as images_without_extrinsics."""
+    from geometry_msgs.msg import TransformStamped
+
+    h = harness
+    h.stop_node()
+    transient = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
+                           durability=DurabilityPolicy.TRANSIENT_LOCAL)
+    pub_static = h.node.create_publisher(TFMessage, "/tf_static", transient)
+    pub_tf = h.node.create_publisher(TFMessage, "/tf", QoSProfile(
+        depth=100, reliability=ReliabilityPolicy.RELIABLE))
+
+    def link(parent, child, xyz, q, stamp):
+        t = TransformStamped()
+        t.header.frame_id, t.child_frame_id, t.header.stamp = parent, child, stamp
+        tr, rot = t.transform.translation, t.transform.rotation
+        (tr.x, tr.y, tr.z), (rot.x, rot.y, rot.z, rot.w) = xyz, q
+        return TFMessage(transforms=[t])
+
+    pub_static.publish(link("base_link", "test_mast", (0.1, 0.0, 0.4), (0.0, 0.0, 0.0, 1.0),
+                            sec_to_stamp(0.0)))
+    mount = np.array([[0.0, 0, 1, 0.1], [-1, 0, 0, 0], [0, -1, 0, 0.7], [0, 0, 0, 1]])
+    proc = start_node(extrinsics=False)
+    t0 = T0 + 300
+    try:
+        h.wait_for_node(proc)
+        h.spin(1.0)
+        for i in range(10):
+            pub_tf.publish(link("test_mast", CAMERA_FRAME, (0.0, 0.0, 0.3),
+                                (-0.5, 0.5, -0.5, 0.5), sec_to_stamp(t0 + i / FPS)))
+            h.send(i, t0 + i / FPS)
+            h.spin(0.2)
+        stray = t0 + 10 / FPS
+        h.pub_odom.publish(odometry_msg(sec_to_stamp(stray), yaw_pose(h.yaw(9)), "odom",
+                                        "base_link"))
+        h.pub_image.publish(bgr_to_image_msg(h.frame(9), sec_to_stamp(stray), "nowhere"))
+        h.spin(60.0, until=lambda: int(
+            h.diagnostic_values().get("images_without_extrinsics", 0)) >= 1)
+        assert int(h.diagnostic_values().get("images_without_extrinsics", 0)) == 1
+        h.spin(60.0, until=lambda: any(abs(stamp_to_sec(m.header.stamp) - t0 - 9 / FPS)
+                                       < 1e-6 for m in h.humans))
+        gaps = []
+        for m in h.humans:
+            i = round((stamp_to_sec(m.header.stamp) - t0) * FPS)
+            if not 0 <= i < 10 or abs(stamp_to_sec(m.header.stamp) - t0 - i / FPS) > 1e-6:
+                continue
+            T = yaw_pose(h.yaw(i)) @ mount                 # odom <- optical through TF
+            for person in m.humans:
+                cam = np.array([[p.x, p.y, p.z] for p in person.joints_camera])
+                world = np.array([[p.x, p.y, p.z] for p in person.joints_world])
+                gaps.append(np.linalg.norm(cam @ T[:3, :3].T + T[:3, 3] - world, -1).max())
+        assert len(gaps) >= 10 and max(gaps) < 0.02, f"{len(gaps)}, {max(gaps, default=0)}"
+    finally:
+        stop_node(proc)
+        h.node.destroy_publisher(pub_static)
+        h.node.destroy_publisher(pub_tf)
 
 
 CORRUPT = os.path.join(tempfile.gettempdir(), "fhmr_corrupt_checkpoint.pt")

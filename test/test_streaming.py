@@ -282,6 +282,66 @@ def test_camera_poses_interpolate_odometry_and_compose_the_extrinsics():
     assert np.isclose(static.at(123.0)[2, 3], 3.0)
 
 
+def test_transform_tree_composes_static_and_stamped_links_as_tf_does():
+    from fhmr_ros.streaming.transform_tree import NotYetAvailable, TransformTree
+
+    tree = TransformTree(max_age_s=5.0)
+    tree.add("base", "mount", 0.0, pose(0.0, [0.2, 0.0, 1.0]), static=True)
+    tree.add("mount", "head", 1.0, pose(0.0, [0.0, 0.0, 0.1]), static=False)  # a pan joint
+    tree.add("mount", "head", 2.0, pose(math.pi / 2, [0.0, 0.0, 0.1]), static=False)
+    tree.add("head", "camera", 0.0, pose(0.0, [0.05, 0.0, 0.0]), static=True)
+    tree.add("base", "arm", 0.0, pose(0.0, [0.0, 0.3, 0.5]), static=True)
+    T = tree.lookup("base", "camera", 1.5)               # the head turned 45° by then
+    c = math.cos(math.pi / 4)
+    assert np.allclose(T[:3, 3], [0.2 + 0.05 * c, 0.05 * c, 1.1])
+    assert np.allclose(T[:3, 0], [c, c, 0])
+    sideways = tree.lookup("arm", "camera", 1.5)         # through the common ancestor "base"
+    assert np.allclose(np.linalg.inv(tree.lookup("base", "arm", 1.5)) @ T, sideways)
+    assert np.allclose(tree.lookup("camera", "base", 1.5), np.linalg.inv(T))
+    with pytest.raises(NotYetAvailable, match="not reached"):
+        tree.lookup("base", "camera", 2.5)               # the pan joint has not reported yet
+    with pytest.raises(NotYetAvailable, match="no transform chain"):
+        tree.lookup("base", "elsewhere", 1.5)
+    with pytest.raises(LookupError):
+        tree.lookup("base", "camera", 0.5)               # before the buffered pan angles
+    with pytest.raises(ValueError, match="loop"):
+        tree.add("camera", "base", 0.0, np.eye(4), static=True)
+    with pytest.raises(ValueError, match="rigid"):
+        tree.add("base", "bad", 0.0, 2 * np.eye(4), static=True)
+    tree.add("base", "ghost", 2.0, np.eye(4), static=False)
+    tree.add("mount", "head", 9.0, pose(0.0, [0.0, 0.0, 0.1]), static=False)
+    assert "ghost" not in tree and "head" in tree         # not updated for > 5 s: forgotten
+    tree.clear_stamped()                                  # static links stay
+    assert np.allclose(tree.lookup("base", "mount", 0.0)[:3, 3], [0.2, 0.0, 1.0])
+    with pytest.raises(NotYetAvailable):
+        tree.lookup("base", "camera", 9.0)
+
+
+def test_camera_poses_take_the_extrinsics_from_tf_and_say_what_is_missing():
+    from fhmr_ros.streaming.camera_pose import (CameraPoseError, CameraPoses, MissingInput,
+                                                pose_from_xyz_quaternion, static_world_camera)
+    optical = pose_from_xyz_quaternion([0.1, 0.0, 1.0, -0.5, 0.5, -0.5, 0.5])
+    poses = CameraPoses(None, static_world_camera(0.0, 1.5), use_odometry=True,
+                        base_frame="base_link")
+    assert poses.needs_transforms
+    poses.add_odometry(1.0, pose(0.0, [0, 0, 0]))
+    poses.add_odometry(2.0, pose(math.pi / 2, [2, 0, 0]))
+    with pytest.raises(MissingInput) as missing:
+        poses.at(1.5, "cam")
+    assert missing.value.what == "extrinsics" and "camera_extrinsics" in str(missing.value)
+    poses.add_transform("base_link", "cam", 0.0, optical, static=True)
+    fixed = CameraPoses(optical, static_world_camera(0.0, 1.5), use_odometry=True)
+    fixed.add_odometry(1.0, pose(0.0, [0, 0, 0]))
+    fixed.add_odometry(2.0, pose(math.pi / 2, [2, 0, 0]))
+    assert np.allclose(poses.at(1.5, "cam"), fixed.at(1.5))
+    with pytest.raises(MissingInput) as missing:
+        poses.at(2.5, "cam")
+    assert missing.value.what == "odometry"
+    with pytest.raises(CameraPoseError) as never:
+        poses.at(1.5, "")                                 # no frame id: nothing to look up
+    assert never.value.what == "extrinsics" and not isinstance(never.value, MissingInput)
+
+
 def test_frame_assembler_releases_complete_images_in_order(model, sequence):
     from fhmr_ros.streaming.frame_assembler import FrameAssembler, ImageFrame
 

@@ -8,8 +8,9 @@ The node's runtime core (fhmr_ros/streaming/stream_runtime.py, with the node's p
 and the same message builder) runs in this process on the recorded messages in log-time
 order, and everything the node would publish is written to OUT.mcap, stamped with its
 image's stamp, together with every input message: ~/humans, ~/trajectories, ~/markers,
-~/debug_image, /tf, and /diagnostics at the end. Nothing is dropped for speed: when the
-image queue is full, reading waits.
+~/debug_image, /tf, and /diagnostics at the end. The recording's /tf_static and /tf give
+the camera extrinsics, as on a robot (unless -p camera_extrinsics:=... overrides them).
+Nothing is dropped for speed: when the image queue is full, reading waits.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import rclpy
 from fhmr_ros.streaming.frame_assembler import ImageFrame
 
 from .mcap_io import McapFormatError, McapRecorder, read_messages, topics
-from .node import (StartupError, build_runtime, feed_camera_info, feed_image, feed_odometry,
-                   runtime_diagnostics)
+from .node import (TF_TOPICS, StartupError, build_runtime, feed_camera_info, feed_image,
+                   feed_odometry, feed_transforms, runtime_diagnostics)
 from .node_config import config_from_overrides
 from .odometry import sec_to_stamp, stamp_to_sec
 from .output_messages import OUTPUT_TOPICS, OutputMessages
@@ -97,7 +98,9 @@ def run(args) -> dict:
                 elif rec.topic == args.camera_info_topic:
                     feed_camera_info(runtime, rec.msg)
                 elif rec.topic == args.odom_topic:
-                    feed_odometry(runtime, rec.msg, cfg.world_frame)
+                    feed_odometry(runtime, rec.msg, cfg.world_frame, cfg.base_frame)
+                elif rec.topic in TF_TOPICS:
+                    feed_transforms(runtime, rec.msg, static=TF_TOPICS[rec.topic])
             runtime.wait_until_idle(timeout_s=600.0)
         finally:
             runtime.stop()

@@ -23,6 +23,7 @@ from fhmr_ros.streaming.frame_assembler import ImageFrame
 
 from .messages import TrajectorySample, points_msg, pose_msg
 from .odometry import sec_to_stamp, stamp_to_sec
+from .tf_frames import person_frame
 
 TRACKING_STATES = {"tentative": HumanState.TRACKING_TENTATIVE,
                    "confirmed": HumanState.TRACKING_CONFIRMED,
@@ -67,7 +68,7 @@ class HumanOutputs:
     def human_state(self, r: FrameResult, info: dict, velocity: np.ndarray,
                     R_wr: np.ndarray) -> HumanState:
         msg = HumanState()
-        msg.id = f"body_{r.track_id}"
+        msg.id = person_frame(r.track_id)
         msg.track_id = int(r.track_id)
         msg.tracking_state = TRACKING_STATES[info["state"]]
         msg.confidence = float(info["score"])

@@ -26,6 +26,7 @@ from visualization_msgs.msg import Marker, MarkerArray
 from fhmr_ros.body.skeleton import BODY_PARENTS, NUM_BODY_JOINTS
 from fhmr_ros.msg import HumanState
 from fhmr_ros.ros.messages import points_msg
+from fhmr_ros.ros.tf_frames import person_frame
 from fhmr_ros.visualization.colors import ANCHOR_BGR, COMPLETED_BGR, track_color
 
 HEAD = 15
@@ -88,7 +89,7 @@ def _person_markers(p: MarkerPerson, frame_id: str, stamp: Time, lifetime: Durat
     spheres.points = points_msg(joints)
 
     text = _marker("id", p.track_id, Marker.TEXT_VIEW_FACING, *args, color, TEXT_HEIGHT)
-    text.text = f"body_{p.track_id}"
+    text.text = person_frame(p.track_id)
     text.pose.position.x, text.pose.position.y = float(joints[HEAD, 0]), float(joints[HEAD, 1])
     text.pose.position.z = float(joints[HEAD, 2]) + TEXT_LIFT
     out = [skeleton, spheres, text]

@@ -13,6 +13,7 @@ from geometry_msgs.msg import Point, Pose
 
 from fhmr_ros.geometry.rotations import axis_angle_to_matrix, matrix_to_quaternion
 from fhmr_ros.msg import HumanState, HumanTrajectory, HumanTrajectoryArray, HumanTrajectoryPoint
+from fhmr_ros.ros.tf_frames import person_frame
 
 
 def pose_msg(position: np.ndarray, rotation: np.ndarray) -> Pose:
@@ -43,7 +44,7 @@ def human_state_msg(*, track_id: int, tracking_state: int, confidence: float,
     R_root = axis_angle_to_matrix(torch.as_tensor(global_orient, dtype=torch.float64)).numpy()
     joints_world = joints_camera @ R_wc.T + t_wc
     msg = HumanState()
-    msg.id = f"body_{track_id}"
+    msg.id = person_frame(track_id)
     msg.track_id = int(track_id)
     msg.tracking_state = int(tracking_state)
     msg.confidence = float(confidence)
@@ -99,7 +100,7 @@ def trajectory_msg(track_id: int, samples: Sequence[TrajectorySample],
     msg.header.frame_id = frame_id
     if samples:
         msg.header.stamp = samples[-1].stamp
-    msg.id = f"body_{track_id}"
+    msg.id = person_frame(track_id)
     msg.track_id = int(track_id)
     msg.points = [s.message for s in samples]
     return msg

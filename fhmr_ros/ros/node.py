@@ -2,7 +2,8 @@
 
 Subscriptions (relative names, remap them): ``image`` (sensor_msgs/Image, or
 ``image/compressed`` with image_transport:=compressed), ``camera_info``, ``odom``
-(nav_msgs/Odometry), all best effort. Publications: ``~/humans`` (HumanStateArray: header =
+(nav_msgs/Odometry), all best effort; ``/tf`` and ``/tf_static`` for the camera extrinsics
+unless ``camera_extrinsics`` overrides them. Publications: ``~/humans`` (HumanStateArray: header =
 image stamp + camera optical frame), ``~/trajectories`` (world frame), ``/tf`` (body_<id>),
 ``~/markers``, ``~/debug_image`` (only while subscribed), ``/diagnostics``.
 
@@ -35,7 +36,8 @@ from nav_msgs.msg import Odometry
 from rclpy.executors import ExternalShutdownException
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.publisher import Publisher
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import (DurabilityPolicy, QoSProfile, ReliabilityPolicy,
+                       qos_profile_sensor_data)
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from visualization_msgs.msg import MarkerArray
 
@@ -62,6 +64,10 @@ from .image_conversion import compressed_to_bgr, image_to_bgr
 from .node_config import LIVE, NodeConfig, declare_parameters, read_config
 from .odometry import OdometryError, odometry_pose, stamp_to_sec
 from .output_messages import OUTPUT_TOPICS, OutputMessages
+from .tf_frames import is_person_frame
+
+
+TF_TOPICS = {"/tf": False, "/tf_static": True}     # topic -> its transforms are static
 
 
 class StartupError(RuntimeError):
@@ -115,9 +121,9 @@ def counted_callback(method):
     """A subscription or timer callback that never takes the node down: an exception is
     counted (``callback_errors``) and logged instead of propagating through ``spin``."""
     @functools.wraps(method)
-    def wrapper(self, *args):
+    def wrapper(self, *args, **kwargs):
         try:
-            method(self, *args)
+            method(self, *args, **kwargs)
         except Exception as e:  # noqa: BLE001 -- the node keeps running
             self.runtime.counters.warn("callback_errors",
                                        f"{method.__name__} failed: {e!r}")
@@ -135,12 +141,13 @@ def build_runtime(cfg: NodeConfig, make_sink: Callable[[OutputMessages], OutputS
     messages = OutputMessages(cfg, pipeline.detector.keypoint_format,
                               DecimatedBody(body) if cfg.mesh_markers else None)
     try:
-        extrinsics = pose_from_xyz_quaternion(cfg.camera_extrinsics)
+        extrinsics = (pose_from_xyz_quaternion(cfg.camera_extrinsics)
+                      if cfg.camera_extrinsics else None)        # None: from TF
     except ValueError as e:
         raise StartupError(f"invalid parameter camera_extrinsics: {e}") from e
     poses = CameraPoses(extrinsics, static_world_camera(cfg.static_camera_pitch_deg,
                                                         cfg.static_camera_height_m),
-                        cfg.use_odometry)
+                        cfg.use_odometry, cfg.base_frame)
     return StreamRuntime(pipeline, poses, decode_image(cfg.max_image_pixels),
                          make_sink(messages),
                          RuntimeConfig(cfg.queue_size, cfg.odom_wait_s, cfg.flush_idle_s), log)
@@ -257,9 +264,21 @@ class FhmrNode(LifecycleNode):
             self._inputs.append(self.create_subscription(
                 Odometry, "odom", self._on_odometry,
                 QoSProfile(depth=50, reliability=ReliabilityPolicy.BEST_EFFORT)))
+        tf = self.runtime.poses.needs_transforms
+        if tf:                           # with the QoS tf2's listener uses
+            from tf2_msgs.msg import TFMessage
+            for topic, static in TF_TOPICS.items():
+                self._inputs.append(self.create_subscription(
+                    TFMessage, topic, functools.partial(self._on_transforms, static=static),
+                    QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
+                               durability=DurabilityPolicy.TRANSIENT_LOCAL if static
+                               else DurabilityPolicy.VOLATILE)))
         self.runtime.start()
-        self.get_logger().info("active: subscribed to images, camera_info"
-                               + (" and odometry" if cfg.use_odometry else ""))
+        self.get_logger().info(
+            "active: subscribed to images, camera_info" + (", odometry" if cfg.use_odometry
+                                                           else "")
+            + (f", /tf and /tf_static (extrinsics {cfg.base_frame} -> image frame)" if tf
+               else ""))
         return super().on_activate(state)
 
     @logged_transition
@@ -366,7 +385,11 @@ class FhmrNode(LifecycleNode):
 
     @counted_callback
     def _on_odometry(self, msg: Odometry) -> None:
-        feed_odometry(self.runtime, msg, self.cfg.world_frame)
+        feed_odometry(self.runtime, msg, self.cfg.world_frame, self.cfg.base_frame)
+
+    @counted_callback
+    def _on_transforms(self, msg, static: bool) -> None:
+        feed_transforms(self.runtime, msg, static)
 
     # ------------------------------------------------------------------ the runtime's sink
     def _subscribed(self, output: str) -> bool:
@@ -384,6 +407,8 @@ class FhmrNode(LifecycleNode):
         self.messages.forget(live_tracks)
 
     def reset(self, stamp: float) -> None:
+        if not self.context.ok():           # shutting down: nobody to tell
+            return
         for output, msg in self.messages.reset_messages(stamp):
             self.publishers_by_output[output].publish(msg)
 
@@ -414,9 +439,12 @@ def feed_camera_info(runtime: StreamRuntime, msg: CameraInfo) -> bool:
     return True
 
 
-def feed_odometry(runtime: StreamRuntime, msg: Odometry, world_frame: str) -> bool:
+def feed_odometry(runtime: StreamRuntime, msg: Odometry, world_frame: str,
+                  base_frame: str) -> bool:
     """One odometry pose; False when refused (counted). Odometry in another frame than
-    ``world_frame`` is used but counted: the world outputs would be labelled wrongly."""
+    ``world_frame``, or of another child frame than ``base_frame``, is used but counted:
+    the world outputs would be labelled wrongly, or the extrinsics taken from the wrong
+    frame."""
     try:
         stamp, T = odometry_pose(msg)
     except OdometryError as e:
@@ -426,7 +454,31 @@ def feed_odometry(runtime: StreamRuntime, msg: Odometry, world_frame: str) -> bo
         runtime.counters.warn("odometry_frame_mismatch", f"odometry is in frame "
                               f"{msg.header.frame_id!r}, but world outputs are labelled "
                               f"{world_frame!r}: set the world_frame parameter to it")
+    if msg.child_frame_id and msg.child_frame_id != base_frame:
+        runtime.counters.warn("odometry_child_frame_mismatch", f"odometry moves frame "
+                              f"{msg.child_frame_id!r}, but the camera extrinsics are from "
+                              f"{base_frame!r}: set the base_frame parameter to it")
     return runtime.add_odometry(stamp, T)
+
+
+def feed_transforms(runtime: StreamRuntime, msg, static: bool) -> int:
+    """A tf2_msgs/TFMessage from /tf (``static`` False) or /tf_static into the runtime's
+    transform tree; returns how many were taken (the refused ones are counted). The node's
+    own person frames (body_<id>, on /tf too) are skipped."""
+    taken = 0
+    for t in msg.transforms:
+        if is_person_frame(t.child_frame_id):
+            continue
+        tr, q = t.transform.translation, t.transform.rotation
+        try:
+            T = pose_from_xyz_quaternion([tr.x, tr.y, tr.z, q.x, q.y, q.z, q.w])
+        except ValueError as e:
+            runtime.counters.warn("bad_transforms", f"transform {t.header.frame_id!r} -> "
+                                  f"{t.child_frame_id!r} refused: {e}")
+            continue
+        taken += runtime.add_transform(t.header.frame_id, t.child_frame_id,
+                                       stamp_to_sec(t.header.stamp), T, static)
+    return taken
 
 
 def runtime_diagnostics(runtime: StreamRuntime, cfg: NodeConfig, hardware_id: str,
@@ -470,10 +522,12 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except Exception as e:  # noqa: BLE001 -- callbacks count their own errors
-        log.fatal(f"stopped by an unexpected error: {e!r}")
-        return 1
+        if node.context.ok():           # else SIGTERM/SIGINT shut the context mid-spin
+            log.fatal(f"stopped by an unexpected error: {e!r}")
+            return 1
     finally:
-        node.stop()
+        if node.runtime is not None:    # exiting: stop the workers, nothing left to tell
+            node.runtime.stop()
         node.destroy_node()
         rclpy.try_shutdown()
     return 0

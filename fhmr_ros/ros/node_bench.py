@@ -3,7 +3,8 @@
 The node runs as a user starts it (``python -m fhmr_ros.ros.node``, its own process, the
 default parameters except those printed). This process plays a camera and a robot: it
 publishes images at ``rate`` Hz stamped with the wall clock when sent, a camera_info per
-image and odometry at every image stamp (a robot standing still), and subscribes to
+image, odometry at every image stamp (a robot standing still) and the camera's mount on
+/tf_static once, and subscribes to
 ``~/humans`` and ``/diagnostics``. Nothing subscribes to markers or the debug image.
 
 Images travel as JPEG (``image_transport:=compressed``, the node's other parameters at
@@ -46,17 +47,21 @@ from nav_msgs.msg import Odometry
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
+from tf2_msgs.msg import TFMessage
 
 from fhmr_ros.data.footage import read_image, vtest_frames
 from fhmr_ros.msg import HumanStateArray
+from fhmr_ros.streaming.camera_pose import FORWARD_CAMERA_MOUNT, pose_from_xyz_quaternion
+from fhmr_ros.streaming.stream_runtime import STAGES
+from fhmr_ros.tools.player import qos_for
 
 from .camera_info import camera_info_msg
 from .image_conversion import bgr_to_compressed_msg, bgr_to_image_msg
-from fhmr_ros.streaming.stream_runtime import STAGES
-
 from .odometry import odometry_msg, sec_to_stamp, stamp_to_sec
+from .tf_frames import tf_message, transform_msg
 
 NS = "/fhmr_bench"
+CAMERA_FRAME = "camera_optical_frame"
 
 
 @dataclass
@@ -91,6 +96,13 @@ class Camera:
                                                    qos_profile_sensor_data)
         self.pub_odom = self.node.create_publisher(
             Odometry, f"{NS}/odom", QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE))
+        # the camera's mount, as a robot's robot_state_publisher sends it (kept for late
+        # subscribers: transient local)
+        self.pub_mount = self.node.create_publisher(TFMessage, "/tf_static",
+                                                    qos_for("/tf_static", TFMessage))
+        self.pub_mount.publish(tf_message([transform_msg(
+            pose_from_xyz_quaternion(FORWARD_CAMERA_MOUNT), sec_to_stamp(time.time()),
+            "base_link", CAMERA_FRAME)]))
         self.received: list[tuple[float, float, int]] = []     # (receive, stamp, people)
         self.diagnostics: dict[str, str] = {}
         self.node.create_subscription(
@@ -111,7 +123,7 @@ class Camera:
     def image_msg(self, image: np.ndarray):
         """The message of one frame, built once (its stamp is set when it is sent)."""
         convert = bgr_to_compressed_msg if self.transport == "compressed" else bgr_to_image_msg
-        return convert(image, sec_to_stamp(0.0), "camera_optical_frame")
+        return convert(image, sec_to_stamp(0.0), CAMERA_FRAME)
 
     def send(self, msg, K: np.ndarray, width: int, height: int,
              stamp: float | None = None) -> float:
@@ -120,7 +132,7 @@ class Camera:
         stamp = time.time() if stamp is None else stamp
         t = sec_to_stamp(stamp)
         self.pub_odom.publish(odometry_msg(t, np.eye(4), "odom", "base_link"))
-        self.pub_info.publish(camera_info_msg(K, width, height, t, "camera_optical_frame"))
+        self.pub_info.publish(camera_info_msg(K, width, height, t, CAMERA_FRAME))
         msg.header.stamp = t
         self.pub_image.publish(msg)
         return stamp

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
-from rclpy.exceptions import ParameterException
+from rclpy.exceptions import ParameterException, ParameterUninitializedException
 from rclpy.node import Node
+from rclpy.parameter import Parameter
 
 
 @dataclass
@@ -29,8 +30,9 @@ class NodeConfig:
     camera_frame: str = ""               # optical frame id ("" = the image header's)
     world_frame: str = "odom"            # frame of world outputs (odometry's frame)
     use_odometry: bool = True            # False: static camera, world = levelled camera
-    camera_extrinsics: tuple = (0.0, 0.0, 1.0, -0.5, 0.5, -0.5, 0.5)  # base->optical x y z qx..qw
-    odom_wait_s: float = 0.5             # how long an image waits for odometry to reach it
+    base_frame: str = "base_link"        # odometry's child frame; extrinsics are from it
+    camera_extrinsics: tuple = ()        # base->optical x y z qx..qw (empty: from TF)
+    odom_wait_s: float = 0.5             # how long an image waits for odometry and TF
     flush_idle_s: float = 1.0            # no image this long: publish what the lag holds back
     static_camera_pitch_deg: float = 0.0  # static camera: downward tilt
     static_camera_height_m: float = 1.5   # static camera: height above the ground
@@ -68,9 +70,9 @@ class NodeConfig:
         if self.image_transport not in ("raw", "compressed"):
             raise ValueError(f"parameter image_transport must be raw or compressed, got "
                              f"{self.image_transport!r}")
-        if len(self.camera_extrinsics) != 7:
+        if len(self.camera_extrinsics) not in (0, 7):
             raise ValueError("parameter camera_extrinsics must be [x, y, z, qx, qy, qz, qw] "
-                             f"(7 numbers), got {len(self.camera_extrinsics)}")
+                             f"(7 numbers), or empty for TF, got {len(self.camera_extrinsics)}")
         if not (self.device == "cpu" or self.device == "cuda"
                 or (self.device.startswith("cuda:") and self.device[5:].isdigit())):
             raise ValueError(f"parameter device must be cpu, cuda or cuda:N, got "
@@ -105,8 +107,13 @@ DESCRIPTIONS = {
     "camera_frame": "camera optical frame id for outputs; empty: the image header's frame_id",
     "world_frame": "world frame id of world outputs (the odometry frame, REP-105 odom)",
     "use_odometry": "true: camera pose from odom at each image stamp; false: static camera",
-    "camera_extrinsics": "base -> camera optical pose [x, y, z, qx, qy, qz, qw]",
-    "odom_wait_s": "how long an image may wait for odometry covering its stamp",
+    "base_frame": "the robot's base frame: odometry's child frame, from which the camera "
+                  "extrinsics are looked up in TF",
+    "camera_extrinsics": "base -> camera optical pose [x, y, z, qx, qy, qz, qw], overriding "
+                         "TF; empty (default): looked up from base_frame to each image's "
+                         "frame_id on /tf_static and /tf",
+    "odom_wait_s": "how long an image may wait for odometry (and TF extrinsics) covering "
+                   "its stamp",
     "flush_idle_s": "after this long without images, publish the frames held back by the lag "
                     "and end the tracks",
     "static_camera_pitch_deg": "static camera (no odometry): downward tilt in degrees",
@@ -144,7 +151,9 @@ def declare_parameters(node: Node) -> dict[str, str]:
     node must stay up, unconfigured, until the value is fixed)."""
     refused = {}
     for f in fields(NodeConfig):
-        default = list(f.default) if isinstance(f.default, tuple) else f.default
+        default = f.default
+        if isinstance(default, tuple):      # an empty list would be declared as bytes
+            default = list(default) if default else Parameter.Type.DOUBLE_ARRAY
         try:
             node.declare_parameter(f.name, default, descriptor(f.name))
         except ParameterException as e:      # out of range, or of the wrong type
@@ -158,8 +167,11 @@ def read_config(node: Node) -> NodeConfig:
     parameter for a value the node cannot run with."""
     values = {}
     for f in fields(NodeConfig):
-        value = node.get_parameter(f.name).value
-        values[f.name] = tuple(value) if isinstance(f.default, tuple) else value
+        try:
+            value = node.get_parameter(f.name).value
+        except ParameterUninitializedException:   # declared by type only and left unset
+            value = None
+        values[f.name] = tuple(value or ()) if isinstance(f.default, tuple) else value
     return NodeConfig(**values)
 
 

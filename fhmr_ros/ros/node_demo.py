@@ -3,7 +3,7 @@
     python -m fhmr_ros.ros.node_demo --out artifacts/demo/node [--frames 40] [--rate 0.3]
 
 1. writes the demo stream, OpenCV's vtest.avi as JPEG-compressed images + camera_info +
-   odometry, into OUT/input.mcap (fhmr-player's recording path, no DDS); compressed,
+   odometry + the camera's mount on /tf_static, into OUT/input.mcap (fhmr-player's recording path, no DDS); compressed,
    because raw 768 × 576 images sent best effort between processes lose frames here (Fast
    DDS's 512 KB shared-memory segments; see README, "Using it on a real robot");
 2. starts fhmr_node in its own process and `fhmr-player OUT/input.mcap` in another, which
@@ -13,8 +13,9 @@
    stream (~/debug_image) to OUT/overlay.mp4;
 4. stops when the node has published a HumanStateArray for the last image.
 
-The camera of vtest.avi hangs about 6 m up, pitched ~25° down; the demo gives the node that
-pose as its base -> camera extrinsics and a robot standing still at the odom origin.
+The camera of vtest.avi hangs about 6 m up, pitched ~25° down; the stream's /tf_static
+gives the node that pose as its base -> camera extrinsics (looked up in TF, as on a robot),
+with a robot standing still at the odom origin.
 """
 
 from __future__ import annotations
@@ -42,11 +43,11 @@ from .odometry import stamp_to_sec
 VIDEO_FPS = 10.0
 
 
-def camera_extrinsics(pitch_deg: float, height_m: float) -> list[float]:
+def camera_mount(pitch_deg: float, height_m: float) -> tuple[float, ...]:
     """[x, y, z, qx, qy, qz, qw] of an optical frame ``height_m`` up, pitched down."""
     T = static_world_camera(pitch_deg, height_m)
     q = matrix_to_quaternion(torch.from_numpy(T[:3, :3])).numpy()
-    return [0.0, 0.0, height_m, *(float(v) for v in q)]
+    return (0.0, 0.0, height_m, *(float(v) for v in q))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     stream = args.out / "input.mcap"
     start = 1_000.0
     write_video_bag(footage_path("vtest.avi"), stream, args.frames, start_frame=40,
-                    start_time=start, compressed=True)
+                    start_time=start, compressed=True, camera_mount=camera_mount(25.0, 6.0))
     last_stamp = start + (args.frames - 1) / VIDEO_FPS
     ns = "/demo"
     # a DDS domain of its own: nothing else on this machine sees or disturbs the demo
@@ -74,8 +75,7 @@ def main(argv: list[str] | None = None) -> int:
          "-r", "image/compressed:=/camera/image/compressed",
          "-r", "camera_info:=/camera/camera_info", "-r", "odom:=/odom",
          "-p", "image_transport:=compressed", "-p", "queue_size:=1000",
-         "-p", "odom_wait_s:=3.0",
-         "-p", f"camera_extrinsics:={camera_extrinsics(25.0, 6.0)}"], env=env)
+         "-p", "odom_wait_s:=3.0"], env=env)
     rclpy.init()
     rec = rclpy.create_node("fhmr_demo_recorder", namespace=ns)
     counts = {"humans": 0, "people": 0, "overlay": 0}

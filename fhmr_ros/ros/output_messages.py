@@ -18,7 +18,7 @@ from .markers import MarkerPerson, delete_all_markers, human_markers
 from .messages import trajectory_array_msg
 from .node_config import NodeConfig
 from .odometry import sec_to_stamp
-from .tf_frames import body_frame, joint_frames, tf_message, transform_msg
+from .tf_frames import body_frame, joint_frames, person_frame, tf_message, transform_msg
 
 # each output's topic (relative to the node, "~/", except /tf)
 OUTPUT_TOPICS = {"humans": "~/humans", "trajectories": "~/trajectories", "tf": "/tf",
@@ -55,11 +55,11 @@ class OutputMessages:
             for r in results:
                 T_body = body_frame(r.joints_world)
                 transforms.append(transform_msg(T_body, stamp, cfg.world_frame,
-                                                f"body_{r.track_id}"))
+                                                person_frame(r.track_id)))
                 if cfg.publish_joint_frames:
-                    transforms += [transform_msg(T, stamp, f"body_{r.track_id}", child)
+                    transforms += [transform_msg(T, stamp, person_frame(r.track_id), child)
                                    for child, T in joint_frames(r.joints_world, T_body,
-                                                                f"body_{r.track_id}")]
+                                                                person_frame(r.track_id))]
             out.append(("tf", tf_message(transforms)))
         if cfg.publish_markers and wanted("markers"):
             out.append(("markers", human_markers(

@@ -20,9 +20,20 @@ from geometry_msgs.msg import TransformStamped
 from fhmr_ros.body.skeleton import BODY_JOINT_NAMES
 from fhmr_ros.geometry.rotations import matrix_to_quaternion
 
+PERSON_FRAME_PREFIX = "body_"
 LEFT_HIP, RIGHT_HIP = 1, 2
 MIN_HIP_WIDTH = 1e-3  # m: a shorter horizontal hip vector leaves the heading undefined
 _UP = np.array([0.0, 0.0, 1.0])
+
+
+def person_frame(track_id: int) -> str:
+    """The TF frame (and HumanState id) of a tracked person: ``body_<id>``."""
+    return f"{PERSON_FRAME_PREFIX}{track_id}"
+
+
+def is_person_frame(frame: str) -> bool:
+    """A person's frame or one of their joint frames (what this node publishes on /tf)."""
+    return frame.startswith(PERSON_FRAME_PREFIX)
 
 
 def transform_msg(T: np.ndarray, stamp: Time, parent: str, child: str) -> TransformStamped:

@@ -2,11 +2,15 @@
 latest pose") composed with the camera extrinsics, or a fixed levelled pose for a static
 camera.
 
-    T_world_camera(t) = T_world_base(t) · T_base_camera
+    T_world_camera(t) = T_world_base(t) · T_base_camera(t)
 
-T_world_base(t) interpolates the two odometry poses around t (slerp + lerp). An image newer
-than the newest odometry must wait for it (``NotYetAvailable``); one older than the buffer
-cannot be placed (``LookupError``).
+T_world_base(t) interpolates the two odometry poses around t (slerp + lerp). T_base_camera
+is fixed when given (the ``camera_extrinsics`` parameter); otherwise it is looked up from
+base frame to the image's frame in the transforms received on /tf_static and /tf
+(TransformTree: static links, and stamped ones interpolated at t, e.g. a pan-tilt head).
+An image whose odometry or transforms have not reached its stamp must wait for them
+(MissingInput, a NotYetAvailable); one older than the buffers cannot be placed
+(CameraPoseError); both say what is missing.
 """
 
 from __future__ import annotations
@@ -17,10 +21,24 @@ import numpy as np
 
 from ..geometry.gravity_view import static_camera_pose
 from .pose_buffer import PoseBuffer
+from .transform_tree import NotYetAvailable, TransformTree
 
 
-class NotYetAvailable(LookupError):
-    """Odometry has not reached this stamp yet."""
+FORWARD_CAMERA_MOUNT = (0.0, 0.0, 1.0, -0.5, 0.5, -0.5, 0.5)  # base -> optical x y z qx..qw:
+# a camera 1 m above the base looking along its +x (optical z forward, x right, y down)
+
+
+class CameraPoseError(LookupError):
+    """The camera pose at a stamp cannot be given; ``what`` is missing: "odometry" or
+    "extrinsics"."""
+
+    def __init__(self, what: str, message: str) -> None:
+        super().__init__(message)
+        self.what = what
+
+
+class MissingInput(CameraPoseError, NotYetAvailable):
+    """... not yet: it may still arrive."""
 
 
 def static_world_camera(pitch_deg: float, height_m: float) -> np.ndarray:
@@ -50,27 +68,65 @@ def pose_from_xyz_quaternion(values) -> np.ndarray:
 
 
 class CameraPoses:
-    """Camera poses at image stamps from odometry, or the static pose without odometry."""
+    """Camera poses at image stamps from odometry and extrinsics, or the static pose
+    without odometry. ``T_base_camera`` None: extrinsics from the transforms added with
+    ``add_transform``, from ``base_frame`` to the image's frame."""
 
-    def __init__(self, T_base_camera: np.ndarray, static_T_world_camera: np.ndarray,
-                 use_odometry: bool, max_age_s: float = 10.0) -> None:
+    def __init__(self, T_base_camera: np.ndarray | None, static_T_world_camera: np.ndarray,
+                 use_odometry: bool, base_frame: str = "base_link",
+                 max_age_s: float = 10.0) -> None:
         self.T_base_camera = T_base_camera
         self.static = static_T_world_camera
         self.use_odometry = use_odometry
+        self.base_frame = base_frame
         self.odometry = PoseBuffer(max_age_s=max_age_s)
+        self.transforms = TransformTree(max_age_s=max_age_s)
+
+    @property
+    def needs_transforms(self) -> bool:
+        """Extrinsics come from /tf_static and /tf."""
+        return self.use_odometry and self.T_base_camera is None
 
     def add_odometry(self, stamp: float, T_world_base: np.ndarray) -> None:
         """Raises ValueError for a stamp older than the newest (the caller counts it)."""
         self.odometry.add(stamp, T_world_base)
 
-    def clear(self) -> None:
-        self.odometry.clear()
+    def add_transform(self, parent: str, child: str, stamp: float, T_parent_child: np.ndarray,
+                      static: bool) -> None:
+        """One transform from /tf (static False) or /tf_static; ValueError when refused."""
+        self.transforms.add(parent, child, stamp, T_parent_child, static)
 
-    def at(self, stamp: float) -> np.ndarray:
-        """(4, 4) T_world_camera at ``stamp``; NotYetAvailable / LookupError as above."""
+    def clear(self) -> None:
+        """Forget odometry and stamped transforms (time went back); static ones stay."""
+        self.odometry.clear()
+        self.transforms.clear_stamped()
+
+    def at(self, stamp: float, frame_id: str = "") -> np.ndarray:
+        """(4, 4) T_world_camera at ``stamp`` of an image in ``frame_id``; MissingInput /
+        LookupError as above."""
         if not self.use_odometry:
             return self.static
         newest = self.odometry.latest_stamp
         if newest is None or stamp > newest:
-            raise NotYetAvailable(f"no odometry at or after {stamp:.3f} s yet")
-        return self.odometry.at(stamp) @ self.T_base_camera
+            raise MissingInput("odometry", f"no odometry at or after {stamp:.3f} s yet")
+        try:
+            T_world_base = self.odometry.at(stamp)
+        except LookupError as e:
+            raise CameraPoseError("odometry", str(e)) from e
+        return T_world_base @ self.extrinsics(stamp, frame_id)
+
+    def extrinsics(self, stamp: float, frame_id: str) -> np.ndarray:
+        """(4, 4) T_base_camera at ``stamp``: the fixed one, or looked up."""
+        if self.T_base_camera is not None:
+            return self.T_base_camera
+        if not frame_id:
+            raise CameraPoseError("extrinsics", "the image has no frame_id, so its extrinsics "
+                                  "cannot be looked up in TF: set camera_extrinsics")
+        try:
+            return self.transforms.lookup(self.base_frame, frame_id, stamp)
+        except NotYetAvailable as e:
+            raise MissingInput("extrinsics", f"{e} (base {self.base_frame!r} -> image frame "
+                               f"{frame_id!r}: publish it on /tf_static, e.g. with "
+                               "robot_state_publisher, or set camera_extrinsics)") from e
+        except LookupError as e:
+            raise CameraPoseError("extrinsics", str(e)) from e

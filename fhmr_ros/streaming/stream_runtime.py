@@ -5,9 +5,9 @@ drives the same core over a recording.
 
 Threads: ``add_image`` only checks the stamp and queues (a bounded queue; when it is full
 the oldest image is dropped, counted). An image's camera pose is resolved as soon as
-odometry covers its stamp — on arrival, or when that odometry arrives — so it never
-depends on how far behind the workers are; an image waits at most ``odom_wait_s`` after
-arrival for it. The perception thread decodes an image and runs detector -> tracker; it
+odometry (and, for extrinsics from TF, the transforms) cover its stamp — on arrival, or
+when they arrive — so it never depends on how far behind the workers are; an image waits
+at most ``odom_wait_s`` after arrival for them. The perception thread decodes an image and runs detector -> tracker; it
 hands the result to the model thread (at most one waiting), which runs the streaming
 engine, assembles each image's people and hands complete images to the OutputSink. So the
 next image is perceived while the model works on this one.
@@ -37,7 +37,7 @@ import torch
 from ..geometry.lens_distortion import LensDistortion
 from ..perception.tracked_front_end import DetectorError, FrontEndOutput
 from ..perception.tracker import TrackState
-from .camera_pose import CameraPoses, NotYetAvailable
+from .camera_pose import CameraPoseError, CameraPoses, MissingInput
 from .frame_assembler import FrameAssembler, ImageFrame
 from .human_pipeline import HumanPipeline
 from .meters import Counters, LatencyWindow, RateMeter
@@ -56,7 +56,7 @@ def share_threads(total: int) -> int:
 @dataclass
 class RuntimeConfig:
     queue_size: int = 2          # images waiting for perception; the oldest dropped when full
-    odom_wait_s: float = 0.5     # how long an image waits for odometry to reach its stamp
+    odom_wait_s: float = 0.5     # how long an image waits for odometry (and TF) at its stamp
     flush_idle_s: float = 1.0    # no image this long: publish what the lag holds back
     refuse_zero_stamps: bool = True   # live: 0 means "not stamped"; a video starts at 0
 
@@ -99,8 +99,9 @@ class _Queued:
     frame_id: str
     payload: Any                 # what ``decode`` turns into a BGR image
     received: float              # monotonic time of arrival
-    T_world_camera: np.ndarray | None = None    # (4, 4) once odometry covers the stamp
-    unplaceable: str = ""        # why the stamp can never get a pose (older than the buffer)
+    T_world_camera: np.ndarray | None = None    # (4, 4) once odometry and TF cover the stamp
+    missing: CameraPoseError | None = None      # what its pose lacks (yet, or for good)
+    unplaceable: bool = False    # the stamp can never get a pose (older than the buffers)
 
 
 @dataclass
@@ -144,7 +145,7 @@ class StreamRuntime:
         self._lock = threading.Condition()     # re-entrant: guards everything below
         self._queue: deque = deque()           # _Queued or _Reset, for perception
         self._handoff: deque = deque()         # _Perceived or _Reset, for the model
-        self._unresolved: list[_Queued] = []   # images waiting for odometry to reach them
+        self._unresolved: list[_Queued] = []   # images waiting for odometry / TF to reach them
         self._last_stamp: float | None = None
         self._camera: CameraInfo | None = None
         self._running = False
@@ -242,15 +243,30 @@ class StreamRuntime:
             self._lock.notify_all()
             return True
 
+    def add_transform(self, parent: str, child: str, stamp: float,
+                      T_parent_child: np.ndarray, static: bool) -> bool:
+        """One transform from /tf_static (``static``) or /tf, for extrinsics looked up in
+        TF; False when it is refused (counted)."""
+        with self._lock:
+            try:
+                self.poses.add_transform(parent, child, stamp, T_parent_child, static)
+            except ValueError as e:
+                self.counters.warn("bad_transforms", f"transform refused: {e}")
+                return False
+            self._unresolved = [item for item in self._unresolved if not self._resolve(item)]
+            self._lock.notify_all()
+            return True
+
     def _resolve(self, item: _Queued) -> bool:
-        """Give ``item`` its camera pose if odometry covers its stamp; True when settled
-        (a pose, or a stamp no odometry can ever place)."""
+        """Give ``item`` its camera pose if odometry and extrinsics cover its stamp; True
+        when settled (a pose, or a stamp nothing can ever place)."""
         try:
-            item.T_world_camera = self.poses.at(item.stamp)
-        except NotYetAvailable:
+            item.T_world_camera = self.poses.at(item.stamp, item.frame_id)
+        except MissingInput as e:
+            item.missing = e
             return False
-        except LookupError as e:
-            item.unplaceable = str(e)
+        except CameraPoseError as e:
+            item.missing, item.unplaceable = e, True
         return True
 
     def add_image(self, stamp: float, frame_id: str, payload: Any,
@@ -370,7 +386,8 @@ class StreamRuntime:
 
     def _pose_of(self, item: _Queued) -> np.ndarray | None:
         """T_world_camera of the image, waiting until ``odom_wait_s`` after its arrival for
-        odometry to reach its stamp; None when it cannot be placed (counted)."""
+        odometry and extrinsics to reach its stamp; None when it cannot be placed (counted
+        ``images_without_odometry`` or ``images_without_extrinsics``)."""
         with self._lock:
             while item.T_world_camera is None and not item.unplaceable:
                 remaining = item.received + self.cfg.odom_wait_s - time.monotonic()
@@ -381,9 +398,11 @@ class StreamRuntime:
                 self._unresolved.remove(item)
         if item.T_world_camera is not None:
             return item.T_world_camera
-        self.counters.warn("images_without_odometry", f"image at {item.stamp:.3f} s: " + (
-            item.unplaceable or f"no odometry reached its stamp within "
-            f"{self.cfg.odom_wait_s:g} s") + ": dropped")
+        missing = item.missing or MissingInput("odometry", "no odometry yet")
+        why = (str(missing) if item.unplaceable else f"no {missing.what} reached its stamp "
+               f"within {self.cfg.odom_wait_s:g} s: {missing}")
+        self.counters.warn(f"images_without_{missing.what}",
+                           f"image at {item.stamp:.3f} s: {why}: dropped")
         return None
 
     def _hand_over(self, item) -> None:

@@ -3,7 +3,8 @@
     fhmr-player VIDEO [--fps F] [--intrinsics FX,FY,CX,CY] [--compressed]
                 [--motion static|forward|turn] [--speed M/S] [--yaw-rate RAD/S]
                 [--image-topic T] [--camera-info-topic T] [--odom-topic T]
-                [--odom-frame F] [--base-frame F] [--camera-frame F] [--start-time S]
+                [--odom-frame F] [--base-frame F] [--camera-frame F]
+                [--camera-mount X,Y,Z,QX,QY,QZ,QW] [--start-time S]
                 [--start-frame K] [--max-frames N] [common options]
     fhmr-player BAG.mcap [--topics T1,T2] [common options]
     common options: [--rate R] [--loop N] [--record OUT.mcap [--no-publish]]
@@ -16,6 +17,8 @@ fhmr-video assumes). Frame i (counted over all loops) is stamped start + i / fps
 --start-time, default the wall time at start-up). nav_msgs/Odometry of a synthetic robot
 base (--motion static: identity; forward: +x at --speed; turn: yaw at --yaw-rate in place)
 comes at every image stamp and halfway between images, so a consumer must interpolate.
+The camera's mount on the base (--camera-mount: base -> optical frame, default 1 m up
+looking along +x) goes once to /tf_static, as a robot's robot_state_publisher sends it.
 Frames --start-frame .. --start-frame + --max-frames - 1 are played on each loop.
 
 MCAP: every message of a known type (optionally only --topics) is republished on its
@@ -29,8 +32,8 @@ message's playback time (its stamp for a video; for a recording its log time plu
 duration of the loops before); with --no-publish nothing goes to DDS and the file is
 written as fast as possible.
 
-QoS: images and camera_info sensor-data (best effort), everything else reliable with depth
-50. A raw image larger than Fast DDS's 512 KB shared-memory segment (768x576 bgr8 is 1.3 MB)
+QoS: images and camera_info sensor-data (best effort), /tf_static reliable and transient
+local (a late subscriber still gets it), everything else reliable with depth 50. A raw image larger than Fast DDS's 512 KB shared-memory segment (768x576 bgr8 is 1.3 MB)
 travels as UDP fragments, and best effort on loopback then loses many of them (about half
 on the development machine): a subscriber that needs every frame takes --compressed.
 Topics in an MCAP whose type has no installed Python class are left out (and named).
@@ -54,6 +57,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..streaming.camera_pose import FORWARD_CAMERA_MOUNT, pose_from_xyz_quaternion
 from .video import default_intrinsics, parse_intrinsics, video_frames, video_info
 
 MOTIONS = ("static", "forward", "turn")
@@ -106,6 +110,7 @@ class VideoTopics:
     image: str = "camera/image"
     camera_info: str = "camera/camera_info"
     odom: str = "odom"
+    tf_static: str = "/tf_static"
 
     @property
     def compressed_image(self) -> str:
@@ -116,9 +121,11 @@ class VideoTopics:
         """Topic -> message class of a stream with raw or compressed images."""
         from nav_msgs.msg import Odometry
         from sensor_msgs.msg import CameraInfo, CompressedImage, Image
+        from tf2_msgs.msg import TFMessage
 
         image = (self.compressed_image, CompressedImage) if compressed else (self.image, Image)
-        return {image[0]: image[1], self.camera_info: CameraInfo, self.odom: Odometry}
+        return {image[0]: image[1], self.camera_info: CameraInfo, self.odom: Odometry,
+                self.tf_static: TFMessage}
 
 
 class StreamFrame(NamedTuple):
@@ -163,7 +170,9 @@ class VideoStream:
 
     def __init__(self, video: str | Path, *, fps: float | None = None,
                  K: np.ndarray | None = None, motion: Motion = Motion(),
-                 frame_ids: FrameIds = FrameIds(), start_time: float | None = None,
+                 frame_ids: FrameIds = FrameIds(),
+                 camera_mount: tuple[float, ...] = FORWARD_CAMERA_MOUNT,
+                 start_time: float | None = None,
                  start_frame: int = 0, max_frames: int | None = None, loops: int = 1,
                  compressed: bool = False, jpeg_quality: int = 90):
         self.path = Path(video)
@@ -179,6 +188,7 @@ class VideoStream:
             raise ValueError("loops and max_frames must be >= 1, start_frame >= 0")
         self.K = default_intrinsics(self.width, self.height) if K is None else np.asarray(K)
         self.motion, self.frame_ids = motion, frame_ids
+        self.T_base_camera = pose_from_xyz_quaternion(camera_mount)    # (4, 4)
         self.start_ns = time.time_ns() if start_time is None else round(start_time * 1e9)
         self.start_frame, self.max_frames, self.loops = start_frame, max_frames, loops
         self.compressed, self.jpeg_quality = compressed, jpeg_quality
@@ -186,6 +196,14 @@ class VideoStream:
     def stamp_ns(self, i: float) -> int:
         """Stamp of frame ``i`` (counted over all loops; fractional for in-between)."""
         return self.start_ns + round(i * 1e9 / self.fps)
+
+    def mount(self):
+        """tf2_msgs/TFMessage for /tf_static: base -> camera optical frame, stamped at the
+        start."""
+        from ..ros.tf_frames import tf_message, transform_msg
+
+        return tf_message([transform_msg(self.T_base_camera, ns_to_stamp(self.start_ns),
+                                         self.frame_ids.base, self.frame_ids.camera)])
 
     def odometry(self, stamp_ns: int):
         """nav_msgs/Odometry of the synthetic base at ``stamp_ns``."""
@@ -225,8 +243,10 @@ class VideoStream:
 
 def video_messages(stream: VideoStream,
                    video_topics: VideoTopics = VideoTopics()) -> Iterator[TimedMessage]:
-    """The stream's messages in stamp order; at one stamp odometry, camera_info, image."""
+    """The stream's messages in stamp order: the camera mount (/tf_static) first; at one
+    stamp odometry, camera_info, image."""
     image_topic = video_topics.compressed_image if stream.compressed else video_topics.image
+    yield TimedMessage(stream.start_ns, video_topics.tf_static, stream.mount())
     for frame in stream:
         for odom in frame.odometry:
             yield TimedMessage(stamp_to_ns(odom.header.stamp), video_topics.odom, odom)
@@ -265,14 +285,18 @@ def write_video_bag(video: str | Path, out_mcap: str | Path, max_frames: int | N
     return play(video_messages(stream, video_topics), rate=None, recorder_path=out_mcap)
 
 
-def qos_for(msg_type: type):
-    """Sensor-data QoS for images and camera_info, reliable depth 50 for the rest."""
-    from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+def qos_for(topic: str, msg_type: type):
+    """Sensor-data QoS for images and camera_info, reliable and transient local for
+    /tf_static (as tf2's static broadcaster), reliable depth 50 for the rest."""
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 
     from ..ros.mcap_io import type_name_of
 
     if type_name_of(msg_type) in SENSOR_TYPES:
         return qos_profile_sensor_data
+    if absolute_topic(topic) == "/tf_static":
+        return QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
+                          durability=DurabilityPolicy.TRANSIENT_LOCAL)
     return QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE)
 
 
@@ -285,17 +309,22 @@ class RosPublishers:
         self._context = rclpy.Context()
         rclpy.init(context=self._context)
         self.node = rclpy.create_node(node_name, context=self._context)
-        self.publishers = {topic: self.node.create_publisher(cls, topic, qos_for(cls))
+        self.publishers = {topic: self.node.create_publisher(cls, topic, qos_for(topic, cls))
                            for topic, cls in topic_types.items()}
 
     def wait_for_subscribers(self, timeout_s: float, settle_s: float = 0.5) -> list[str]:
         """Wait until every topic has a subscriber, at most ``timeout_s``; returns the
         topics still without one. Once all are matched, waits ``settle_s`` more: the
         subscribers match this publisher a moment after it matches them, and a best-effort
-        message sent in between is lost."""
+        message sent in between is lost. Transient-local topics (/tf_static) are not waited
+        for: a late subscriber gets their messages anyway."""
+        from rclpy.qos import DurabilityPolicy
+
+        volatile = {t: p for t, p in self.publishers.items()
+                    if p.qos_profile.durability != DurabilityPolicy.TRANSIENT_LOCAL}
         deadline = time.monotonic() + timeout_s
         while True:
-            lonely = [t for t, p in self.publishers.items() if p.get_subscription_count() == 0]
+            lonely = [t for t, p in volatile.items() if p.get_subscription_count() == 0]
             if not lonely:
                 time.sleep(settle_s)
                 return lonely
@@ -384,6 +413,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     video.add_argument("--odom-frame", default=FrameIds.odom)
     video.add_argument("--base-frame", default=FrameIds.base)
     video.add_argument("--camera-frame", default=FrameIds.camera)
+    video.add_argument("--camera-mount", default=",".join(map(str, FORWARD_CAMERA_MOUNT)),
+                       metavar="X,Y,Z,QX,QY,QZ,QW",
+                       help="base -> camera optical frame, sent on /tf_static "
+                            "(default: 1 m up, looking along +x)")
     video.add_argument("--start-time", type=float, default=None,
                        help="stamp of the first frame in seconds (default: now)")
     video.add_argument("--start-frame", type=int, default=0)
@@ -424,6 +457,7 @@ def source_of(args: argparse.Namespace) -> tuple[Iterator[TimedMessage], dict[st
         K=None if args.intrinsics is None else parse_intrinsics(args.intrinsics),
         motion=Motion(args.motion, args.speed, args.yaw_rate),
         frame_ids=FrameIds(args.odom_frame, args.base_frame, args.camera_frame),
+        camera_mount=tuple(float(v) for v in args.camera_mount.split(",")),
         start_time=args.start_time, start_frame=args.start_frame,
         max_frames=args.max_frames, loops=args.loop, compressed=args.compressed)
     names = VideoTopics(args.image_topic, args.camera_info_topic, args.odom_topic)
