@@ -27,6 +27,7 @@ from sensor_msgs.msg import CameraInfo, Image
 from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
 
+from fhmr_ros.body.keypoints import keypoint_format
 from fhmr_ros.data.footage import read_image
 from fhmr_ros.msg import HumanStateArray
 from fhmr_ros.ros.camera_info import camera_info_msg
@@ -118,7 +119,7 @@ class Harness:
             self.spin(0.2)
         raise AssertionError("the node did not subscribe in time")
 
-    def yaw(self, i: int) -> float:
+    def yaw(self, i: float) -> float:
         return YAW0 + (YAW1 - YAW0) * i / (FRAMES - 1)
 
     def frame(self, i: int) -> np.ndarray:
@@ -136,9 +137,12 @@ class Harness:
     def send(self, i: int, stamp: float, image: np.ndarray | None = None,
              info: CameraInfo | None = None) -> None:
         t = sec_to_stamp(stamp)
-        for dt in (-0.05, 0.0):                               # odometry around the image stamp
+        # odometry around the image stamp, on the robot's steady turn (yaw linear in time),
+        # so that any two samples interpolate to the exact pose even if one is lost
+        for dt in (-0.05, 0.0):
             self.pub_odom.publish(odometry_msg(sec_to_stamp(stamp + dt),
-                                               yaw_pose(self.yaw(i)), "odom", "base_link"))
+                                               yaw_pose(self.yaw(i + dt * FPS)), "odom",
+                                               "base_link"))
         self.pub_info.publish(info or camera_info_msg(self.K(), W, H, t, CAMERA_FRAME))
         self.pub_image.publish(bgr_to_image_msg(self.frame(i) if image is None else image,
                                                 t, CAMERA_FRAME))
@@ -492,6 +496,66 @@ def test_extrinsics_come_from_tf_and_an_unknown_frame_is_counted(harness):
         stop_node(proc)
         h.node.destroy_publisher(pub_static)
         h.node.destroy_publisher(pub_tf)
+
+
+def test_keypoints_from_another_node_replace_the_images(harness):
+    """input:=keypoints: a pose detector in another node (here this process, running the
+    default detector on the turning stream and sending COCO-17 with its own ids) feeds the
+    node, which loads no detector; every message is answered with its stamp, the ids hold,
+    and a malformed message is counted."""
+    from fhmr_ros.body.keypoints import COCO17, convert_keypoints
+    from fhmr_ros.msg import PersonKeypointsArray
+    from fhmr_ros.perception.movenet_blazepose_detector import MoveNetBlazePoseDetector
+    from fhmr_ros.ros.keypoints_input import keypoints_msg
+
+    h = harness
+    h.stop_node()
+    pub = h.node.create_publisher(PersonKeypointsArray, f"{NS}/keypoints", QoSProfile(
+        depth=50, reliability=ReliabilityPolicy.RELIABLE))
+    detector, messages = MoveNetBlazePoseDetector(), []
+    t0 = T0 + 400
+    for i in range(12):
+        people = sorted(detector.detect(h.frame(i)), key=lambda p: p.bbox[0])
+        for n, p in enumerate(people):
+            p.keypoints = convert_keypoints(p.keypoints, keypoint_format(p.keypoint_format),
+                                            COCO17)
+            p.keypoint_format, p.source_id = "coco17", 100 + n
+        messages.append(keypoints_msg(sec_to_stamp(t0 + i / FPS), CAMERA_FRAME, (W, H),
+                                      people))
+    proc = start_node("input:=keypoints")
+    try:
+        end = time.monotonic() + 90
+        while not pub.get_subscription_count() and time.monotonic() < end:
+            assert proc.poll() is None, node_log(proc)
+            h.spin(0.2)
+        for i, msg in enumerate(messages):
+            stamp = t0 + i / FPS
+            for dt in (-0.05, 0.0):
+                h.pub_odom.publish(odometry_msg(sec_to_stamp(stamp + dt),
+                                                yaw_pose(h.yaw(i + dt * FPS)), "odom",
+                                                "base_link"))
+            h.pub_info.publish(camera_info_msg(h.K(), W, H, sec_to_stamp(stamp), CAMERA_FRAME))
+            pub.publish(msg)
+            h.spin(0.1)
+        broken = keypoints_msg(sec_to_stamp(t0 + 2.0), CAMERA_FRAME, (W, H), [])
+        broken.people = [type(messages[0].people[0])(id=1, score=0.9, keypoints=[1.0] * 7)]
+        pub.publish(broken)
+        stamps = {round(t0 + i / FPS, 6) for i in range(12)}
+        answered = lambda: {round(stamp_to_sec(m.header.stamp), 6)  # noqa: E731
+                            for m in h.humans} & stamps
+        h.spin(60.0, until=lambda: answered() == stamps and int(
+            h.diagnostic_values().get("bad_images", 0)) >= 1)
+        assert answered() == stamps
+        assert int(h.diagnostic_values()["bad_images"]) == 1
+        ids = [p.track_id for m in h.humans if round(stamp_to_sec(m.header.stamp), 6) in stamps
+               for p in m.humans]
+        # the player on the left is in every message under the detector's id 100: one
+        # track all along; the other one is detected in 3 images only (too short to run)
+        assert max(ids.count(i) for i in set(ids)) == 12 and len(set(ids)) <= 2
+        assert "keypoints from another node" in node_log(proc)
+    finally:
+        stop_node(proc)
+        h.node.destroy_publisher(pub)
 
 
 CORRUPT = os.path.join(tempfile.gettempdir(), "fhmr_corrupt_checkpoint.pt")

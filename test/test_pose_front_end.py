@@ -145,3 +145,40 @@ def test_a_detector_failure_is_reported_for_that_image_and_the_stream_goes_on(de
         front.process(frame.astype(np.float32), 0.1, None)      # the detector refuses it
     out = front.process(frame, 0.2, None)                        # the next image is fine
     assert len(out.detections) >= 4 and not out.searched        # the tracks were kept
+
+
+def test_keypoints_from_another_detector_reach_the_tracker_in_the_models_format(detector):
+    """Another node's COCO-17 people (here: this detector's, cut down to COCO-17) become
+    MediaPipe-33 detections: shared keypoints kept, the rest unseen; a missing box is put
+    around the keypoints; the detector's ids follow the people; bad input is refused."""
+    from fhmr_ros.body.keypoints import COCO17, MEDIAPIPE33, convert_keypoints
+    from fhmr_ros.perception.external_keypoints import ExternalPerson, keypoints_frame
+
+    frame = vtest_frames([50])[50]
+    found = detector.detect(frame)
+    coco = [convert_keypoints(p.keypoints, MEDIAPIPE33, COCO17) for p in found]
+    people = [ExternalPerson(10 + n, p.score, np.zeros(4) if n == 0 else p.bbox, kp.ravel())
+              for n, (p, kp) in enumerate(zip(found, coco))]
+    out = keypoints_frame("coco17", (768, 576), people, "mediapipe33")
+    assert out.size == (768, 576) and len(out.detections) == len(found) >= 4
+    shared = [MEDIAPIPE33.names.index(name) for name in COCO17.names]
+    for det, p in zip(out.detections, found):
+        assert det.keypoint_format == "mediapipe33" and det.keypoints.shape == (33, 3)
+        np.testing.assert_allclose(det.keypoints[shared], p.keypoints[shared], atol=1e-4)
+        others = np.setdiff1d(np.arange(33), shared)
+        assert not det.keypoints[others].any()            # unseen: the model masks them
+    assert [d.source_id for d in out.detections] == list(range(10, 10 + len(found)))
+    assert box_iou(out.detections[0].bbox, found[0].bbox)[0, 0] > 0.5   # around keypoints
+    front = TrackedFrontEnd(None, MultiPersonTracker())
+    tracks = front.process(out, 0.0, None).tracks
+    assert len(tracks) == len(found) and front.process(out, 0.1, None).detector_ms == 0.0
+    bad = [(ExternalPerson(-1, 0.9, np.zeros(4), np.zeros(50)), "17 x"),
+           (ExternalPerson(-1, 1.5, np.zeros(4), coco[0].ravel()), "in \\[0, 1\\]"),
+           (ExternalPerson(-1, 0.9, np.full(4, np.nan), coco[0].ravel()), "non-finite")]
+    for person, why in bad:
+        with pytest.raises(ValueError, match=why):
+            keypoints_frame("coco17", (768, 576), [person], "mediapipe33")
+    with pytest.raises(ValueError, match="known"):
+        keypoints_frame("openpose25", (768, 576), [], "mediapipe33")
+    with pytest.raises(DetectorError, match="takes keypoints"):
+        front.process(frame, 0.2, None)

@@ -102,9 +102,10 @@ def test_crossing_people_keep_their_ids(layouts, b_hidden_while_overlapping):
     assert tracker.num_created == 2
 
 
-def _meet_and_turn_back(config):
+def _meet_and_turn_back(config, source_ids=(None, None)):
     """A (standing) and B (arms up) walk into the same spot and both turn back there: their
-    velocities predict a crossing that does not happen. Returns the ids each was given."""
+    velocities predict a crossing that does not happen. ``source_ids``: the ids an external
+    detector gives A and B. Returns the ids each was given."""
     rng = np.random.default_rng(0)
     tracker = MultiPersonTracker(config)
     ids_a, ids_b = set(), set()
@@ -114,6 +115,7 @@ def _meet_and_turn_back(config):
         walked = min(t, 2 * t_meet - t)
         a = person(100 + 150 * walked, 240, 200, t, STANDING, rng=rng)
         b = person(540 - 150 * walked, 244, 200, t + 0.3, ARMS_UP, rng=rng)
+        a.source_id, b.source_id = source_ids
         tracks = tracker.update([a, b], t)
         if f >= 3:
             ids_a.add(_track_of(tracks, a))
@@ -127,6 +129,14 @@ def test_people_meeting_and_turning_back_are_told_apart_by_keypoints():
     # Control: on boxes and motion alone the scene is ambiguous and the ids do swap.
     ids_a, ids_b = _meet_and_turn_back(TrackerConfig(iou_weight=1.0, keypoint_weight=0.0))
     assert len(ids_a) == 2 and len(ids_b) == 2
+
+
+def test_a_detectors_own_ids_keep_people_apart_where_boxes_cannot():
+    """The same ambiguous scene on boxes alone, but the detections carry the ids of the
+    detector that found them (keypoints from another node): the ids hold."""
+    config = TrackerConfig(iou_weight=1.0, keypoint_weight=0.0)
+    ids_a, ids_b = _meet_and_turn_back(config, source_ids=(7, 9))
+    assert len(ids_a) == 1 and len(ids_b) == 1 and ids_a != ids_b, (ids_a, ids_b)
 
 
 def _walk(tracker, times, speed=100.0, rng=None):

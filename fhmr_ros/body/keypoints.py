@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -99,6 +100,19 @@ def keypoint_format(name: str) -> KeypointFormat:
     except KeyError:
         raise ValueError(f"unknown keypoint format {name!r}; "
                          f"known: {sorted(KEYPOINT_FORMATS)}") from None
+
+
+def convert_keypoints(keypoints: np.ndarray, source: KeypointFormat,
+                      target: KeypointFormat) -> np.ndarray:
+    """(K_source, 3) u, v, confidence -> (K_target, 3): each target keypoint takes the source
+    keypoint of the same name; one the source lacks is unseen (0, 0, 0), as an occluded one
+    would be (COCO-17's names are all among MediaPipe-33's)."""
+    out = np.zeros((len(target.names), 3), np.float32)
+    index = {name: k for k, name in enumerate(source.names)}
+    for k, name in enumerate(target.names):
+        if name in index:
+            out[k] = keypoints[index[name]]
+    return out
 
 
 # Which detector keypoints must be seen for a body joint (0..21) to count as observed.

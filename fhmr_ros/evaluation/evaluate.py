@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..body.body_model import BodyModel, transform_smplx_root
-from ..body.keypoints import body_joint_visibility, keypoint_format
+from ..body.keypoints import body_joint_visibility, convert_keypoints, keypoint_format
 from ..body.skeleton import NON_TORSO_JOINTS, NUM_BODY_JOINTS, TORSO_JOINTS
 from ..data.windows import Batch, ClipGeometry, make_batch
 from ..model.pipeline import FactorizedHMR, Prediction, SamplingOptions
@@ -112,18 +112,24 @@ def sequence_errors(body: BodyModel, seq: HeldOutSequence, pred: Prediction, fps
     return errors, masks
 
 
-def stream_sequence(model: FactorizedHMR, seq: HeldOutSequence, cfg: StreamingConfig
-                    ) -> Prediction:
+def stream_sequence(model: FactorizedHMR, seq: HeldOutSequence, cfg: StreamingConfig,
+                    observed_format: str | None = None) -> Prediction:
     """The node's path on one sequence: each frame's detections, intrinsics and believed
     camera pose fed to the streaming engine in order, the published frames stacked into a
-    Prediction (B = 1; betas averaged over the clip)."""
+    Prediction (B = 1; betas averaged over the clip). ``observed_format``: only the
+    keypoints a detector of that format gives are seen (converted as the node converts
+    another node's keypoints)."""
     b = seq.batch
     engine = StreamingEngine(model, cfg)
     K = b.K[0].numpy()
+    model_format = keypoint_format(model.cfg.inputs.keypoint_format)
+    observed = keypoint_format(observed_format or model_format.name)
     results = []
     for t in range(b.keypoints.shape[1]):
+        keypoints = convert_keypoints(convert_keypoints(         # (K, 3) what is seen
+            b.keypoints[0, t].numpy(), model_format, observed), observed, model_format)
         results += engine.update(t / model.cfg.fps, b.T_world_camera[0, t].numpy(), K,
-                                 [PersonObservation(0, b.keypoints[0, t].numpy(), None)])
+                                 [PersonObservation(0, keypoints, None)])
     results = sorted(results + engine.flush(), key=lambda r: r.frame)
     if [r.frame for r in results] != list(range(b.keypoints.shape[1])):
         raise RuntimeError("the streaming engine did not publish every frame once")
@@ -140,9 +146,11 @@ def stream_sequence(model: FactorizedHMR, seq: HeldOutSequence, cfg: StreamingCo
 
 def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[HeldOutSequence],
              modes: list[str], opts: SamplingOptions,
-             streaming: StreamingConfig | None = None) -> dict[str, dict[str, float]]:
+             streaming: StreamingConfig | None = None, observed_format: str | None = None
+             ) -> dict[str, dict[str, float]]:
     """Frame-weighted means of every metric over all sequences, one row per mode; with
-    ``streaming`` through the streaming engine (its mode and sampling come from it)."""
+    ``streaming`` through the streaming engine (its mode and sampling come from it), where
+    ``observed_format`` limits the keypoints seen (stream_sequence)."""
     gt_verts = [_truth_vertices(body, s) for s in sequences]
     fmt = keypoint_format(model.cfg.inputs.keypoint_format)
     rows = {}
@@ -153,7 +161,8 @@ def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[HeldOutSeque
             b = seq.batch
             pred = (infer_sequence(model, b.inputs, b.T_world_camera, mode, opts)
                     if streaming is None else
-                    stream_sequence(model, seq, replace(streaming, mode=mode)))
+                    stream_sequence(model, seq, replace(streaming, mode=mode),
+                                    observed_format))
             errors, masks = sequence_errors(body, seq, pred, model.cfg.fps, gv, fmt)
             for k, v in M.summarize(errors, masks).items():
                 per_seq.setdefault(k, []).append(v)

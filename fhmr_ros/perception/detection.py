@@ -28,6 +28,8 @@ class PersonDetection:
     keypoints: np.ndarray    # (K, 3) float32 u, v pixels and confidence in [0, 1]
     score: float             # detector's person score in [0, 1]
     keypoint_format: str     # a name from fhmr_ros.body.keypoints.KEYPOINT_FORMATS
+    source_id: int | None = None   # the detector's own track id, if it has one: the tracker
+                                   # keeps each such id on one track
 
 
 @runtime_checkable

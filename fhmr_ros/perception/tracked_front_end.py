@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .detection import KeypointDetector, PersonDetection
+from .external_keypoints import KeypointsFrame
 from .tracker import MultiPersonTracker, TrackedPerson, TrackState
 
 NEVER = 10 ** 9         # "images since the last search" before the first one
@@ -61,18 +62,26 @@ class FrontEndOutput:
 
 
 class TrackedFrontEnd:
-    def __init__(self, detector: KeypointDetector, tracker: MultiPersonTracker,
+    def __init__(self, detector: KeypointDetector | None, tracker: MultiPersonTracker,
                  search_every: int = 4, search_predicted_tracks: bool = True) -> None:
         self.detector = detector
         self.tracker = tracker
         self.schedule = SearchSchedule(search_every)
         self.search_predicted_tracks = search_predicted_tracks
 
-    def process(self, image_bgr: np.ndarray, stamp: float, K: np.ndarray | None
-                ) -> FrontEndOutput:
-        """People in one image at ``stamp`` (s, not older than the previous one). Raises
-        DetectorError when the detector fails on this image."""
+    def process(self, image_bgr: np.ndarray | KeypointsFrame, stamp: float,
+                K: np.ndarray | None) -> FrontEndOutput:
+        """People in one image at ``stamp`` (s, not older than the previous one). A
+        KeypointsFrame brings the people another detector found in it: only the tracker
+        runs. Raises DetectorError when the detector fails on this image (or there is
+        none)."""
         t0 = time.perf_counter()
+        if isinstance(image_bgr, KeypointsFrame):
+            tracks = self.tracker.update(image_bgr.detections, stamp)
+            t1 = time.perf_counter()
+            return FrontEndOutput(image_bgr.detections, tracks, True, 0.0, 1e3 * (t1 - t0))
+        if self.detector is None:
+            raise DetectorError("no detector: this stream takes keypoints, not images")
         regions = self.tracker.predicted_boxes(stamp) if self.search_predicted_tracks else None
         searched = True
         try:

@@ -17,7 +17,9 @@ predicted box centre: keypoints are compared more leniently while a track's moti
 unknown (a new track) or uncertain (a lost one). When fewer than ``min_common_keypoints`` remain
 (or the keypoint formats differ) the pair is scored on boxes alone: ``cost = 1 - IoU``.
 A pair is impossible (gated, cost ``GATED_COST``) when ``IoU < gate_iou`` and the centres are
-more than ``gate_distance`` predicted box heights apart. Every cost above ``max_cost`` is
+more than ``gate_distance`` predicted box heights apart. Detections that carry the
+detector's own track id (``source_id``, e.g. keypoints from another node) follow it: the
+pair with the id the track last had costs 0, a pair with another id is impossible. Every cost above ``max_cost`` is
 raised to ``GATED_COST`` before the assignment, so the assignment first maximises the number
 of acceptable pairs and then minimises their cost; pairs left above ``max_cost`` are dropped.
 
@@ -277,7 +279,7 @@ class MultiPersonTracker:
                         cfg.min_keypoint_confidence, cfg.min_common_keypoints)
         affinity = np.where(np.isnan(oks), iou,
                             cfg.iou_weight * iou + cfg.keypoint_weight * np.nan_to_num(oks))
-        return np.where(gated, GATED_COST, 1.0 - affinity)
+        return _keep_source_ids(tracks, detections, np.where(gated, GATED_COST, 1.0 - affinity))
 
     def _hit(self, track: _Track, det: PersonDetection, stamp: float) -> None:
         track.filter.update(det.bbox)
@@ -304,6 +306,19 @@ class MultiPersonTracker:
         return TrackedPerson(track.track_id, track.state, np.array(box, dtype=np.float32),
                              det, stamp - track.first_stamp, track.hits,
                              stamp - track.last_hit_stamp)
+
+
+def _keep_source_ids(tracks: list[_Track], detections: list[PersonDetection],
+                     cost: np.ndarray) -> np.ndarray:
+    """(T, D) costs where the detector's own ids decide: a detection with the id a track
+    last had takes it (cost 0), and cannot take a track that had another id."""
+    for ti, track in enumerate(tracks):
+        if track.detection.source_id is None:
+            continue
+        for di, det in enumerate(detections):
+            if det.source_id is not None:
+                cost[ti, di] = 0.0 if det.source_id == track.detection.source_id else GATED_COST
+    return cost
 
 
 def _comparable(a: PersonDetection, b: PersonDetection) -> bool:

@@ -1,7 +1,9 @@
 """fhmr_node: FactorizedHMR on live camera topics.
 
 Subscriptions (relative names, remap them): ``image`` (sensor_msgs/Image, or
-``image/compressed`` with image_transport:=compressed), ``camera_info``, ``odom``
+``image/compressed`` with image_transport:=compressed; or, with input:=keypoints,
+``keypoints``: fhmr_ros/PersonKeypointsArray from another node's pose detector),
+``camera_info``, ``odom``
 (nav_msgs/Odometry), all best effort; ``/tf`` and ``/tf_static`` for the camera extrinsics
 unless ``camera_extrinsics`` overrides them. Publications: ``~/humans`` (HumanStateArray: header =
 image stamp + camera optical frame), ``~/trajectories`` (world frame), ``/tf`` (body_<id>),
@@ -45,7 +47,7 @@ from fhmr_ros.body.body_model import BodyModel
 from fhmr_ros.body.decimated_mesh import DecimatedBody
 from fhmr_ros.body.standin_model import ensure_standin_model
 from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
-from fhmr_ros.msg import HumanStateArray, HumanTrajectoryArray
+from fhmr_ros.msg import HumanStateArray, HumanTrajectoryArray, PersonKeypointsArray
 from fhmr_ros.perception.detection import make_stream_detector
 from fhmr_ros.perception.onnx_session import default_threads
 from fhmr_ros.perception.tracker import MultiPersonTracker, TrackerConfig, run_first_id
@@ -61,6 +63,7 @@ from .camera_info import (CameraInfoError, distortion_from_camera_info,
                           intrinsics_from_camera_info)
 from .diagnostics import diagnostic_array, diagnostic_status
 from .image_conversion import compressed_to_bgr, image_to_bgr
+from .keypoints_input import keypoints_from_msg
 from .node_config import LIVE, NodeConfig, declare_parameters, read_config
 from .odometry import OdometryError, odometry_pose, stamp_to_sec
 from .output_messages import OUTPUT_TOPICS, OutputMessages
@@ -138,7 +141,9 @@ def build_runtime(cfg: NodeConfig, make_sink: Callable[[OutputMessages], OutputS
     model = load_model(cfg)
     body = load_body(cfg)
     pipeline = build_pipeline(cfg, model, share_threads(cfg.threads or default_threads()))
-    messages = OutputMessages(cfg, pipeline.detector.keypoint_format,
+    model_format = model.cfg.inputs.keypoint_format
+    messages = OutputMessages(cfg, pipeline.detector.keypoint_format if pipeline.detector
+                              else model_format,
                               DecimatedBody(body) if cfg.mesh_markers else None)
     try:
         extrinsics = (pose_from_xyz_quaternion(cfg.camera_extrinsics)
@@ -148,22 +153,25 @@ def build_runtime(cfg: NodeConfig, make_sink: Callable[[OutputMessages], OutputS
     poses = CameraPoses(extrinsics, static_world_camera(cfg.static_camera_pitch_deg,
                                                         cfg.static_camera_height_m),
                         cfg.use_odometry, cfg.base_frame)
-    return StreamRuntime(pipeline, poses, decode_image(cfg.max_image_pixels),
-                         make_sink(messages),
+    decode = (decode_image(cfg.max_image_pixels) if cfg.input == "image" else
+              lambda msg: keypoints_from_msg(msg, model_format))
+    return StreamRuntime(pipeline, poses, decode, make_sink(messages),
                          RuntimeConfig(cfg.queue_size, cfg.odom_wait_s, cfg.flush_idle_s), log)
 
 
 def build_pipeline(cfg: NodeConfig, model, detector_threads: int) -> HumanPipeline:
-    """Detector, tracker and engine."""
+    """Detector (none when another node's keypoints come in), tracker and engine."""
     engine = StreamingEngine(model, StreamingConfig(
         window=cfg.window or None, stride=cfg.stride, lag=cfg.lag, steps=cfg.steps or None,
         hypotheses=cfg.hypotheses, max_gap_s=cfg.max_gap_s, align_root=cfg.align_root),
         cfg.device)
-    try:
-        detector = make_stream_detector(cfg.detector, cfg.device, detector_threads,
-                                        cfg.max_people + EXTRA_DETECTIONS)
-    except (FileNotFoundError, ImportError) as e:     # the message names file and fix
-        raise StartupError(f"detector {cfg.detector!r}: {e}") from e
+    detector = None
+    if cfg.input == "image":
+        try:
+            detector = make_stream_detector(cfg.detector, cfg.device, detector_threads,
+                                            cfg.max_people + EXTRA_DETECTIONS)
+        except (FileNotFoundError, ImportError) as e:     # the message names file and fix
+            raise StartupError(f"detector {cfg.detector!r}: {e}") from e
     tracker = MultiPersonTracker(TrackerConfig(max_tracks=cfg.max_people,
                                                first_id=run_first_id()))
     return HumanPipeline(detector, tracker, engine, search_every=cfg.search_every)
@@ -241,10 +249,11 @@ class FhmrNode(LifecycleNode):
         # collector's full scans, which otherwise stall the workers for ~0.1 s at random
         gc.freeze()
         detector = self.runtime.pipeline.detector
+        front_end = (f"detector {cfg.detector} on {getattr(detector, 'device', 'cpu')}"
+                     if detector else "keypoints from another node")
         self.get_logger().info(
-            f"configured: model {cfg.preset} on {cfg.device}, detector {cfg.detector} on "
-            f"{getattr(detector, 'device', 'cpu')}, {cfg.threads or default_threads()} CPU "
-            f"threads, world frame {cfg.world_frame} "
+            f"configured: model {cfg.preset} on {cfg.device}, {front_end}, "
+            f"{cfg.threads or default_threads()} CPU threads, world frame {cfg.world_frame} "
             f"({'odometry' if cfg.use_odometry else 'static'})")
         return TransitionCallbackReturn.SUCCESS
 
@@ -254,8 +263,10 @@ class FhmrNode(LifecycleNode):
         images = QoSProfile(depth=cfg.queue_size,
                             reliability=ReliabilityPolicy.RELIABLE if cfg.reliable_images
                             else ReliabilityPolicy.BEST_EFFORT)
-        image_type, image_topic = ((CompressedImage, "image/compressed")
-                                   if cfg.image_transport == "compressed" else (Image, "image"))
+        image_type, image_topic = (
+            (PersonKeypointsArray, "keypoints") if cfg.input == "keypoints" else
+            (CompressedImage, "image/compressed") if cfg.image_transport == "compressed"
+            else (Image, "image"))
         self._inputs = [
             self.create_subscription(image_type, image_topic, self._on_image, images),
             self.create_subscription(CameraInfo, "camera_info", self._on_camera_info,
@@ -275,8 +286,8 @@ class FhmrNode(LifecycleNode):
                                else DurabilityPolicy.VOLATILE)))
         self.runtime.start()
         self.get_logger().info(
-            "active: subscribed to images, camera_info" + (", odometry" if cfg.use_odometry
-                                                           else "")
+            f"active: subscribed to {image_topic}, camera_info"
+            + (", odometry" if cfg.use_odometry else "")
             + (f", /tf and /tf_static (extrinsics {cfg.base_frame} -> image frame)" if tf
                else ""))
         return super().on_activate(state)

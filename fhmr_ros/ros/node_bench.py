@@ -104,16 +104,21 @@ class Camera:
             pose_from_xyz_quaternion(FORWARD_CAMERA_MOUNT), sec_to_stamp(time.time()),
             "base_link", CAMERA_FRAME)]))
         self.received: list[tuple[float, float, int]] = []     # (receive, stamp, people)
+        self.arrays: list[HumanStateArray] = []                 # kept while keep_arrays
+        self.keep_arrays = False
         self.diagnostics: dict[str, str] = {}
-        self.node.create_subscription(
-            HumanStateArray, f"{NS}/fhmr_node/humans",
-            lambda m: self.received.append((time.time(), stamp_to_sec(m.header.stamp),
-                                             len(m.humans))), 100)
+        self.node.create_subscription(HumanStateArray, f"{NS}/fhmr_node/humans",
+                                      self._on_humans, 100)
         self.node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
         self.executor = SingleThreadedExecutor()
         self.executor.add_node(self.node)
         self._spinner = threading.Thread(target=self.executor.spin, daemon=True)
         self._spinner.start()
+
+    def _on_humans(self, msg: HumanStateArray) -> None:
+        self.received.append((time.time(), stamp_to_sec(msg.header.stamp), len(msg.humans)))
+        if self.keep_arrays:
+            self.arrays.append(msg)
 
     def _on_diagnostics(self, msg: DiagnosticArray) -> None:
         for status in msg.status:
@@ -126,12 +131,13 @@ class Camera:
         return convert(image, sec_to_stamp(0.0), CAMERA_FRAME)
 
     def send(self, msg, K: np.ndarray, width: int, height: int,
-             stamp: float | None = None) -> float:
-        """Odometry, camera_info and the image ``msg``, all stamped ``stamp`` (default:
-        now); returns the stamp."""
+             stamp: float | None = None, T_world_base: np.ndarray | None = None) -> float:
+        """Odometry (``T_world_base``, default: standing at the origin), camera_info and the
+        image ``msg``, all stamped ``stamp`` (default: now); returns the stamp."""
         stamp = time.time() if stamp is None else stamp
         t = sec_to_stamp(stamp)
-        self.pub_odom.publish(odometry_msg(t, np.eye(4), "odom", "base_link"))
+        self.pub_odom.publish(odometry_msg(t, np.eye(4) if T_world_base is None
+                                           else T_world_base, "odom", "base_link"))
         self.pub_info.publish(camera_info_msg(K, width, height, t, CAMERA_FRAME))
         msg.header.stamp = t
         self.pub_image.publish(msg)
@@ -142,11 +148,12 @@ class Camera:
         self.node.destroy_node()
 
 
-def start_node(args, transport: str) -> subprocess.Popen:
+def start_node(args, transport: str, extra: list[str] = ()) -> subprocess.Popen:
+    """fhmr_node as a user starts it; ``extra`` parameters before the user's -p ones."""
     params = [f"preset:={args.preset}", f"device:={args.device}"]
     params += (["image_transport:=compressed"] if transport == "compressed"
                else ["reliable_images:=true"])
-    params += list(args.param)
+    params += list(extra) + list(args.param)
     cmd = [sys.executable, "-m", "fhmr_ros.ros.node", "--ros-args", "-r", f"__ns:={NS}"]
     for p in params:
         cmd += ["-p", p]
@@ -303,3 +310,112 @@ def soak_node(args) -> int:
     if not alive:
         print(node_log(node)[-3000:])
     return 0 if alive else 1
+
+
+YAW_RATE = 0.2          # rad/s: the robot of `fhmr-bench account` turns on the spot
+BAD_EVERY, REPEAT_EVERY = 25, 40    # a corrupt JPEG, a repeated stamp (images)
+DROP_REASONS = ("images_dropped_queue_full", "images_without_odometry",
+                "images_without_extrinsics", "images_without_camera_info",
+                "camera_info_size_mismatch", "detector_errors", "worker_errors",
+                "publish_errors", "images_discarded")
+
+
+def turned(yaw: float) -> np.ndarray:
+    """T_world_base (4, 4) of a base turned by ``yaw`` about z at the origin."""
+    T = np.eye(4)
+    T[:2, :2] = [[np.cos(yaw), -np.sin(yaw)], [np.sin(yaw), np.cos(yaw)]]
+    return T
+
+
+def account_queue(args, queue_size: int, camera: Camera, scene: Scene) -> dict:
+    """One black-box run: the crowd at its rate from a turning robot, with bad images mixed
+    in, then every good image's fate and the world/camera gap of every person."""
+    H, W = scene.frames[0].shape[:2]
+    K = np.array([[0.9 * W, 0, W / 2], [0, 0.9 * W, H / 2], [0, 0, 1]])
+    node = start_node(args, "compressed", [f"queue_size:={queue_size}"])
+    good, bad = [], 0
+    try:
+        wait_until_subscribed(camera, node)
+        camera.received.clear()
+        camera.arrays.clear()
+        camera.keep_arrays, camera.diagnostics = True, {}
+        messages = [camera.image_msg(f) for f in scene.frames]
+        period, start = 1.0 / scene.rate_hz, time.time()
+        i = 0
+        while time.time() < start + args.seconds:
+            stamp = start + i * period
+            msg = messages[i % len(messages)]
+            if i % BAD_EVERY == BAD_EVERY - 1:
+                msg = CompressedImage(format="jpeg", data=b"\xff\xd8 not a jpeg" * 40)
+                bad += 1
+            elif i % REPEAT_EVERY == REPEAT_EVERY - 1:
+                stamp = start + (i - 1) * period       # the previous image's stamp again
+                bad += 1
+            else:
+                good.append(stamp)
+            camera.send(msg, K, W, H, stamp, turned(YAW_RATE * (stamp - start)))
+            i += 1
+            time.sleep(max(0.0, start + i * period - time.time()))
+        deadline = time.time() + 30.0                   # the lag, the flush, DDS
+        while time.time() < deadline and not _settled(camera, len(good) + bad):
+            time.sleep(0.5)
+    finally:
+        camera.keep_arrays = False
+        node.terminate()
+        node.wait(timeout=30)
+    values = camera.diagnostics
+    answers = [round(stamp_to_sec(m.header.stamp), 6) for m in camera.arrays]
+    good_set = {round(s, 6) for s in good}
+    dropped = {k: int(values.get(k, 0)) for k in DROP_REASONS if int(values.get(k, 0))}
+    mount = pose_from_xyz_quaternion(FORWARD_CAMERA_MOUNT)
+    gaps = []
+    for m in camera.arrays:
+        T = turned(YAW_RATE * (stamp_to_sec(m.header.stamp) - start)) @ mount
+        for person in m.humans:
+            cam = np.array([[p.x, p.y, p.z] for p in person.joints_camera])
+            world = np.array([[p.x, p.y, p.z] for p in person.joints_world])
+            gaps.append(np.linalg.norm(cam @ T[:3, :3].T + T[:3, 3] - world, axis=-1).max())
+    answered = len(set(answers) & good_set)
+    refused = int(values.get("bad_images", 0)) + int(values.get("images_repeated_stamp", 0))
+    return {"queue": queue_size, "good": len(good), "bad": bad, "answered": answered,
+            "twice": len(answers) - len(set(answers)), "dropped": dropped,
+            "refused": refused,     # a bad image the full queue dropped first is in dropped
+            "unaccounted": len(good) + bad - answered - sum(dropped.values()) - refused,
+            "people": len(gaps), "gap_mm": 1000 * max(gaps, default=float("nan"))}
+
+
+def _settled(camera: Camera, sent: int) -> bool:
+    """Every image sent is published or counted by the node (its /diagnostics)."""
+    values = camera.diagnostics
+    counted = sum(int(values.get(k, 0)) for k in DROP_REASONS + (
+        "bad_images", "images_repeated_stamp", "images_published"))
+    return counted >= sent
+
+
+def account_node(args) -> int:
+    """`fhmr-bench account`: where every image went, for each queue size."""
+    scene = scenes()[1]
+    rclpy.init()
+    camera = Camera("compressed")
+    try:
+        changed = f" except {', '.join(args.param)}" if args.param else ""
+        print(f"# fhmr-bench account: fhmr_node in its own process (parameters at their "
+              f"defaults{changed}), fed over DDS by this one: the vtest crowd as JPEG at "
+              f"{scene.rate_hz:g} Hz for {args.seconds:g} s from a robot turning at "
+              f"{YAW_RATE} rad/s (odometry at every image stamp, camera mount on "
+              f"/tf_static), every {BAD_EVERY}th image a corrupt JPEG and every "
+              f"{REPEAT_EVERY}th a repeated stamp; {os.cpu_count()} cores")
+        print("| queue_size | images sent (good + bad) | good answered once | answered "
+              "twice | dropped, counted (reason) | bad refused, counted | unaccounted | "
+              "person states | worst world-camera gap mm |")
+        print("|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+        for queue_size in args.queues:
+            r = account_queue(args, queue_size, camera, scene)
+            reasons = ", ".join(f"{n} {k}" for k, n in r["dropped"].items()) or "none"
+            print(f"| {r['queue']} | {r['good'] + r['bad']} ({r['good']} + {r['bad']}) | "
+                  f"{r['answered']} | {r['twice']} | {reasons} | {r['refused']} | "
+                  f"{r['unaccounted']} | {r['people']} | {r['gap_mm']:.1f} |", flush=True)
+    finally:
+        camera.close()
+        rclpy.try_shutdown()
+    return 0

@@ -23,6 +23,7 @@ class NodeConfig:
     device: str = "cpu"                  # torch device, e.g. cuda:0
     threads: int = 0                     # CPU threads: half detector, half torch (0 = auto)
     # inputs
+    input: str = "image"                 # image | keypoints (another node's detections)
     image_transport: str = "raw"         # raw: <image>; compressed: <image>/compressed
     queue_size: int = 2                  # images waiting for the worker; older ones dropped
     reliable_images: bool = False        # reliable image subscription (default: best effort)
@@ -67,6 +68,8 @@ class NodeConfig:
         for name in POSITIVE:
             if not getattr(self, name) > 0:
                 raise ValueError(f"parameter {name} must be > 0, got {getattr(self, name)}")
+        if self.input not in ("image", "keypoints"):
+            raise ValueError(f"parameter input must be image or keypoints, got {self.input!r}")
         if self.image_transport not in ("raw", "compressed"):
             raise ValueError(f"parameter image_transport must be raw or compressed, got "
                              f"{self.image_transport!r}")
@@ -98,6 +101,9 @@ DESCRIPTIONS = {
     "threads": "CPU threads in all: the detector's runtime (perception thread) gets half, "
                "torch (model thread) the rest, as the two run at the same time; 0: all "
                "cores, at most 4",
+    "input": "image: run the pose detector on 'image'; keypoints: take the people another "
+             "node's pose detector found, fhmr_ros/PersonKeypointsArray on 'keypoints' (no "
+             "detector is loaded)",
     "image_transport": "raw (sensor_msgs/Image on 'image') or compressed ('image/compressed')",
     "queue_size": "images waiting for the worker (and the image subscription's depth); when "
                   "full the oldest is dropped (counted)",

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..geometry.lens_distortion import LensDistortion
 from ..perception.detection import KeypointDetector, PersonDetection
+from ..perception.external_keypoints import KeypointsFrame
 from ..perception.tracked_front_end import FrontEndOutput, TrackedFrontEnd
 from ..perception.tracker import MultiPersonTracker, TrackedPerson
 from .engine import FrameResult, PersonObservation, StreamingEngine
@@ -46,7 +47,7 @@ class PipelineOutput:
 
 
 class HumanPipeline:
-    def __init__(self, detector: KeypointDetector, tracker: MultiPersonTracker,
+    def __init__(self, detector: KeypointDetector | None, tracker: MultiPersonTracker,
                  engine: StreamingEngine, search_predicted_tracks: bool = True,
                  search_every: int = 4) -> None:
         self.front_end = TrackedFrontEnd(detector, tracker, search_every,
@@ -54,7 +55,7 @@ class HumanPipeline:
         self.engine = engine
 
     @property
-    def detector(self) -> KeypointDetector:
+    def detector(self) -> KeypointDetector | None:
         return self.front_end.detector
 
     @property
@@ -68,8 +69,10 @@ class HumanPipeline:
         than the last one (call ``reset`` to start over, e.g. when a recording loops)."""
         return self.estimate(self.perceive(image_bgr, stamp, K), stamp, K, T_world_camera)
 
-    def perceive(self, image_bgr: np.ndarray, stamp: float, K: np.ndarray) -> FrontEndOutput:
-        """Detector and tracker on one image (touches the front end's state only)."""
+    def perceive(self, image_bgr: np.ndarray | KeypointsFrame, stamp: float, K: np.ndarray
+                 ) -> FrontEndOutput:
+        """Detector and tracker on one image, or the tracker on the people another detector
+        found in it (touches the front end's state only)."""
         return self.front_end.process(image_bgr, stamp, K)
 
     def estimate(self, front: FrontEndOutput, stamp: float, K: np.ndarray,

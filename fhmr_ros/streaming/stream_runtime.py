@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from ..geometry.lens_distortion import LensDistortion
+from ..perception.external_keypoints import KeypointsFrame
 from ..perception.tracked_front_end import DetectorError, FrontEndOutput
 from ..perception.tracker import TrackState
 from .camera_pose import CameraPoseError, CameraPoses, MissingInput
@@ -127,8 +128,9 @@ class StreamRuntime:
                  decode: Callable[[Any], np.ndarray], sink: OutputSink,
                  config: RuntimeConfig | None = None,
                  log: Callable[[str], None] | None = None) -> None:
-        """``decode(payload)`` -> (H, W, 3) uint8 BGR; it raises ValueError for an image
-        it cannot read (the message says why). ``log`` receives throttled warnings."""
+        """``decode(payload)`` -> (H, W, 3) uint8 BGR, or the KeypointsFrame of people
+        another detector found in the image (keypoints input); it raises ValueError for
+        what it cannot read (the message says why). ``log`` receives throttled warnings."""
         self.pipeline = pipeline
         self.poses = poses
         self.decode = decode
@@ -363,10 +365,12 @@ class StreamRuntime:
             self.counters.warn("images_without_camera_info", "no valid camera_info received "
                                "yet: image dropped (intrinsics are needed)")
             return None
-        if camera.size != (image.shape[1], image.shape[0]):
+        size = (image.size if isinstance(image, KeypointsFrame)
+                else (image.shape[1], image.shape[0]))
+        if camera.size != size:
             self.counters.warn("camera_info_size_mismatch", f"camera_info is for "
                                f"{camera.size[0]}x{camera.size[1]}, the image is "
-                               f"{image.shape[1]}x{image.shape[0]}: image dropped")
+                               f"{size[0]}x{size[1]}: image dropped")
             return None
         if camera.frame_id and item.frame_id and camera.frame_id != item.frame_id:
             self.counters.warn("camera_info_frame_mismatch", f"the image's frame_id "
@@ -381,8 +385,9 @@ class StreamRuntime:
         except DetectorError as e:
             self.counters.warn("detector_errors", f"{e}: image dropped")
             return None
+        keep = isinstance(image, np.ndarray) and self.sink.wants_image()
         return _Perceived(item.stamp, item.frame_id, item.received, camera, T_wc, front,
-                          image if self.sink.wants_image() else None)
+                          image if keep else None)
 
     def _pose_of(self, item: _Queued) -> np.ndarray | None:
         """T_world_camera of the image, waiting until ``odom_wait_s`` after its arrival for

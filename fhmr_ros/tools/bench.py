@@ -4,6 +4,8 @@
     fhmr-bench detector [--labels FILE] [--threads N] [--no-mediapipe]
     fhmr-bench node [--preset lite] [--device cpu] [--transport compressed|raw]
                     [--seconds 30] [--scenes one crowd] [-p name:=value ...]
+    fhmr-bench soak [--minutes 30] [-p name:=value ...]
+    fhmr-bench account [--seconds 40] [--queues 2 100] [-p name:=value ...]
 
 `model`: Stage 1 and Stage 2 latency per window on random inputs, sweeping one setting at
 a time around each preset's default (window length, ODE steps, classifier-free guidance
@@ -23,6 +25,11 @@ MediaPipe with HOG proposals.
 (fhmr_ros/ros/node_bench.py): sustained output rate, latency from an image's stamp to its
 HumanStateArray, images dropped and the node's per-stage times, for one person at 20 Hz and
 the vtest.avi crowd at 10 Hz.
+
+`account`: the node as a black box, once per queue size: the crowd at 10 Hz from a turning
+robot with bad images mixed in; every good image must be answered exactly once or counted
+as dropped under a reason, every bad one counted, and each person's world joints must be
+their camera joints mapped through odometry and the camera mount (the worst gap in mm).
 """
 
 from __future__ import annotations
@@ -243,6 +250,16 @@ def main(argv: list[str] | None = None) -> int:
     k.add_argument("--device", default="cpu")
     k.add_argument("-p", "--param", action="append", default=[],
                    help="a node parameter, name:=value (repeatable)")
+    a = sub.add_parser("account", help="fhmr_node as a black box: every image answered "
+                       "once or counted with a reason, world/camera agreement, per queue "
+                       "size (ROS environment)")
+    a.add_argument("--seconds", type=float, default=40.0, help="seconds sent per queue size")
+    a.add_argument("--queues", type=int, nargs="+", default=[2, 100],
+                   help="queue_size values to run (default: the default 2, and 100)")
+    a.add_argument("--preset", default="lite")
+    a.add_argument("--device", default="cpu")
+    a.add_argument("-p", "--param", action="append", default=[],
+                   help="a node parameter, name:=value (repeatable)")
     args = ap.parse_args(argv)
     if args.what == "detector":
         return bench_detector(args)
@@ -252,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "soak":
         from ..ros.node_bench import soak_node
         return soak_node(args)
+    if args.what == "account":
+        from ..ros.node_bench import account_node
+        return account_node(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)

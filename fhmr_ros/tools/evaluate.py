@@ -56,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lag", type=int, default=4, help="streaming: look-ahead model frames")
     ap.add_argument("--window", type=int, default=None,
                     help="streaming: window length (default: the checkpoint's)")
+    ap.add_argument("--observed-format", default=None, metavar="FORMAT",
+                    help="streaming: observe only the keypoints a detector of this format "
+                         "gives (e.g. coco17, as from another node's detector with "
+                         "input:=keypoints); the rest are unseen")
     args = ap.parse_args(argv)
+    if args.observed_format is not None and not args.streaming:
+        ap.error("--observed-format needs --streaming")
     modes = [m for m in args.modes.split(",") if m]
     if any(m not in MODES for m in modes):
         ap.error(f"modes must be among {MODES}")
@@ -82,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                                  temperature=opts.temperature, hypotheses=opts.hypotheses,
                                  seed=args.seed) if args.streaming else None)
     tic = time.perf_counter()
-    rows = evaluate(model, body, seqs, modes, opts, streaming)
+    rows = evaluate(model, body, seqs, modes, opts, streaming, args.observed_format)
     frames = sum(s.batch.keypoints.shape[1] for s in seqs)
     settings = {"checkpoint": str(ckpt), "split": args.split, "sequences": len(seqs),
                 "frames": frames, "sources": sorted({s.clip.clip.source for s in seqs}),
@@ -91,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                 "window": (streaming.window if streaming else None) or model.cfg.window,
                 "stride": streaming.stride if streaming else model.cfg.window // 2,
                 "world_velocity_weight": model.cfg.world_velocity_weight,
+                "observed_format": args.observed_format,
                 "seconds": round(time.perf_counter() - tic, 1)}
     table = format_table(rows, COLUMNS)
     args.out.mkdir(parents=True, exist_ok=True)
