@@ -16,7 +16,8 @@ test: setup
 
 # The main job on real footage: fhmr-video on OpenCV's vtest.avi pedestrians (fetched from
 # Debian's opencv-doc at set-up), then fhmr_node live on the same stream (player -> node ->
-# recording + overlay), after the quick body-model and model demos.
+# recording + overlay), after the quick body-model and model demos; then both runs' people
+# exported as AMASS npz, BVH and joint tables (fhmr-export).
 DEMO_VIDEO_ARGS ?= --max-frames 150 --camera-pitch 25 --camera-height 6
 
 demo: setup
@@ -24,7 +25,9 @@ demo: setup
 	  python -m fhmr_ros.tools.model_demo --out artifacts/demo && \
 	  fhmr-video $${FHMR_FOOTAGE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/fhmr_ros/footage}/vtest.avi \
 	    --out artifacts/demo/video $(DEMO_VIDEO_ARGS) && \
-	  python -m fhmr_ros.ros.node_demo --out artifacts/demo/node
+	  python -m fhmr_ros.ros.node_demo --out artifacts/demo/node && \
+	  fhmr-export artifacts/demo/video/results.npz --out artifacts/demo/export/video && \
+	  fhmr-export artifacts/demo/node/recording.mcap --out artifacts/demo/export/node
 
 # The shipped lite checkpoint: stage 1, stage 2 (stage 1 frozen), then the same-size
 # baseline; resumable (re-run continues from artifacts/train/lite/*_state.pt).
