@@ -38,7 +38,7 @@ def test_tiny_model_overfits_a_tiny_batch(tiny, stage, tmp_path):
     floor is not 0 within a few steps: x0 and t are drawn anew every step)."""
     model, batch = tiny
     cfg = TrainConfig(steps=200, lr=3e-3, warmup=10, log_every=10, checkpoint_every=1000)
-    hist = train_stage(model, stage, lambda rng: batch, cfg, tmp_path / "state.pt",
+    hist = train_stage(model, stage, lambda rng, n: batch, cfg, tmp_path / "state.pt",
                        log=lambda m: None, progress=False)
     key, ratio = ("flow", 0.5) if stage == "stage2" else ("total", 0.35)
     first, last = hist[0][key], hist[-1][key]
@@ -48,13 +48,33 @@ def test_tiny_model_overfits_a_tiny_batch(tiny, stage, tmp_path):
 def test_training_resumes_from_its_state(tiny, tmp_path):
     model, batch = tiny
     cfg = TrainConfig(steps=10, log_every=5, checkpoint_every=5)
-    train_stage(model, "stage1", lambda rng: batch, cfg, tmp_path / "s.pt", log=lambda m: None,
+    train_stage(model, "stage1", lambda rng, n: batch, cfg, tmp_path / "s.pt", log=lambda m: None,
                 progress=False)
     logs = []
-    hist = train_stage(model, "stage1", lambda rng: batch, replace(cfg, steps=15),
+    hist = train_stage(model, "stage1", lambda rng, n: batch, replace(cfg, steps=15),
                        tmp_path / "s.pt", log=logs.append, progress=False)
     assert logs[0] == "[stage1] resumed at step 10"
     assert [h["step"] for h in hist] == [5, 10, 15]
+
+
+def test_a_run_cut_off_keeps_its_time_based_checkpoint(tiny, tmp_path):
+    """checkpoint_minutes elapsed (0 here: every step) saves the state even between the
+    step-based checkpoints, so a run killed mid-way loses at most that much."""
+    model, batch = tiny
+    steps = []
+
+    def next_batch(rng, n):
+        steps.append(len(steps))
+        if len(steps) == 4:
+            raise KeyboardInterrupt                        # the session is cut off
+        return batch
+
+    cfg = TrainConfig(steps=100, log_every=50, checkpoint_every=1000, checkpoint_minutes=0.0)
+    with pytest.raises(KeyboardInterrupt):
+        train_stage(model, "baseline", next_batch, cfg, tmp_path / "b.pt",
+                    log=lambda m: None, progress=False)
+    assert torch.load(tmp_path / "b.pt", weights_only=True)["step"] == 3
+    assert all(p.requires_grad for p in model.parameters())     # nothing left frozen
 
 
 def test_checkpoint_round_trip(tiny, tmp_path):
@@ -73,3 +93,31 @@ def test_checkpoint_round_trip(tiny, tmp_path):
                tmp_path / "code.pt")
     with pytest.raises(ValueError, match="cannot be read as a checkpoint"):
         load_checkpoint(tmp_path / "code.pt")
+
+
+def test_torchrun_trains_one_model_on_two_gloo_processes(tmp_path):
+    """torchrun, 2 CPU processes (gloo), DistributedDataParallel: both ranks end with the
+    same weights, each drew its own windows, rank 0 alone wrote the files, and a second
+    run continues the schedule from the state."""
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+            "--nproc_per_node", "2", "-m", "fhmr_ros.tools.train", "--preset", "lite",
+            "--out", str(tmp_path), "--stages", "stage1", "--batch-size", "4",
+            "--procedural", "2", "--no-mocap", "--window", "16"]
+    first = subprocess.run(args + ["--steps", "4"], capture_output=True, text=True,
+                           timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    log = (tmp_path / "train_log.txt").read_text()
+    assert "training on 2 process(es)" in log
+    assert "[stage1] 2 ranks finished with identical weights" in log
+    state = torch.load(tmp_path / "stage1_state.pt", weights_only=True)
+    assert state["world"] == 2 and state["step"] == 4
+    assert state["rng"][0] != state["rng"][1]                  # a random stream per rank
+    second = subprocess.run(args + ["--steps", "6"], capture_output=True, text=True,
+                            timeout=300)
+    assert second.returncode == 0, second.stdout + second.stderr
+    log = (tmp_path / "train_log.txt").read_text()
+    assert "[stage1] resumed at step 4" in log and "[stage1] step 6/6" in log
+    assert (tmp_path / "fhmr_lite.pt").is_file()

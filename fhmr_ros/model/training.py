@@ -1,7 +1,15 @@
 """Stage-wise training: Stage 1, then Stage 2 with Stage 1 frozen; the baseline separately.
 
-One step of each objective lives here as a pure function of (model, batch); the loop adds
-the optimiser, the learning-rate schedule, logging and resumable checkpoints.
+One step of each objective lives here as a pure function of (model, batch), wrapped as a
+module (StageObjective) so that DistributedDataParallel can run it; the loop adds the
+optimiser, the learning-rate schedule over an explicit total step count, logging with the
+data throughput, and resumable checkpoints (every ``checkpoint_every`` steps and every
+``checkpoint_minutes``), so that a run cut off continues where it was, on its schedule.
+
+Several processes (``torchrun --nproc_per_node N fhmr-train ...``, gloo on CPUs, NCCL on
+GPUs) train one model with DistributedDataParallel: each rank draws its own windows (its
+own random stream), ``batch_size`` is the global batch split over the ranks, gradients are
+averaged by DDP, and rank 0 alone logs and writes checkpoints.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ class TrainConfig:
     prefix_known_prob: float = 0.5     # Stage 2: share of windows with a known prefix
     log_every: int = 50
     checkpoint_every: int = 250
+    checkpoint_minutes: float = 5.0    # also checkpoint after this long (cut-off runs)
     seed: int = 0
 
 
@@ -100,6 +109,35 @@ def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights,
     return terms
 
 
+class StageObjective(torch.nn.Module):
+    """One stage's loss terms as a module's forward (what DDP wraps). Only the stage's own
+    network trains: the rest of the model is frozen for the stage."""
+
+    def __init__(self, model: FactorizedHMR, stage: str, weights: LossWeights,
+                 prefix_prob: float) -> None:
+        super().__init__()
+        if stage not in STAGES:
+            raise ValueError(f"unknown stage {stage!r}; known: {STAGES}")
+        self.model, self.stage, self.weights, self.prefix_prob = model, stage, weights, prefix_prob
+        self.net = {"stage1": model.stage1, "stage2": model.stage2,
+                    "baseline": model.baseline}[stage]
+
+    def forward(self, batch: Batch, gen: torch.Generator) -> dict[str, Tensor]:
+        if self.stage == "stage1":
+            return stage1_loss(self.model, batch, self.weights)
+        if self.stage == "stage2":
+            return stage2_loss(self.model, batch, self.weights, gen, self.prefix_prob)
+        return baseline_loss(self.model, batch, self.weights)
+
+
+def _world() -> tuple[int, int]:
+    """(rank, world size) of a torchrun run, (0, 1) otherwise."""
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
 def _lr(step: int, cfg: TrainConfig) -> float:
     """Linear warm-up then cosine decay to 5 %."""
     if step < cfg.warmup:
@@ -109,18 +147,29 @@ def _lr(step: int, cfg: TrainConfig) -> float:
 
 
 def train_stage(model: FactorizedHMR, stage: str,
-                next_batch: Callable[[np.random.Generator], Batch], cfg: TrainConfig,
+                next_batch: Callable[[np.random.Generator, int], Batch], cfg: TrainConfig,
                 state_path: Path, log: Callable[[str], None],
                 weights: LossWeights = LossWeights(), progress: bool = True
                 ) -> list[dict[str, float]]:
     """Train one stage; resumes from ``state_path`` when it holds this stage's state.
-    Returns the logged loss history."""
-    if stage not in STAGES:
-        raise ValueError(f"unknown stage {stage!r}; known: {STAGES}")
-    net = {"stage1": model.stage1, "stage2": model.stage2, "baseline": model.baseline}[stage]
+    ``next_batch(rng, size)`` draws windows. Returns the logged loss history (each entry
+    with ``windows_per_s`` and the share of the time spent drawing data)."""
+    objective = StageObjective(model, stage, weights, cfg.prefix_known_prob)
+    net = objective.net
+    rank, world = _world()
+    if cfg.batch_size % world:
+        raise ValueError(f"batch_size {cfg.batch_size} is not divisible by the {world} ranks")
+    frozen = [p for p in model.parameters() if p.requires_grad and
+              all(p is not q for q in net.parameters())]
+    for p in frozen:
+        p.requires_grad_(False)
+    runner = objective
+    if world > 1:
+        runner = torch.nn.parallel.DistributedDataParallel(objective)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    rng = np.random.default_rng(cfg.seed + STAGES.index(stage) * 1000)
-    gen = torch.Generator().manual_seed(cfg.seed)
+    seed = cfg.seed + STAGES.index(stage) * 1000
+    rng = np.random.default_rng(seed if world == 1 else [seed, rank])    # a stream per rank
+    gen = torch.Generator().manual_seed(cfg.seed if world == 1 else cfg.seed * 1000 + rank)
     step, history = 0, []
     if state_path.is_file():
         state = torch.load(state_path, weights_only=True)
@@ -128,49 +177,99 @@ def train_stage(model: FactorizedHMR, stage: str,
             net.load_state_dict(state["net"])
             opt.load_state_dict(state["optimizer"])
             step, history = state["step"], state["history"]
-            rng.bit_generator.state = state["rng"]
-            gen.set_state(state["gen"])
+            rngs, gens = ((state["rng"], state["gen"]) if "world" in state
+                          else ([state["rng"]], [state["gen"]]))     # a one-process state
+            if len(rngs) == world:                   # the same ranks: their random streams
+                rng.bit_generator.state = rngs[rank]
+                gen.set_state(gens[rank])
             log(f"[{stage}] resumed at step {step}")
     model.train()
     model.stage1.train(stage == "stage1")
     sums: dict[str, float] = {}
-    tic = time.perf_counter()
+    data_s, tic = 0.0, time.perf_counter()
+    saved = time.monotonic()
     bar = tqdm(total=cfg.steps, initial=step, desc=stage, unit="step", dynamic_ncols=True,
-               disable=not progress)
-    while step < cfg.steps:
-        batch = next_batch(rng)
-        if stage == "stage1":
-            terms = stage1_loss(model, batch, weights)
-        elif stage == "stage2":
-            terms = stage2_loss(model, batch, weights, gen, cfg.prefix_known_prob)
-        else:
-            terms = baseline_loss(model, batch, weights)
-        loss = _total(terms)
-        for g in opt.param_groups:
-            g["lr"] = _lr(step, cfg)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
-        opt.step()
-        step += 1
-        bar.update(1)
-        for k, v in terms.items():
-            sums[k] = sums.get(k, 0.0) + float(v.detach().mean())
-        sums["total"] = sums.get("total", 0.0) + float(loss.detach())
-        if step % cfg.log_every == 0 or step == cfg.steps:
-            n = cfg.log_every if step % cfg.log_every == 0 else step % cfg.log_every
-            entry = {"step": step, "lr": _lr(step - 1, cfg),
-                     "sec_per_step": (time.perf_counter() - tic) / n,
-                     **{k: v / n for k, v in sums.items()}}
-            history.append(entry)
-            bar.set_postfix(loss=f"{entry['total']:.4g}")
-            log(f"[{stage}] step {step}/{cfg.steps} " + " ".join(
-                f"{k}={v:.4g}" for k, v in entry.items() if k != "step"))
-            sums, tic = {}, time.perf_counter()
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps:
-            torch.save({"stage": stage, "net": net.state_dict(), "optimizer": opt.state_dict(),
-                        "step": step, "history": history, "rng": rng.bit_generator.state,
-                        "gen": gen.get_state(), "config": asdict(cfg)}, state_path)
-    bar.close()
+               disable=not progress or rank != 0)
+    try:
+        while step < cfg.steps:
+            t0 = time.perf_counter()
+            batch = next_batch(rng, cfg.batch_size // world)
+            data_s += time.perf_counter() - t0
+            terms = runner(batch, gen)
+            loss = _total(terms)
+            for g in opt.param_groups:
+                g["lr"] = _lr(step, cfg)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+            opt.step()
+            step += 1
+            bar.update(1)
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + float(v.detach().mean())
+            sums["total"] = sums.get("total", 0.0) + float(loss.detach())
+            if step % cfg.log_every == 0 or step == cfg.steps:
+                n = cfg.log_every if step % cfg.log_every == 0 else step % cfg.log_every
+                seconds = time.perf_counter() - tic
+                entry = {"step": step, "lr": _lr(step - 1, cfg), "sec_per_step": seconds / n,
+                         "windows_per_s": n * cfg.batch_size / seconds,
+                         "data_share": data_s / seconds,
+                         **{k: v / n for k, v in sums.items()}}
+                history.append(entry)
+                bar.set_postfix(loss=f"{entry['total']:.4g}")
+                if rank == 0:
+                    log(f"[{stage}] step {step}/{cfg.steps} " + " ".join(
+                        f"{k}={v:.4g}" for k, v in entry.items() if k != "step"))
+                sums, data_s, tic = {}, 0.0, time.perf_counter()
+            due = (step % cfg.checkpoint_every == 0 or step == cfg.steps
+                   or time.monotonic() - saved > 60 * cfg.checkpoint_minutes)
+            if _agreed(due, world):
+                _save_state(state_path, stage, net, opt, step, history, rng, gen, cfg, world)
+                saved = time.monotonic()
+    finally:
+        for p in frozen:
+            p.requires_grad_(True)
+        bar.close()
+    if world > 1:
+        _check_in_step(net, world)
+        if rank == 0:
+            log(f"[{stage}] {world} ranks finished with identical weights")
     model.eval()
     return history
+
+
+def _check_in_step(net: torch.nn.Module, world: int) -> None:
+    """Every rank must hold the same weights after DDP training (RuntimeError if not)."""
+    mine = torch.stack([p.detach().double().sum() for p in net.parameters()])
+    every = [torch.zeros_like(mine) for _ in range(world)]
+    torch.distributed.all_gather(every, mine)
+    if any(not torch.equal(every[0], other) for other in every[1:]):
+        raise RuntimeError("DDP ranks hold different weights after training")
+
+
+def _agreed(flag: bool, world: int) -> bool:
+    """Rank 0's decision, for every rank (a time-based checkpoint must be taken by all)."""
+    if world == 1:
+        return flag
+    decision = torch.tensor([float(flag)])
+    torch.distributed.broadcast(decision, src=0)
+    return bool(decision.item())
+
+
+def _save_state(path: Path, stage: str, net: torch.nn.Module, opt, step: int,
+                history: list, rng: np.random.Generator, gen: torch.Generator,
+                cfg: TrainConfig, world: int) -> None:
+    """Rank 0 writes the stage's state with every rank's random streams (atomically: a run
+    cut off while writing keeps its previous state)."""
+    streams = [(rng.bit_generator.state, gen.get_state())]
+    if world > 1:
+        gathered = [None] * world
+        torch.distributed.all_gather_object(gathered, streams[0])
+        streams = gathered
+    if _world()[0] != 0:
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"stage": stage, "net": net.state_dict(), "optimizer": opt.state_dict(),
+                "step": step, "history": history, "rng": [r for r, _ in streams],
+                "gen": [g for _, g in streams], "world": world, "config": asdict(cfg)}, tmp)
+    tmp.replace(path)

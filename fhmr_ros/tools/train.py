@@ -6,13 +6,19 @@
 
 Stage 1 trains first; Stage 2 trains with Stage 1 frozen (its anchors are Stage 2's known
 coordinates); the baseline trains on the same data for the same number of steps. Every
-stage writes a resumable state (OUT/<stage>_state.pt): re-running the command continues.
+stage writes a resumable state (OUT/<stage>_state.pt) every few minutes: re-running the
+command continues on the same schedule (``--steps`` is the total).
+
+Several processes, one model (DistributedDataParallel): ``torchrun --nproc_per_node N -m
+fhmr_ros.tools.train ...`` (CPU processes on the gloo backend; ``--batch-size`` stays the
+global batch). Rank 0 generates the data cache, logs and writes the files.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -41,6 +47,15 @@ def fit_normalizer(model: FactorizedHMR, sampler: WindowSampler, batches: int, s
     model.normalizer.fit(torch.cat(xs))
 
 
+def start_distributed() -> tuple[int, int]:
+    """Join the process group when torchrun started this process; (rank, world size)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1
+    torch.distributed.init_process_group(backend="gloo")
+    return torch.distributed.get_rank(), world
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="fhmr-train", description=__doc__.split("\n")[0])
     ap.add_argument("--preset", default="lite", choices=("lite", "full"))
@@ -62,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ship", type=Path, default=None,
                     help="copy the final checkpoint into this folder (e.g. models/)")
     args = ap.parse_args(argv)
+    rank, world = start_distributed()
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -73,11 +89,16 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown stages {bad}; known: {list(STAGES)}")
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    logf = open(out / "train_log.txt", "a")
+    logf = open(out / "train_log.txt", "a") if rank == 0 else None
 
     def log(msg: str) -> None:
-        logf.write(msg + "\n")
-        logf.flush()
+        if logf is not None:
+            logf.write(msg + "\n")
+            logf.flush()
+
+    def say(msg: str) -> None:
+        if rank == 0:
+            print(msg)
 
     cfg = preset(args.preset)
     if args.window:
@@ -86,15 +107,22 @@ def main(argv: list[str] | None = None) -> int:
     data_cfg = DataConfig(procedural_train=args.procedural, use_mocap=not args.no_mocap,
                           seed=args.seed, keypoint_format=cfg.inputs.keypoint_format)
     tic = time.perf_counter()
-    clips = clip_set("train", data_cfg, body, out / "cache", log=print)
+    if rank != 0:
+        torch.distributed.barrier()              # rank 0 generates the cache first
+    clips = clip_set("train", data_cfg, body, out / "cache", log=say)
+    if rank == 0 and world > 1:
+        torch.distributed.barrier()
     frames = sum(c.clip.num_frames for c in clips)
-    print(f"training data: {len(clips)} clips, {frames} frames "
-          f"({frames / cfg.fps / 3600:.2f} h) in {time.perf_counter() - tic:.0f} s")
+    say(f"training data: {len(clips)} clips, {frames} frames "
+        f"({frames / cfg.fps / 3600:.2f} h) in {time.perf_counter() - tic:.0f} s; "
+        f"{world} process(es) x {torch.get_num_threads()} thread(s)")
+    log(f"training on {world} process(es) x {torch.get_num_threads()} thread(s), global "
+        f"batch {args.batch_size}")
     sampler = WindowSampler(clips, cfg.window, keypoint_format(cfg.inputs.keypoint_format))
     ckpt_path = out / f"fhmr_{args.preset}.pt"
     if ckpt_path.is_file():
         model = load_checkpoint(ckpt_path)
-        print(f"continuing from {ckpt_path}")
+        say(f"continuing from {ckpt_path}")
     else:
         model = FactorizedHMR(cfg, BodyGeometry(body.J_template, body.J_shapedirs))
         fit_normalizer(model, sampler, batches=16, seed=args.seed)
@@ -103,12 +131,18 @@ def main(argv: list[str] | None = None) -> int:
     meta = dict(getattr(model, "meta", {}))
     for stage in stages:
         stage_cfg = replace(train_cfg, steps=stage_steps.get(stage, args.steps))
-        hist = train_stage(model, stage, lambda rng: sampler.batch(rng, train_cfg.batch_size),
-                           stage_cfg, out / f"{stage}_state.pt", log)
+        hist = train_stage(model, stage, sampler.batch, stage_cfg, out / f"{stage}_state.pt",
+                           log, progress=rank == 0)
         meta[stage] = {"train": asdict(stage_cfg), "final": hist[-1] if hist else {},
-                       "data": asdict(data_cfg), "clips": len(clips), "frames": frames}
-        save_checkpoint(model, ckpt_path, meta)
-        print(f"{stage} done: {ckpt_path}")
+                       "data": asdict(data_cfg), "clips": len(clips), "frames": frames,
+                       "processes": world}
+        if rank == 0:
+            save_checkpoint(model, ckpt_path, meta)
+        say(f"{stage} done: {ckpt_path}")
+    if world > 1:
+        torch.distributed.destroy_process_group()
+    if rank != 0:
+        return 0
     (out / "train_meta.json").write_text(json.dumps(meta, indent=1))
     if args.ship:
         args.ship.mkdir(parents=True, exist_ok=True)
