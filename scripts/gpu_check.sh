@@ -15,6 +15,10 @@
 #   2. fhmr-bench model --device cuda (lite and full presets)
 #   3. fhmr-video on vtest.avi with --device cuda: the node's per-image path (detector,
 #      tracker, streaming model) on the GPU, its per-stage times and frames per second
+#   4. fhmr-train --device cuda (bf16) on the full preset for FHMR_GPU_TRAIN_MINUTES
+#      (default 4): throughput in windows/s, and a resumable state + checkpoint in
+#      OUT_DIR/train_full, brought back with OUT_DIR (continue it in the next GPU slot by
+#      copying that folder back and running the same command)
 # fhmr-bench node needs the ROS 2 wheels, which that machine lacks; step 3 measures the same
 # per-image path without DDS. Everything it prints is also written to OUT_DIR/gpu_check.md.
 set -euo pipefail
@@ -52,4 +56,10 @@ cd "$here"
   "$py" -m fhmr_ros.tools.video "$carry/footage/vtest.avi" --out "$out/video" --device cuda \
     --max-frames 300 --camera-pitch 25 --camera-height 6 --no-mesh --pngs 0
   "$py" -c "import json, sys; s = json.load(open(sys.argv[1])); print(json.dumps({k: s[k] for k in ('frames', 'people_per_frame', 'timings_ms_per_frame', 'model_run_ms', 'model_runs', 'device')}, indent=1))" "$out/video/summary.json"
+  echo "## 4. fhmr-train --preset full --device cuda (bf16), ${FHMR_GPU_TRAIN_MINUTES:-4} min"
+  "$py" -m fhmr_ros.tools.train --preset full --device cuda --out "$out/train_full" \
+    --stages stage1,stage2 --steps 20000 --batch-size 64 --procedural 200 --no-mocap \
+    --max-minutes "${FHMR_GPU_TRAIN_MINUTES:-4}"
+  tail -n 3 "$out/train_full/train_log.txt"
+  rm -rf "$out/train_full/cache"                      # regenerated from the seed; keep it small
 } 2>&1 | tee "$out/gpu_check.md"

@@ -68,3 +68,37 @@ def test_front_end_on_cuda_finds_the_people_the_cpu_finds():
     boxes_a = np.stack(sorted([p.bbox for p in a], key=lambda x: x[0]))
     boxes_b = np.stack(sorted([p.bbox for p in b], key=lambda x: x[0]))
     np.testing.assert_allclose(boxes_a, boxes_b, atol=3.0)
+
+
+@pytest.mark.parametrize("stage", ["stage1", "stage2"])
+def test_training_on_cuda_in_bf16_lowers_the_loss(stage, body_model, tmp_path):
+    """A small model fits a fixed batch on the GPU under bf16 autocast; its weights stay
+    float32 on the GPU."""
+    from dataclasses import replace
+
+    from fhmr_ros.body.keypoints import keypoint_format
+    from fhmr_ros.data.mocap_corpus import CorpusConfig, load_split
+    from fhmr_ros.data.windows import WindowSampler, prepare_clip
+    from fhmr_ros.model.config import TransformerConfig, preset
+    from fhmr_ros.model.losses import BodyGeometry
+    from fhmr_ros.model.pipeline import FactorizedHMR
+    from fhmr_ros.model.representation import encode
+    from fhmr_ros.model.training import TrainConfig, train_stage
+
+    torch.manual_seed(0)
+    fmt = keypoint_format("mediapipe33")
+    clips = load_split("train", body_model, CorpusConfig(fps=30.0))[:2]
+    batch = WindowSampler([prepare_clip(c, body_model, fmt) for c in clips], 16, fmt).batch(
+        np.random.default_rng(0), 8)
+    small = TransformerConfig(width=128, layers=2, heads=4, mlp_ratio=2.0, dropout=0.0)
+    model = FactorizedHMR(replace(preset("lite"), window=16, stage1=small, stage2=small),
+                          BodyGeometry(body_model.J_template, body_model.J_shapedirs))
+    model.normalizer.fit(encode(batch.truth))
+    model.to("cuda")
+    cfg = TrainConfig(steps=150, lr=3e-3, warmup=10, log_every=10, device="cuda")
+    hist = train_stage(model, stage, lambda rng, n: batch, cfg, tmp_path / "s.pt",
+                       log=lambda m: None, progress=False)
+    key = "flow" if stage == "stage2" else "total"
+    assert hist[-1][key] < 0.6 * hist[0][key], (hist[0][key], hist[-1][key])
+    net = model.stage1 if stage == "stage1" else model.stage2
+    assert all(p.is_cuda and p.dtype == torch.float32 for p in net.parameters())

@@ -77,6 +77,18 @@ def test_a_run_cut_off_keeps_its_time_based_checkpoint(tiny, tmp_path):
     assert all(p.requires_grad for p in model.parameters())     # nothing left frozen
 
 
+def test_a_time_limit_saves_stops_and_the_next_run_finishes_the_schedule(tiny, tmp_path):
+    model, batch = tiny
+    logs = []
+    cfg = TrainConfig(steps=6, log_every=2, checkpoint_every=1000, stop_after_s=0.0)
+    train_stage(model, "stage1", lambda rng, n: batch, cfg, tmp_path / "s.pt",
+                log=logs.append, progress=False)
+    assert logs == ["[stage1] stopped at step 1/6 (time limit); run again to continue"]
+    hist = train_stage(model, "stage1", lambda rng, n: batch, replace(cfg, stop_after_s=None),
+                       tmp_path / "s.pt", log=logs.append, progress=False)
+    assert logs[1] == "[stage1] resumed at step 1" and hist[-1]["step"] == 6
+
+
 def test_checkpoint_round_trip(tiny, tmp_path):
     model, batch = tiny
     path = save_checkpoint(model, tmp_path / "m.pt", {"note": "test"}, half=False)

@@ -9,7 +9,7 @@ intrinsics, odometry poses) and the targets from the truth.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 
 import numpy as np
 import torch
@@ -91,6 +91,23 @@ class Batch:
     keypoints: Tensor               # (B, T, K, 3) simulated detections (pixels, confidence)
     K: Tensor                       # (B, 3, 3)
     names: list[str]
+
+    def to(self, device: torch.device | str) -> Batch:
+        """Every tensor, nested records' too, on ``device``."""
+        return _moved(self, device)
+
+
+def _moved(record, device):
+    """A copy of the dataclass ``record`` with its tensors (and records) on ``device``."""
+    values = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, Tensor):
+            value = value.to(device)
+        elif is_dataclass(value):
+            value = _moved(value, device)
+        values[f.name] = value
+    return type(record)(**values)
 
 
 @dataclass

@@ -6,8 +6,10 @@ optimiser, the learning-rate schedule over an explicit total step count, logging
 data throughput, and resumable checkpoints (every ``checkpoint_every`` steps and every
 ``checkpoint_minutes``), so that a run cut off continues where it was, on its schedule.
 
-Several processes (``torchrun --nproc_per_node N fhmr-train ...``, gloo on CPUs, NCCL on
-GPUs) train one model with DistributedDataParallel: each rank draws its own windows (its
+On a GPU (``device`` cuda) the forward passes run under bf16 autocast; the loss, the
+optimiser and the weights stay float32. Several processes (``torchrun --nproc_per_node N
+fhmr-train ...``, gloo on CPUs, NCCL on GPUs, one GPU per rank) train one model with
+DistributedDataParallel: each rank draws its own windows (its
 own random stream), ``batch_size`` is the global batch split over the ranks, gradients are
 averaged by DDP, and rank 0 alone logs and writes checkpoints.
 """
@@ -47,6 +49,8 @@ class TrainConfig:
     checkpoint_every: int = 250
     checkpoint_minutes: float = 5.0    # also checkpoint after this long (cut-off runs)
     seed: int = 0
+    device: str = "cpu"                # where the model is; cuda: bf16 autocast
+    stop_after_s: float | None = None  # save and stop after this long (a session's slot)
 
 
 def _total(terms: dict[str, Tensor], weight: Tensor | None = None) -> Tensor:
@@ -96,11 +100,12 @@ def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights,
     x1 = _truth_normalised(model, batch)
     x1 = torch.cat([anchor, x1[..., ANCHOR_DIM:]], dim=-1)
     B, T, _ = x1.shape
-    known = stage2_known_mask(B, T, prefix_prob, gen)
-    x0 = torch.randn(x1.shape, generator=gen)
-    t = torch.rand(B, generator=gen)
+    device = x1.device                      # the draws come from the (CPU) generator
+    known = stage2_known_mask(B, T, prefix_prob, gen).to(device)
+    x0 = torch.randn(x1.shape, generator=gen).to(device)
+    t = torch.rand(B, generator=gen).to(device)
     x_t = torch.where(known, x1, (1 - t[:, None, None]) * x0 + t[:, None, None] * x1)
-    drop = torch.rand(B, generator=gen) < model.cfg.flow.condition_drop_prob
+    drop = (torch.rand(B, generator=gen) < model.cfg.flow.condition_drop_prob).to(device)
     cond = model.stage2.condition(batch.inputs, anchor, drop)
     x1_hat = torch.where(known, x1, model.stage2(x_t, known, t, cond))
     terms = {"flow": flow_matching_loss(x1_hat, x1, known)}
@@ -163,9 +168,11 @@ def train_stage(model: FactorizedHMR, stage: str,
               all(p is not q for q in net.parameters())]
     for p in frozen:
         p.requires_grad_(False)
+    device = torch.device(cfg.device)
     runner = objective
     if world > 1:
-        runner = torch.nn.parallel.DistributedDataParallel(objective)
+        runner = torch.nn.parallel.DistributedDataParallel(
+            objective, device_ids=[device.index] if device.type == "cuda" else None)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     seed = cfg.seed + STAGES.index(stage) * 1000
     rng = np.random.default_rng(seed if world == 1 else [seed, rank])    # a stream per rank
@@ -187,16 +194,17 @@ def train_stage(model: FactorizedHMR, stage: str,
     model.stage1.train(stage == "stage1")
     sums: dict[str, float] = {}
     data_s, tic = 0.0, time.perf_counter()
-    saved = time.monotonic()
+    saved = started = time.monotonic()
     bar = tqdm(total=cfg.steps, initial=step, desc=stage, unit="step", dynamic_ncols=True,
                disable=not progress or rank != 0)
     try:
         while step < cfg.steps:
             t0 = time.perf_counter()
-            batch = next_batch(rng, cfg.batch_size // world)
+            batch = next_batch(rng, cfg.batch_size // world).to(device)
             data_s += time.perf_counter() - t0
-            terms = runner(batch, gen)
-            loss = _total(terms)
+            with torch.autocast("cuda", torch.bfloat16, enabled=device.type == "cuda"):
+                terms = runner(batch, gen)
+            loss = _total({k: v.float() for k, v in terms.items()})
             for g in opt.param_groups:
                 g["lr"] = _lr(step, cfg)
             opt.zero_grad(set_to_none=True)
@@ -221,11 +229,17 @@ def train_stage(model: FactorizedHMR, stage: str,
                     log(f"[{stage}] step {step}/{cfg.steps} " + " ".join(
                         f"{k}={v:.4g}" for k, v in entry.items() if k != "step"))
                 sums, data_s, tic = {}, 0.0, time.perf_counter()
-            due = (step % cfg.checkpoint_every == 0 or step == cfg.steps
+            out_of_time = (cfg.stop_after_s is not None
+                           and time.monotonic() - started > cfg.stop_after_s)
+            due = (step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time
                    or time.monotonic() - saved > 60 * cfg.checkpoint_minutes)
             if _agreed(due, world):
                 _save_state(state_path, stage, net, opt, step, history, rng, gen, cfg, world)
                 saved = time.monotonic()
+                if _agreed(out_of_time, world) and step < cfg.steps:
+                    log(f"[{stage}] stopped at step {step}/{cfg.steps} (time limit); run "
+                        "again to continue")
+                    break
     finally:
         for p in frozen:
             p.requires_grad_(True)

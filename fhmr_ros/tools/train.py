@@ -10,8 +10,8 @@ stage writes a resumable state (OUT/<stage>_state.pt) every few minutes: re-runn
 command continues on the same schedule (``--steps`` is the total).
 
 Several processes, one model (DistributedDataParallel): ``torchrun --nproc_per_node N -m
-fhmr_ros.tools.train ...`` (CPU processes on the gloo backend; ``--batch-size`` stays the
-global batch). Rank 0 generates the data cache, logs and writes the files.
+fhmr_ros.tools.train ...`` (gloo on CPUs; NCCL with ``--device cuda``, one GPU per rank;
+``--batch-size`` stays the global batch). ``--device cuda`` trains under bf16 autocast. Rank 0 generates the data cache, logs and writes the files.
 """
 
 from __future__ import annotations
@@ -47,12 +47,15 @@ def fit_normalizer(model: FactorizedHMR, sampler: WindowSampler, batches: int, s
     model.normalizer.fit(torch.cat(xs))
 
 
-def start_distributed() -> tuple[int, int]:
-    """Join the process group when torchrun started this process; (rank, world size)."""
+def start_distributed(device: str) -> tuple[int, int]:
+    """Join the process group when torchrun started this process (NCCL for cuda, one GPU
+    per local rank; gloo otherwise); (rank, world size)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world == 1:
         return 0, 1
-    torch.distributed.init_process_group(backend="gloo")
+    if device == "cuda":
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    torch.distributed.init_process_group(backend="nccl" if device == "cuda" else "gloo")
     return torch.distributed.get_rank(), world
 
 
@@ -73,11 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--body-model", type=Path, default=None,
                     help="SMPL-X .npz to train on (default: the generated stand-in)")
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--max-minutes", type=float, default=None,
+                    help="save and stop after this long (continue later with the same "
+                         "command), e.g. to fit a session or a GPU slot")
+    ap.add_argument("--device", default="cpu",
+                    help="cpu, or cuda (bf16 autocast; under torchrun one GPU per rank)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ship", type=Path, default=None,
                     help="copy the final checkpoint into this folder (e.g. models/)")
     args = ap.parse_args(argv)
-    rank, world = start_distributed()
+    rank, world = start_distributed(args.device)
+    device = (f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if args.device == "cuda"
+              else args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -126,18 +136,26 @@ def main(argv: list[str] | None = None) -> int:
     else:
         model = FactorizedHMR(cfg, BodyGeometry(body.J_template, body.J_shapedirs))
         fit_normalizer(model, sampler, batches=16, seed=args.seed)
+    model.to(device)
+    deadline = None if args.max_minutes is None else time.monotonic() + 60 * args.max_minutes
     train_cfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                            seed=args.seed)
+                            seed=args.seed, device=device)
     meta = dict(getattr(model, "meta", {}))
     for stage in stages:
-        stage_cfg = replace(train_cfg, steps=stage_steps.get(stage, args.steps))
+        stage_cfg = replace(train_cfg, steps=stage_steps.get(stage, args.steps), stop_after_s=(
+            None if deadline is None else max(0.0, deadline - time.monotonic())))
         hist = train_stage(model, stage, sampler.batch, stage_cfg, out / f"{stage}_state.pt",
                            log, progress=rank == 0)
         meta[stage] = {"train": asdict(stage_cfg), "final": hist[-1] if hist else {},
                        "data": asdict(data_cfg), "clips": len(clips), "frames": frames,
                        "processes": world}
+        finished = bool(hist) and hist[-1]["step"] == stage_cfg.steps
         if rank == 0:
             save_checkpoint(model, ckpt_path, meta)
+        if not finished:
+            say(f"{stage} stopped by --max-minutes (state in {out / f'{stage}_state.pt'}); "
+                "run the same command again to continue")
+            break
         say(f"{stage} done: {ckpt_path}")
     if world > 1:
         torch.distributed.destroy_process_group()
