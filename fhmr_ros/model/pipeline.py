@@ -155,7 +155,8 @@ class FactorizedHMR(nn.Module):
         J0 = self.body.J_template[0] + torch.einsum(
             "cb,...b->...c", self.body.J_shapedirs[0], v.betas)             # (B, T, 3)
         R_wr = world_root_rotation(T_world_camera, v.root_rotation)
-        pelvis_cam_world = camera_to_world(T_world_camera, v.pelvis_camera[..., None, :])[..., 0, :]
+        pelvis_cam_world = camera_to_world(T_world_camera,
+                                           v.pelvis_camera[..., None, :])[..., 0, :]
         pelvis_world = fuse_world_pelvis(pelvis_cam_world, R_wr, v.root_velocity, self.cfg.fps,
                                          self.cfg.world_velocity_weight, predicted_first_pelvis)
         pelvis_cam = world_to_camera(T_world_camera, pelvis_world[..., None, :])[..., 0, :]

@@ -16,12 +16,13 @@ least ``min_keypoint_confidence`` in both. ``var_t`` is the filter's variance of
 predicted box centre: keypoints are compared more leniently while a track's motion is still
 unknown (a new track) or uncertain (a lost one). When fewer than ``min_common_keypoints`` remain
 (or the keypoint formats differ) the pair is scored on boxes alone: ``cost = 1 - IoU``.
-A pair is impossible (gated, cost ``GATED_COST``) when ``IoU < gate_iou`` and the centres are
-more than ``gate_distance`` predicted box heights apart. Detections that carry the
+A pair is impossible (gated, cost ``GATED_COST``) when ``IoU < gate_iou`` and the centres
+are more than ``gate_distance`` predicted box heights apart. Detections that carry the
 detector's own track id (``source_id``, e.g. keypoints from another node) follow it: the
-pair with the id the track last had costs 0, a pair with another id is impossible. Every cost above ``max_cost`` is
-raised to ``GATED_COST`` before the assignment, so the assignment first maximises the number
-of acceptable pairs and then minimises their cost; pairs left above ``max_cost`` are dropped.
+pair with the id the track last had costs 0, a pair with another id is impossible. Every
+cost above ``max_cost`` is raised to ``GATED_COST`` before the assignment, so the
+assignment first maximises the number of acceptable pairs and then minimises their cost;
+pairs left above ``max_cost`` are dropped.
 
 The assignment runs in two passes: first the CONFIRMED tracks (seen in the previous frame)
 against all detections, then the TENTATIVE and LOST tracks against the detections left.

@@ -33,10 +33,11 @@ def tracks_from_recording(path: str | Path, topic: str | None = None) -> list[Pe
     humans = [t for t, type_name in available.items() if type_name == HUMANS_TYPE]
     if topic is None:
         if len(humans) != 1:
+            which = f": pass --topic, one of {humans}" if humans else ""
             raise ExportInputError(
                 f"{path}: {'no' if not humans else 'more than one'} {HUMANS_TYPE} topic "
-                f"(fhmr_node's ~/humans){': pass --topic, one of ' + str(humans) if humans else ''}"
-                f"; its topics: {sorted(available) or 'none (empty recording)'}")
+                f"(fhmr_node's ~/humans){which}; its topics: "
+                f"{sorted(available) or 'none (empty recording)'}")
         topic = humans[0]
     elif topic not in humans:
         raise ExportInputError(f"{path}: no {HUMANS_TYPE} topic {topic!r}; it has {humans}")

@@ -3,11 +3,11 @@
 Subscriptions (relative names, remap them): ``image`` (sensor_msgs/Image, or
 ``image/compressed`` with image_transport:=compressed; or, with input:=keypoints,
 ``keypoints``: fhmr_ros/PersonKeypointsArray from another node's pose detector),
-``camera_info``, ``odom``
-(nav_msgs/Odometry), all best effort; ``/tf`` and ``/tf_static`` for the camera extrinsics
-unless ``camera_extrinsics`` overrides them. Publications: ``~/humans`` (HumanStateArray: header =
-image stamp + camera optical frame), ``~/trajectories`` (world frame), ``/tf`` (body_<id>),
-``~/markers``, ``~/debug_image`` (only while subscribed), ``/diagnostics``.
+``camera_info``, ``odom`` (nav_msgs/Odometry), all best effort; ``/tf`` and ``/tf_static``
+for the camera extrinsics unless ``camera_extrinsics`` overrides them. Publications:
+``~/humans`` (HumanStateArray: header = image stamp + camera optical frame),
+``~/trajectories`` (world frame), ``/tf`` (body_<id>), ``~/markers``, ``~/debug_image``
+(only while subscribed), ``/diagnostics``.
 
 A lifecycle node (rclpy.lifecycle; FhmrNode says what each transition does); with
 ``autostart`` (default) it configures and activates itself and behaves as a plain node.

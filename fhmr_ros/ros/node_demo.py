@@ -3,9 +3,10 @@
     python -m fhmr_ros.ros.node_demo --out artifacts/demo/node [--frames 40] [--rate 0.3]
 
 1. writes the demo stream, OpenCV's vtest.avi as JPEG-compressed images + camera_info +
-   odometry + the camera's mount on /tf_static, into OUT/input.mcap (fhmr-player's recording path, no DDS); compressed,
-   because raw 768 × 576 images sent best effort between processes lose frames here (Fast
-   DDS's 512 KB shared-memory segments; see README, "Using it on a real robot");
+   odometry + the camera's mount on /tf_static, into OUT/input.mcap (fhmr-player's
+   recording path, no DDS); compressed, because raw 768 × 576 images sent best effort
+   between processes lose frames here (Fast DDS's 512 KB shared-memory segments; see
+   README, "Using it on a real robot");
 2. starts fhmr_node in its own process and `fhmr-player OUT/input.mcap` in another, which
    publishes the recording over DDS at ``rate`` × real time;
 3. records everything on the wire (inputs and the node's humans, trajectories, markers,

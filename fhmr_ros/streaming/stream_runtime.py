@@ -6,11 +6,11 @@ drives the same core over a recording.
 Threads: ``add_image`` only checks the stamp and queues (a bounded queue; when it is full
 the oldest image is dropped, counted). An image's camera pose is resolved as soon as
 odometry (and, for extrinsics from TF, the transforms) cover its stamp — on arrival, or
-when they arrive — so it never depends on how far behind the workers are; an image waits
-at most ``odom_wait_s`` after arrival for them. The perception thread decodes an image and runs detector -> tracker; it
-hands the result to the model thread (at most one waiting), which runs the streaming
-engine, assembles each image's people and hands complete images to the OutputSink. So the
-next image is perceived while the model works on this one.
+when they arrive — so it never depends on how far behind the workers are; an image waits at
+most ``odom_wait_s`` after arrival for them. The perception thread decodes an image and
+runs detector -> tracker; it hands the result to the model thread (at most one waiting),
+which runs the streaming engine, assembles each image's people and hands complete images to
+the OutputSink. So the next image is perceived while the model works on this one.
 
 Image stamps must increase:
   - stamp 0 (a driver that does not stamp) or below: refused, counted ``images_unstamped``

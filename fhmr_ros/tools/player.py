@@ -33,9 +33,10 @@ duration of the loops before); with --no-publish nothing goes to DDS and the fil
 written as fast as possible.
 
 QoS: images and camera_info sensor-data (best effort), /tf_static reliable and transient
-local (a late subscriber still gets it), everything else reliable with depth 50. A raw image larger than Fast DDS's 512 KB shared-memory segment (768x576 bgr8 is 1.3 MB)
-travels as UDP fragments, and best effort on loopback then loses many of them (about half
-on the development machine): a subscriber that needs every frame takes --compressed.
+local (a late subscriber still gets it), everything else reliable with depth 50. A raw
+image larger than Fast DDS's 512 KB shared-memory segment (768x576 bgr8 is 1.3 MB) travels
+as UDP fragments, and best effort on loopback then loses many of them (about half on the
+development machine): a subscriber that needs every frame takes --compressed.
 Topics in an MCAP whose type has no installed Python class are left out (and named).
 
 Needs ROS 2 (rclpy and the message packages); ROS modules are imported where they are used,

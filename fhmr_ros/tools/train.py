@@ -11,7 +11,8 @@ command continues on the same schedule (``--steps`` is the total).
 
 Several processes, one model (DistributedDataParallel): ``torchrun --nproc_per_node N -m
 fhmr_ros.tools.train ...`` (gloo on CPUs; NCCL with ``--device cuda``, one GPU per rank;
-``--batch-size`` stays the global batch). ``--device cuda`` trains under bf16 autocast. Rank 0 generates the data cache, logs and writes the files.
+``--batch-size`` stays the global batch). ``--device cuda`` trains under bf16 autocast.
+Rank 0 generates the data cache, logs and writes the files.
 """
 
 from __future__ import annotations
