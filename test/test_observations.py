@@ -62,6 +62,21 @@ def test_exact_detector_reports_the_projection(fmt):
     assert (det.keypoints[~seen] == 0.0).all()
 
 
+def test_a_sparser_detector_reports_only_its_keypoints():
+    """sparse_format_prob 1: a MediaPipe-33 body seen by a COCO-17 detector reports only
+    COCO-17's 17 keypoints; at 0 (the default) the random stream is as before."""
+    fmt = keypoint_format("mediapipe33")
+    points = _person(fmt)
+    coco = [fmt.names.index(n) for n in keypoint_format("coco17").names]
+    sparse = simulate_detections(np.random.default_rng(0), points, K, IMAGE, fmt,
+                                 replace(EXACT, sparse_format_prob=1.0))
+    others = np.setdiff1d(np.arange(33), coco)
+    assert (sparse.keypoints[:, others] == 0).all() and (sparse.keypoints[:, coco, 2] > 0).all()
+    full = simulate_detections(np.random.default_rng(0), points, K, IMAGE, fmt, EXACT)
+    np.testing.assert_array_equal(full.keypoints[:, coco], sparse.keypoints[:, coco])
+    assert (full.keypoints[:, others, 2] > 0).all()
+
+
 def test_confidence_zero_exactly_where_unobserved(fmt):
     rng = np.random.default_rng(1)
     no_guess = replace(DetectorNoiseConfig(), hallucinate_occluded_prob=0.0,

@@ -12,6 +12,10 @@ process (detectors jitter and drift). Its confidence falls with its actual error
 m = 1 when visible, occluded_conf_factor when hallucinated behind an occluder and
 truncated_conf_factor when guessed at the image border; conf is 0 exactly (and u = v = 0)
 where the detector reports nothing.
+
+A sparser detector (``sparse_format_prob``, per clip; 0 by default, as the held-out sets
+are drawn): only the keypoints whose names the ``sparse_format`` (COCO-17) also has are
+reported, as when another node's COCO detector feeds the node (input: keypoints).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.signal import lfilter
 
-from ..body.keypoints import KeypointFormat
+from ..body.keypoints import KeypointFormat, keypoint_format
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,9 @@ class DetectorNoiseConfig:
     occluder_speed_fraction: float = 0.01   # velocity std, per frame
     hallucinate_occluded_prob: float = 0.5  # per clip: report occluded keypoints (MediaPipe)
     hallucination_fraction: float = 0.05    # extra AR(1) error of hallucinated keypoints
+    # A sparser detector: per clip, only the keypoints this format also has are reported.
+    sparse_format_prob: float = 0.0
+    sparse_format: str = "coco17"
     # Truncation: keypoints outside the image are dropped, or (per clip, with this
     # probability) reported clipped to the border when within truncation_margin of it.
     truncation_guess_prob: float = 0.5
@@ -123,6 +130,8 @@ def simulate_detections(rng: np.random.Generator, keypoints_camera: np.ndarray,
     guessed = (in_front & ~in_image & (rng.random() < config.truncation_guess_prob)
                & (beyond <= config.truncation_margin * size[:, None]))
     reported = (visible | hallucinated | guessed) & detected[:, None]         # (T, K)
+    if config.sparse_format_prob > 0 and rng.random() < config.sparse_format_prob:
+        reported &= _in_format(fmt, config.sparse_format)[None, :]
 
     observed = uv + _pixel_errors(rng, fmt, size, occluded, config)           # (T, K, 2)
     observed = np.where(guessed[..., None], np.clip(observed, 0.0, [w - 1.0, h - 1.0]),
@@ -140,6 +149,12 @@ def simulate_detections(rng: np.random.Generator, keypoints_camera: np.ndarray,
     return SimulatedDetections(keypoints=keypoints,
                                bbox=_bbox(rng, uv, visible, detected, size, image_size, config),
                                detected=detected, visible=visible)
+
+
+def _in_format(fmt: KeypointFormat, other: str) -> np.ndarray:
+    """(K,) bool: which of ``fmt``'s keypoints the format ``other`` has too (by name)."""
+    names = set(keypoint_format(other).names)
+    return np.array([name in names for name in fmt.names])
 
 
 def _pixel_errors(rng: np.random.Generator, fmt: KeypointFormat, size: np.ndarray,

@@ -32,6 +32,7 @@ import torch
 from ..body.body_model import BodyModel
 from ..body.keypoints import keypoint_format
 from ..body.standin_model import ensure_standin_model
+from ..data.observations import DetectorNoiseConfig
 from ..data.training_set import DataConfig, clip_set
 from ..data.windows import WindowSampler
 from ..model.checkpoint import load_checkpoint, save_checkpoint
@@ -74,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="number of procedural training sequences")
     ap.add_argument("--no-mocap", action="store_true", help="leave out the BVH train clips")
     ap.add_argument("--window", type=int, default=None, help="training window (frames)")
+    ap.add_argument("--sparse-keypoints-prob", type=float, default=0.0,
+                    help="share of training clips seen by a COCO-17 detector (only its 17 "
+                         "keypoints reported), for input: keypoints from COCO detectors")
     ap.add_argument("--body-model", type=Path, default=None,
                     help="SMPL-X .npz to train on (default: the generated stand-in)")
     ap.add_argument("--threads", type=int, default=None)
@@ -129,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{world} process(es) x {torch.get_num_threads()} thread(s)")
     log(f"training on {world} process(es) x {torch.get_num_threads()} thread(s), global "
         f"batch {args.batch_size}")
-    sampler = WindowSampler(clips, cfg.window, keypoint_format(cfg.inputs.keypoint_format))
+    sampler = WindowSampler(clips, cfg.window, keypoint_format(cfg.inputs.keypoint_format),
+                            noise_cfg=DetectorNoiseConfig(
+                                sparse_format_prob=args.sparse_keypoints_prob))
     ckpt_path = out / f"fhmr_{args.preset}.pt"
     if ckpt_path.is_file():
         model = load_checkpoint(ckpt_path)
@@ -149,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
                            log, progress=rank == 0)
         meta[stage] = {"train": asdict(stage_cfg), "final": hist[-1] if hist else {},
                        "data": asdict(data_cfg), "clips": len(clips), "frames": frames,
-                       "processes": world}
+                       "processes": world,
+                       "sparse_keypoints_prob": args.sparse_keypoints_prob}
         finished = bool(hist) and hist[-1]["step"] == stage_cfg.steps
         if rank == 0:
             save_checkpoint(model, ckpt_path, meta)
