@@ -71,6 +71,23 @@ def test_bvh_forward_kinematics_give_the_smplx_joints_and_bvhio_agrees(tmp_path,
         assert np.abs(got - joints[frame]).max() < 0.1, frame
 
 
+def test_a_knee_bent_square_goes_through_bvh_exactly_and_quietly(tmp_path, walk,
+                                                                  body_model):
+    """Knee flexion of 90° about x is the ZXY order's gimbal lock: still exact, no warning."""
+    import warnings
+
+    pose = walk.body_pose.copy()
+    pose[:, 9:12] = [np.pi / 2, 0.0, 0.0]                       # left knee (joint 4)
+    bent = PersonTrack(7, walk.stamps, walk.betas, walk.global_orient, pose, walk.transl)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = write_bvh(tmp_path / "bent.bvh", bent, FPS, body_model)
+    bvh = read_bvh(path)
+    ours = forward_kinematics(bvh).positions[:, [bvh.index(n) for n in BODY_JOINT_NAMES]]
+    joints = world_joints(bent, body_model) @ Z_UP_TO_Y_UP.T * UNITS_PER_M
+    assert np.abs(ours - joints).max() < 0.1
+
+
 def test_joint_tables_hold_the_angles_and_world_joints(tmp_path, walk, body_model):
     joints = world_joints(walk, body_model)
     csv, npz = write_tables(tmp_path / "body_7", walk, joints, FPS)

@@ -16,6 +16,7 @@ z' = −y),
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,11 @@ def write_bvh(path: str | Path, track: PersonTrack, fps: float, body: BodyModel)
     _joint_lines(0, rest, lines, depth=0)
     R = axis_angle_to_matrix(torch.from_numpy(joint_angles(track))).numpy()  # (T, 22, 3, 3)
     R[:, 0] = Z_UP_TO_Y_UP @ R[:, 0]
-    euler = Rotation.from_matrix(R.reshape(-1, 3, 3)).as_euler(EULER, degrees=True)
+    # at X = ±90° (e.g. a knee bent square) scipy warns of gimbal lock and picks one of
+    # the equal decompositions, which is still exact
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Gimbal lock", UserWarning)
+        euler = Rotation.from_matrix(R.reshape(-1, 3, 3)).as_euler(EULER, degrees=True)
     euler = euler.reshape(track.num_frames, -1, 3)                   # (T, 22, 3) z, x, y
     root = (track.transl + rest[0]) @ Z_UP_TO_Y_UP.T * UNITS_PER_M    # (T, 3)
     order = _hierarchy_order()
