@@ -12,7 +12,7 @@ from fhmr_ros.body.skeleton import BODY_JOINT_NAMES
 from fhmr_ros.data.amass import load_amass
 from fhmr_ros.data.bvh import forward_kinematics, read_bvh
 from fhmr_ros.data.procedural import procedural_clips
-from fhmr_ros.evaluation.metrics import contact_labels, foot_sliding, jitter
+from fhmr_ros.evaluation.metrics import FOOT_JOINTS, contact_labels, foot_sliding, jitter
 from fhmr_ros.export.amass_writer import write_amass
 from fhmr_ros.export.bvh_writer import UNITS_PER_M, Z_UP_TO_Y_UP, write_bvh
 from fhmr_ros.export.clean_up import CleanUpConfig, clean_up, uniform_segments, world_joints
@@ -135,10 +135,10 @@ def test_clean_up_removes_foot_sliding_jitter_and_ground_penetration(walk, body_
     print(f"foot sliding {slide(before):.1f} -> {slide(after):.1f} mm/frame (truth "
           f"{slide(truth):.1f}); jitter {jitter(before, FPS).mean():.1f} -> "
           f"{jitter(after, FPS).mean():.1f} (truth {jitter(truth, FPS).mean():.1f}); lowest "
-          f"foot joint {before[:, 7:12, 2].min():.3f} -> {after[:, 7:12, 2].min():.3f} m")
+          f"foot joint {before[:, FOOT_JOINTS, 2].min():.3f} -> {after[:, FOOT_JOINTS, 2].min():.3f} m")
     assert slide(after) < 0.5 * slide(before)
     assert jitter(after, FPS).mean() < 0.2 * jitter(before, FPS).mean()
-    assert before[:, 7:12, 2].min() < -0.01 and after[:, 7:12, 2].min() >= -1e-6
+    assert before[:, FOOT_JOINTS, 2].min() < -0.01 and after[:, FOOT_JOINTS, 2].min() >= -1e-6
     assert np.abs(after - truth).mean() < np.abs(before - truth).mean() + 0.01
 
 

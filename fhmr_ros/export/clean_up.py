@@ -29,8 +29,10 @@ import torch
 from scipy.ndimage import gaussian_filter1d
 
 from ..body.body_model import BodyModel
+from ..evaluation.metrics import FOOT_JOINTS
 from ..geometry.rotations import (axis_angle_to_quaternion, quaternion_slerp,
                                   quaternion_to_axis_angle)
+from .joint_tables import joint_angles
 from .person_track import PersonTrack
 
 FEET = ((7, 10), (8, 11))      # (ankle, foot) joints of the left and right foot
@@ -164,7 +166,7 @@ def fix_feet(track: PersonTrack, body: BodyModel, fps: float, cfg: CleanUpConfig
     transl = track.transl.copy()
     transl[:, :2] += offsets
     track = replace(track, transl=transl)
-    lowest = world_joints(track, body)[:, [j for foot in FEET for j in foot], 2].min(axis=1)
+    lowest = world_joints(track, body)[:, list(FOOT_JOINTS), 2].min(axis=1)
     transl[:, 2] += np.maximum(0.0, -lowest)
     return replace(track, transl=transl), contacts
 
@@ -177,5 +179,4 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def _quaternions(track: PersonTrack) -> torch.Tensor:
     """(T, 22, 4) (x, y, z, w) of the root and the 21 body joints."""
-    aa = np.concatenate([track.global_orient[:, None], track.body_pose.reshape(-1, 21, 3)], 1)
-    return axis_angle_to_quaternion(torch.from_numpy(aa))
+    return axis_angle_to_quaternion(torch.from_numpy(joint_angles(track)))

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
-from ..evaluation.metrics import foot_sliding, jitter
+from ..evaluation.metrics import FOOT_JOINTS, foot_sliding, jitter
 from ..export.amass_writer import write_amass
 from ..export.bvh_writer import write_bvh
 from ..export.clean_up import CleanUpConfig, clean_up, world_joints
@@ -105,11 +105,11 @@ def _clean_up_effect(before: np.ndarray, track: PersonTrack, after: np.ndarray,
     same_grid = inside.sum() == segment.track.num_frames
     out = {"jitter_after": _mean(jitter(after, segment.fps)),
            "foot_sliding_after_mm": sliding(after),
-           "lowest_foot_after_m": float(after[:, 7:12, 2].min())}
+           "lowest_foot_after_m": float(after[:, FOOT_JOINTS, 2].min())}
     if same_grid:            # the input was already on this grid: compare like with like
         out.update(jitter_before=_mean(jitter(before[inside], segment.fps)),
                    foot_sliding_before_mm=sliding(before[inside]),
-                   lowest_foot_before_m=float(before[inside][:, 7:12, 2].min()))
+                   lowest_foot_before_m=float(before[inside][:, FOOT_JOINTS, 2].min()))
     return out
 
 
