@@ -152,6 +152,7 @@ class StreamRuntime:
         self._camera: CameraInfo | None = None
         self._running = False
         self._busy = {"perception": False, "model": False}
+        self._last_received = time.monotonic()     # when the newest image was accepted
         self._workers: list[threading.Thread] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -304,6 +305,7 @@ class StreamRuntime:
                 self._unresolved.append(item)
             self._queue.append(item)
             self.input_rate.tick(now)
+            self._last_received = now
             self._lock.notify_all()
             return True
 
@@ -420,22 +422,25 @@ class StreamRuntime:
             self._lock.notify_all()
 
     # ------------------------------------------------------------------ model thread
+    def _input_stopped(self) -> bool:
+        """No image for ``flush_idle_s``, none queued and none being perceived: only then
+        are the tracks flushed (a slow or waiting perception thread is not an idle input).
+        Called with the lock held."""
+        return (not self._queue and not self._busy["perception"]
+                and time.monotonic() - self._last_received > self.cfg.flush_idle_s)
+
     def _model_loop(self) -> None:
-        last_input = time.monotonic()
         while True:
             with self._lock:
                 while self._running and not self._handoff:
                     self._lock.wait(timeout=0.2)
-                    if (len(self.assembler) and
-                            time.monotonic() - last_input > self.cfg.flush_idle_s):
+                    if len(self.assembler) and self._input_stopped():
                         break
                 if not self._running:
                     return
                 item = self._handoff.popleft() if self._handoff else None
                 self._busy["model"] = True
                 self._lock.notify_all()          # room for the next perceived image
-            if item is not None and not isinstance(item, _Reset):
-                last_input = time.monotonic()
             self._step("model", lambda: self._model_step(item))
 
     def _model_step(self, item) -> None:
