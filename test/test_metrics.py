@@ -5,8 +5,9 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from fhmr_ros.evaluation.metrics import (
-    FOOT_JOINTS, accel_error, align, contact_labels, fit_similarity, foot_sliding,
-    format_table, jitter, joint_mask, masked_mean, mpjpe, pa_mpjpe, pve, rte, summarize,
+    ARM_BONES, FOOT_JOINTS, LEG_BONES, accel_error, align, bone_direction_error,
+    contact_labels, fit_similarity, foot_sliding, format_table, hypothesis_spread, jitter,
+    joint_mask, masked_mean, mpjpe, pa_mpjpe, pve, rte, spread_error_correlation, summarize,
     w_mpjpe, wa_mpjpe)
 
 T, J, V = 30, 22, 50
@@ -162,3 +163,39 @@ def test_align_accepts_torch_and_batches(joints):
 
     out = align(torch.from_numpy(_rigid(joints, scale=2.0)), torch.from_numpy(joints))
     np.testing.assert_allclose(out, joints, atol=1e-9)
+
+
+def test_bone_direction_error_is_the_limb_angle_alone(joints):
+    """Moving or scaling the body changes no bone direction; turning the left forearm by
+    30° about an axis across it gives 30° on that bone only."""
+    np.testing.assert_allclose(
+        bone_direction_error(2.0 * joints + 1.0, joints, ARM_BONES + LEG_BONES), 0.0, atol=1e-5)
+    elbow, wrist = ARM_BONES[1]
+    bent = joints.copy()
+    forearm = joints[:, wrist] - joints[:, elbow]
+    axis = np.cross(forearm, [0.0, 0.0, 1.0])
+    axis /= np.linalg.norm(axis, axis=-1, keepdims=True)
+    turn = Rotation.from_rotvec(np.radians(30.0) * axis)
+    bent[:, wrist] = joints[:, elbow] + turn.apply(forearm)
+    err = bone_direction_error(bent, joints, ARM_BONES)                      # (T, 4)
+    np.testing.assert_allclose(err[:, 1], 30.0, atol=1e-4)
+    np.testing.assert_allclose(err[:, [0, 2, 3]], 0.0, atol=1e-5)
+
+
+def test_hypothesis_spread_and_its_correlation_with_the_error(joints, rng):
+    """Two hypotheses ±d apart from the mean spread by d; a spread that grows with the error
+    correlates at r = 1, an unrelated one near 0, a constant one is undefined (NaN)."""
+    d = rng.uniform(0.01, 0.1, size=(T, J))                                 # metres
+    offset = np.zeros((T, J, 3))
+    offset[..., 0] = d
+    offset[:, 0] = 0.0                                                       # the root
+    samples = np.stack([joints + offset, joints - offset])
+    spread = hypothesis_spread(samples)                                      # (T, J) mm
+    np.testing.assert_allclose(spread[:, 1:], 1000.0 * d[:, 1:], rtol=1e-9)
+    error = 3.0 * spread + 5.0
+    r = spread_error_correlation(spread, error)                             # (1, J)
+    assert r.shape == (1, J) and np.isnan(r[0, 0])
+    np.testing.assert_allclose(r[0, 1:], 1.0, atol=1e-9)
+    unrelated = spread_error_correlation(spread, rng.uniform(size=(T, J)))
+    assert np.nanmean(np.abs(unrelated)) < 0.3
+    assert np.isnan(spread_error_correlation(spread[:5], error[:5])).all()

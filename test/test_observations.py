@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from fhmr_ros.body.keypoints import keypoint_format
-from fhmr_ros.data.observations import DetectorNoiseConfig, simulate_detections
+from fhmr_ros.data.observations import (BODY_PARTS, DetectorNoiseConfig, body_part_keypoints,
+                                        simulate_detections)
 
 K = np.array([[600.0, 0.0, 322.0], [0.0, 600.0, 238.0], [0.0, 0.0, 1.0]])
 IMAGE = (640, 480)
@@ -75,6 +76,34 @@ def test_a_sparser_detector_reports_only_its_keypoints():
     full = simulate_detections(np.random.default_rng(0), points, K, IMAGE, fmt, EXACT)
     np.testing.assert_array_equal(full.keypoints[:, coco], sparse.keypoints[:, coco])
     assert (full.keypoints[:, others, 2] > 0).all()
+
+
+def test_a_long_part_occlusion_hides_one_body_part_for_one_stretch(fmt):
+    """part_occlusion_prob 1: in every clip exactly one part of BODY_PARTS is hidden, for
+    one contiguous stretch of at least 30 % of the clip, and nothing else; at 0 (the
+    default) the random stream is as before."""
+    points = _person(fmt, T=90)
+    config = replace(EXACT, part_occlusion_prob=1.0, hallucinate_occluded_prob=0.0)
+    parts = {name: body_part_keypoints(fmt, name) for name in BODY_PARTS}
+    assert all(m.any() for m in parts.values())
+    assert not (parts["left_arm"] & parts["right_arm"]).any()
+    seen_parts = set()
+    for seed in range(40):
+        det = simulate_detections(np.random.default_rng(seed), points, K, IMAGE, fmt, config)
+        hidden_frames = np.flatnonzero(~det.visible.all(1))
+        assert len(hidden_frames) >= 0.3 * 90 - 1
+        assert (np.diff(hidden_frames) == 1).all()                          # one stretch
+        hidden = ~det.visible[hidden_frames[0]]
+        part = [name for name, m in parts.items() if (m == hidden).all()]
+        assert len(part) == 1, hidden
+        assert (det.keypoints[hidden_frames][:, hidden] == 0).all()          # unreported
+        seen_parts.add(part[0])
+    assert seen_parts == set(BODY_PARTS)
+    plain = simulate_detections(np.random.default_rng(0), points, K, IMAGE, fmt, EXACT)
+    off = simulate_detections(np.random.default_rng(0), points, K, IMAGE, fmt,
+                              replace(EXACT, part_occlusion_prob=0.0))
+    np.testing.assert_array_equal(plain.keypoints, off.keypoints)
+    assert plain.visible.all()
 
 
 def test_confidence_zero_exactly_where_unobserved(fmt):

@@ -61,6 +61,11 @@ class DetectorNoiseConfig:
     occluder_speed_fraction: float = 0.01   # velocity std, per frame
     hallucinate_occluded_prob: float = 0.5  # per clip: report occluded keypoints (MediaPipe)
     hallucination_fraction: float = 0.05    # extra AR(1) error of hallucinated keypoints
+    # Long part occlusion: per clip, one body part (BODY_PARTS: an arm, a leg, one side, the
+    # lower body) hidden for one stretch of part_occlusion_share of the clip (a table, a
+    # railing, another person, the body itself). Off by default (the held-out sets).
+    part_occlusion_prob: float = 0.0
+    part_occlusion_share: tuple[float, float] = (0.3, 1.0)
     # A sparser detector: per clip, only the keypoints this format also has are reported.
     sparse_format_prob: float = 0.0
     sparse_format: str = "coco17"
@@ -87,6 +92,18 @@ class DetectorNoiseConfig:
         return replace(cls(), noise_fraction=0.0, drift_fraction=0.0, outlier_prob=0.0,
                        swap_prob=0.0, miss_prob=0.0, occluder_prob=0.0,
                        truncation_guess_prob=0.0, bbox_jitter=0.0, conf_noise=0.0)
+
+
+_ARM = ("elbow", "wrist", "pinky", "index", "thumb")
+_LEG = ("knee", "ankle", "heel", "foot_index")
+# part -> (sides, pieces): its keypoints are named side + piece
+BODY_PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "left_arm": (("left_",), _ARM), "right_arm": (("right_",), _ARM),
+    "left_leg": (("left_",), _LEG), "right_leg": (("right_",), _LEG),
+    "left_side": (("left_",), _ARM + _LEG + ("shoulder", "hip")),
+    "right_side": (("right_",), _ARM + _LEG + ("shoulder", "hip")),
+    "lower_body": (("left_", "right_"), _LEG + ("hip",)),
+}
 
 
 @dataclass
@@ -121,7 +138,8 @@ def simulate_detections(rng: np.random.Generator, keypoints_camera: np.ndarray,
     beyond = np.maximum(np.maximum(-uv, uv - np.array([w, h])), 0.0).max(-1)  # (T, K) px
     in_image = (in_front & (uv[..., 0] >= 0) & (uv[..., 0] < w)
                 & (uv[..., 1] >= 0) & (uv[..., 1] < h))                      # (T, K)
-    occluded = in_image & _occluder_mask(rng, uv, in_image, size, config)
+    occluded = in_image & (_occluder_mask(rng, uv, in_image, size, config)
+                           | _part_occlusion_mask(rng, fmt, T, config))
     visible = in_image & ~occluded
 
     missed = _bursts(rng, (T,), config.miss_prob, config.miss_burst_frames)
@@ -213,6 +231,27 @@ def _occluder_mask(rng: np.random.Generator, uv: np.ndarray, in_image: np.ndarra
     centres = centre + (np.arange(T) - T / 2.0)[:, None, None] * velocity     # (T, M, 2)
     inside = np.abs(uv[:, :, None, :] - centres[:, None]) <= half             # (T, K, M, 2)
     return inside.all(axis=-1).any(axis=-1)
+
+
+def _part_occlusion_mask(rng: np.random.Generator, fmt: KeypointFormat, T: int,
+                         config: DetectorNoiseConfig) -> np.ndarray:
+    """(T, K) bool: the keypoints of one random body part (BODY_PARTS) over one stretch of
+    the clip, with probability part_occlusion_prob."""
+    hidden = np.zeros((T, len(fmt.names)), dtype=bool)
+    if config.part_occlusion_prob <= 0 or rng.random() >= config.part_occlusion_prob:
+        return hidden
+    part = list(BODY_PARTS)[int(rng.integers(len(BODY_PARTS)))]
+    length = max(1, int(round(rng.uniform(*config.part_occlusion_share) * T)))
+    start = int(rng.integers(0, T - length + 1))
+    hidden[start:start + length] = body_part_keypoints(fmt, part)[None]
+    return hidden
+
+
+def body_part_keypoints(fmt: KeypointFormat, part: str) -> np.ndarray:
+    """(K,) bool: ``fmt``'s keypoints on a body part of BODY_PARTS (by name)."""
+    side, pieces = BODY_PARTS[part]
+    names = {s + p for s in side for p in pieces}
+    return np.array([name in names for name in fmt.names])
 
 
 def _bbox(rng: np.random.Generator, uv: np.ndarray, visible: np.ndarray,

@@ -12,6 +12,10 @@ a time, with its stride, lag and root alignment), so what is measured is what a 
 through the camera pose the robot believes, T_world_camera · joints_camera (mm). "Root cam"
 is the camera-frame pelvis position error (mm: where the robot sees the person), "Jitter
 cam" the jitter of the camera-frame joints (as "Jitter", which is of the world joints).
+"Arms °"/"Legs °" are bone-direction errors of the upper and lower arms and legs. With
+several hypotheses (offline), "Spread" is how far they lie apart (mm, root-relative) and
+"Spread–error r" the per-joint correlation over frames of that spread with the error
+(calibration: does the model know where it is wrong?).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import torch
 from ..body.body_model import BodyModel, transform_smplx_root
 from ..body.keypoints import body_joint_visibility, convert_keypoints, keypoint_format
 from ..body.skeleton import NON_TORSO_JOINTS, NUM_BODY_JOINTS, TORSO_JOINTS
+from ..data.observations import DetectorNoiseConfig
 from ..data.windows import Batch, ClipGeometry, make_batch
 from ..model.pipeline import FactorizedHMR, Prediction, SamplingOptions
 from ..model.sequence import infer_sequence
@@ -43,6 +48,9 @@ COLUMNS = {
     "mpjpe/visible": "MPJPE visible", "mpjpe/occluded": "MPJPE occluded",
     "w_mpjpe/non_torso": "W-MPJPE100 non-torso",
     "world_camera_gap": "W/C gap",
+    "arm_angle": "Arms °", "leg_angle": "Legs °",
+    "spread": "Spread", "spread/visible": "Spread visible", "spread/occluded": "Spread occluded",
+    "spread_error_r": "Spread–error r",
 }
 
 
@@ -52,15 +60,17 @@ class HeldOutSequence:
     clip: ClipGeometry
 
 
-def held_out_sequences(clips: list[ClipGeometry], fmt_name: str, seed: int = TEST_SEED
-                   ) -> list[HeldOutSequence]:
-    """One fixed observed sequence per clip."""
+def held_out_sequences(clips: list[ClipGeometry], fmt_name: str, seed: int = TEST_SEED,
+                       noise_cfg: DetectorNoiseConfig | None = None) -> list[HeldOutSequence]:
+    """One fixed observed sequence per clip (``noise_cfg``: another detector simulation,
+    e.g. with long part occlusions, for a stress test)."""
     fmt = keypoint_format(fmt_name)
     out = []
     for i, geo in enumerate(clips):
         rig = RIG_KINDS[i % len(RIG_KINDS)]
         rng = np.random.default_rng(seed + i)
-        batch = make_batch(rng, [(geo, 0)], geo.clip.num_frames, fmt, rig_kind=rig)
+        batch = make_batch(rng, [(geo, 0)], geo.clip.num_frames, fmt, noise_cfg=noise_cfg,
+                           rig_kind=rig)
         out.append(HeldOutSequence(batch, geo))
     return out
 
@@ -104,7 +114,12 @@ def sequence_errors(body: BodyModel, seq: HeldOutSequence, pred: Prediction, fps
         "foot_sliding": M.foot_sliding(pw, contact),
         "world_camera_gap": M.M_TO_MM * torch.linalg.norm(
             pw - camera_to_world(b.T_world_camera[0].to(pj), pj), dim=-1).numpy(),
+        "arm_angle": M.bone_direction_error(pj, gt_cam, M.ARM_BONES),
+        "leg_angle": M.bone_direction_error(pj, gt_cam, M.LEG_BONES),
     }
+    if pred.joints_camera_samples is not None:
+        errors["spread"] = M.hypothesis_spread(pred.joints_camera_samples[:, 0])
+        errors["spread_error_r"] = M.spread_error_correlation(errors["spread"], errors["mpjpe"])
     vis = body_joint_visibility(fmt, b.keypoint_visible[0]).numpy()
     masks = {"torso": M.joint_mask(TORSO_JOINTS, NUM_BODY_JOINTS),
              "non_torso": M.joint_mask(NON_TORSO_JOINTS, NUM_BODY_JOINTS),

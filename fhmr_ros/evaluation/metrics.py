@@ -27,6 +27,17 @@ FOOT_JOINTS: tuple[int, ...] = tuple(
 WORLD_CHUNK = 100  # WHAM/GVHMR evaluate world metrics on 100-frame segments
 
 
+def _bones(*pairs: tuple[str, str]) -> tuple[tuple[int, int], ...]:
+    return tuple((SMPLX_JOINT_NAMES.index(a), SMPLX_JOINT_NAMES.index(b)) for a, b in pairs)
+
+
+# (parent, child) joints of the upper and lower arms and legs, left then right
+ARM_BONES = _bones(("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
+                   ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"))
+LEG_BONES = _bones(("left_hip", "left_knee"), ("left_knee", "left_ankle"),
+                   ("right_hip", "right_knee"), ("right_knee", "right_ankle"))
+
+
 def _as_float64(x) -> np.ndarray:
     """numpy or torch input -> float64 numpy array."""
     if hasattr(x, "detach"):
@@ -120,6 +131,43 @@ def pa_mpjpe(pred, gt) -> np.ndarray:
     """
     p, g = _pair(pred, gt, 3)
     return _point_error_mm(align(p, g, with_scale=True), g)
+
+
+def bone_direction_error(pred, gt, bones: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Angle between predicted and true bone directions (T, len(bones)), degrees.
+
+    e_{t,b} = ∠(p_{t,c} − p_{t,a}, g_{t,c} − g_{t,a}) for each bone (a, c) of camera-space
+    joints pred, gt (T, J, 3): the limb's pointing error, free of the body's position and
+    of bone-length errors.
+    """
+    p, g = _pair(pred, gt, 3)
+    a, c = (list(i) for i in zip(*bones))
+    u, v = p[:, c] - p[:, a], g[:, c] - g[:, a]                              # (T, B, 3)
+    cos = (u * v).sum(-1) / np.maximum(
+        np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1), 1e-12)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def hypothesis_spread(samples, root: int | None = 0) -> np.ndarray:
+    """Spread of N hypotheses (T, J), mm: the mean distance of each hypothesis's
+    (root-relative) joint from the hypotheses' mean, s_{t,j} = mean_n ‖x^n_{t,j} − x̄_{t,j}‖,
+    for samples (N, T, J, 3) in metres."""
+    x = _as_float64(samples)
+    x = x if root is None else x - x[:, :, root:root + 1]
+    return _point_error_mm(x, x.mean(axis=0, keepdims=True)).mean(axis=0)
+
+
+def spread_error_correlation(spread, error, min_frames: int = 10) -> np.ndarray:
+    """Calibration of the uncertainty (1, J): per joint, Pearson's r over the frames between
+    the hypotheses' spread and the actual error (both (T, J)). r > 0: the model is less sure
+    where it is more wrong; NaN for joints that never vary (e.g. the root) or short clips."""
+    s, e = _as_float64(spread), _as_float64(error)
+    if s.shape[0] < min_frames:
+        return np.full((1, s.shape[1]), np.nan)
+    s, e = s - s.mean(axis=0), e - e.mean(axis=0)
+    denom = np.sqrt((s ** 2).sum(axis=0) * (e ** 2).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 1e-12, (s * e).sum(axis=0) / denom, np.nan)[None]
 
 
 def pve(pred_verts, gt_verts, root_pred, root_gt) -> np.ndarray:

@@ -31,7 +31,7 @@ from ..data.windows import Batch
 from .losses import (LossWeights, anchor_terms, flow_matching_loss, geometry_terms,
                      regression_loss)
 from .pipeline import FactorizedHMR
-from .representation import ANCHOR_DIM, DIM, decode, encode
+from .representation import ANCHOR_DIM, DIM, LAYOUT, decode, encode
 
 STAGES = ("stage1", "stage2", "baseline")
 
@@ -51,6 +51,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"                # where the model is; cuda: bf16 autocast
     stop_after_s: float | None = None  # save and stop after this long (a session's slot)
+    composite_target: bool = True      # Stage 2 also generates the joint-position branch
+    geometry_losses: bool = True       # Stage 2's geometry terms on the decoded sample
 
 
 def _total(terms: dict[str, Tensor], weight: Tensor | None = None) -> Tensor:
@@ -91,26 +93,37 @@ def stage2_known_mask(B: int, T: int, prefix_prob: float, gen: torch.Generator) 
     return known
 
 
-def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights,
-                gen: torch.Generator, prefix_prob: float) -> dict[str, Tensor]:
+def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, gen: torch.Generator,
+                cfg: TrainConfig) -> dict[str, Tensor]:
     """x1 = truth with the anchor replaced by frozen Stage-1 output (what sampling imposes);
-    x_t = (1 − t) x0 + t x1 on unknown coordinates, x1 on known ones."""
+    x_t = (1 − t) x0 + t x1 on unknown coordinates, x1 on known ones.
+
+    The ablation's switches (``cfg``): without the composite target the joint-position
+    branch is neither a flow target nor supervised by a geometry term (joint_branch, bone):
+    the rotations alone are the target;
+    without geometry losses only the flow loss trains."""
     with torch.no_grad():
         anchor = model.stage1(batch.inputs)
     x1 = _truth_normalised(model, batch)
     x1 = torch.cat([anchor, x1[..., ANCHOR_DIM:]], dim=-1)
     B, T, _ = x1.shape
     device = x1.device                      # the draws come from the (CPU) generator
-    known = stage2_known_mask(B, T, prefix_prob, gen).to(device)
+    known = stage2_known_mask(B, T, cfg.prefix_known_prob, gen).to(device)
     x0 = torch.randn(x1.shape, generator=gen).to(device)
     t = torch.rand(B, generator=gen).to(device)
     x_t = torch.where(known, x1, (1 - t[:, None, None]) * x0 + t[:, None, None] * x1)
     drop = (torch.rand(B, generator=gen) < model.cfg.flow.condition_drop_prob).to(device)
     cond = model.stage2.condition(batch.inputs, anchor, drop)
     x1_hat = torch.where(known, x1, model.stage2(x_t, known, t, cond))
-    terms = {"flow": flow_matching_loss(x1_hat, x1, known)}
-    terms.update(geometry_terms(model.body, decode(model.normalizer.denormalize(x1_hat)),
-                                batch.truth, batch.world, model.cfg.fps, w))
+    untrained = known.clone()
+    if not cfg.composite_target:
+        untrained[..., LAYOUT["joints_rel"]] = True
+    terms = {"flow": flow_matching_loss(x1_hat, x1, untrained)}
+    if cfg.geometry_losses:
+        terms.update(geometry_terms(model.body, decode(model.normalizer.denormalize(x1_hat)),
+                                    batch.truth, batch.world, model.cfg.fps, w))
+        if not cfg.composite_target:          # the terms on the joint-position branch
+            del terms["joint_branch"], terms["bone"]
     return terms
 
 
@@ -119,11 +132,11 @@ class StageObjective(torch.nn.Module):
     network trains: the rest of the model is frozen for the stage."""
 
     def __init__(self, model: FactorizedHMR, stage: str, weights: LossWeights,
-                 prefix_prob: float) -> None:
+                 cfg: TrainConfig) -> None:
         super().__init__()
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}; known: {STAGES}")
-        self.model, self.stage, self.weights, self.prefix_prob = model, stage, weights, prefix_prob
+        self.model, self.stage, self.weights, self.cfg = model, stage, weights, cfg
         self.net = {"stage1": model.stage1, "stage2": model.stage2,
                     "baseline": model.baseline}[stage]
 
@@ -131,7 +144,7 @@ class StageObjective(torch.nn.Module):
         if self.stage == "stage1":
             return stage1_loss(self.model, batch, self.weights)
         if self.stage == "stage2":
-            return stage2_loss(self.model, batch, self.weights, gen, self.prefix_prob)
+            return stage2_loss(self.model, batch, self.weights, gen, self.cfg)
         return baseline_loss(self.model, batch, self.weights)
 
 
@@ -159,7 +172,7 @@ def train_stage(model: FactorizedHMR, stage: str,
     """Train one stage; resumes from ``state_path`` when it holds this stage's state.
     ``next_batch(rng, size)`` draws windows. Returns the logged loss history (each entry
     with ``windows_per_s`` and the share of the time spent drawing data)."""
-    objective = StageObjective(model, stage, weights, cfg.prefix_known_prob)
+    objective = StageObjective(model, stage, weights, cfg)
     net = objective.net
     rank, world = _world()
     if cfg.batch_size % world:

@@ -13,6 +13,10 @@ Several processes, one model (DistributedDataParallel): ``torchrun --nproc_per_n
 fhmr_ros.tools.train ...`` (gloo on CPUs; NCCL with ``--device cuda``, one GPU per rank;
 ``--batch-size`` stays the global batch). ``--device cuda`` trains under bf16 autocast.
 Rank 0 generates the data cache, logs and writes the files.
+
+Ablation (``fhmr-ablation``): ``--init CKPT`` takes the normaliser and the networks of the
+stages not listed in ``--stages`` from CKPT, so that Stage 2 variants share one Stage 1;
+``--without composite,geometry,cfg`` leaves those ingredients out of Stage 2's recipe.
 """
 
 from __future__ import annotations
@@ -35,18 +39,40 @@ from ..body.standin_model import ensure_standin_model
 from ..data.observations import DetectorNoiseConfig
 from ..data.training_set import DataConfig, clip_set
 from ..data.windows import WindowSampler
-from ..model.checkpoint import load_checkpoint, save_checkpoint
-from ..model.config import preset
+from ..model.checkpoint import NETWORKS, load_checkpoint, save_checkpoint
+from ..model.config import ModelConfig, preset
 from ..model.losses import BodyGeometry
 from ..model.pipeline import FactorizedHMR
 from ..model.representation import encode
 from ..model.training import STAGES, TrainConfig, train_stage
+
+INGREDIENTS = {"composite": "the joint-position branch of the composite target",
+               "geometry": "the geometry losses",
+               "cfg": "classifier-free guidance (condition dropout in training, w = 1)"}
 
 
 def fit_normalizer(model: FactorizedHMR, sampler: WindowSampler, batches: int, seed: int) -> None:
     rng = np.random.default_rng(seed + 99)
     xs = [encode(sampler.batch(rng, 32).truth) for _ in range(batches)]
     model.normalizer.fit(torch.cat(xs))
+
+
+def without_guidance(cfg: ModelConfig) -> ModelConfig:
+    """No classifier-free guidance: conditions never dropped in training, w = 1 at sampling."""
+    return replace(cfg, flow=replace(cfg.flow, condition_drop_prob=0.0, guidance=1.0))
+
+
+def initial_model(cfg: ModelConfig, init: Path, trained: list[str]) -> FactorizedHMR:
+    """A fresh model with the normaliser and every network not in ``trained`` copied from
+    the checkpoint ``init`` (its config, with ``cfg``'s flow settings)."""
+    base = load_checkpoint(init)
+    if base.cfg.preset != cfg.preset:
+        raise ValueError(f"--init {init} is a {base.cfg.preset!r} checkpoint, not {cfg.preset!r}")
+    model = FactorizedHMR(replace(base.cfg, flow=cfg.flow), base.body)
+    for name in NETWORKS:
+        if name not in trained and getattr(base, name) is not None:
+            getattr(model, name).load_state_dict(getattr(base, name).state_dict())
+    return model
 
 
 def start_distributed(device: str) -> tuple[int, int]:
@@ -78,6 +104,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sparse-keypoints-prob", type=float, default=0.0,
                     help="share of training clips seen by a COCO-17 detector (only its 17 "
                          "keypoints reported), for input: keypoints from COCO detectors")
+    ap.add_argument("--part-occlusion-prob", type=float, default=0.0,
+                    help="share of training clips with one body part (an arm, a leg, one "
+                         "side, the lower body) hidden for a long stretch")
+    ap.add_argument("--init", type=Path, default=None, metavar="CKPT",
+                    help="start from this checkpoint's normaliser and the networks of the "
+                         "stages not trained here (the listed stages start fresh)")
+    ap.add_argument("--without", default="",
+                    help="Stage 2 ingredients to leave out (ablation), comma-separated: " +
+                         "; ".join(f"{k}: {v}" for k, v in INGREDIENTS.items()))
     ap.add_argument("--body-model", type=Path, default=None,
                     help="SMPL-X .npz to train on (default: the generated stand-in)")
     ap.add_argument("--threads", type=int, default=None)
@@ -102,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     bad = [s for s in stages + list(stage_steps) if s not in STAGES]
     if bad:
         ap.error(f"unknown stages {bad}; known: {list(STAGES)}")
+    without = [w.strip() for w in args.without.split(",") if w.strip()]
+    if any(w not in INGREDIENTS for w in without):
+        ap.error(f"unknown --without {without}; known: {list(INGREDIENTS)}")
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     logf = open(out / "train_log.txt", "a") if rank == 0 else None
@@ -118,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = preset(args.preset)
     if args.window:
         cfg = replace(cfg, window=args.window)
+    if "cfg" in without:
+        cfg = without_guidance(cfg)
     body = BodyModel(args.body_model or ensure_standin_model())
     data_cfg = DataConfig(procedural_train=args.procedural, use_mocap=not args.no_mocap,
                           seed=args.seed, keypoint_format=cfg.inputs.keypoint_format)
@@ -135,18 +175,24 @@ def main(argv: list[str] | None = None) -> int:
         f"batch {args.batch_size}")
     sampler = WindowSampler(clips, cfg.window, keypoint_format(cfg.inputs.keypoint_format),
                             noise_cfg=DetectorNoiseConfig(
-                                sparse_format_prob=args.sparse_keypoints_prob))
+                                sparse_format_prob=args.sparse_keypoints_prob,
+                                part_occlusion_prob=args.part_occlusion_prob))
     ckpt_path = out / f"fhmr_{args.preset}.pt"
     if ckpt_path.is_file():
         model = load_checkpoint(ckpt_path)
         say(f"continuing from {ckpt_path}")
+    elif args.init is not None:
+        model = initial_model(cfg, args.init, stages)
+        say(f"starting from {args.init} (trained here from scratch: {', '.join(stages)})")
     else:
         model = FactorizedHMR(cfg, BodyGeometry(body.J_template, body.J_shapedirs))
         fit_normalizer(model, sampler, batches=16, seed=args.seed)
     model.to(device)
     deadline = None if args.max_minutes is None else time.monotonic() + 60 * args.max_minutes
     train_cfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                            seed=args.seed, device=device)
+                            seed=args.seed, device=device,
+                            composite_target="composite" not in without,
+                            geometry_losses="geometry" not in without)
     meta = dict(getattr(model, "meta", {}))
     for stage in stages:
         stage_cfg = replace(train_cfg, steps=stage_steps.get(stage, args.steps), stop_after_s=(
@@ -156,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         meta[stage] = {"train": asdict(stage_cfg), "final": hist[-1] if hist else {},
                        "data": asdict(data_cfg), "clips": len(clips), "frames": frames,
                        "processes": world,
-                       "sparse_keypoints_prob": args.sparse_keypoints_prob}
+                       "sparse_keypoints_prob": args.sparse_keypoints_prob,
+                       "part_occlusion_prob": args.part_occlusion_prob,
+                       "without": without, "init": None if args.init is None else str(args.init)}
         finished = bool(hist) and hist[-1]["step"] == stage_cfg.steps
         if rank == 0:
             save_checkpoint(model, ckpt_path, meta)

@@ -1,0 +1,133 @@
+"""fhmr-ablation: what each ingredient of FactorizedHMR gains, like the paper's ablation.
+
+    fhmr-ablation [--base models/fhmr_lite.pt] [--out artifacts/ablation] [--steps 4500]
+                  [--splits validation,test] [--nproc 2] [--max-minutes M]
+
+Rows, each adding one ingredient to the row above (the paper's order):
+  Stage 1 alone        the anchor, every other variable at its training-set mean;
+  + Stage 2            flow matching on the rotations only: no joint-position branch, no
+                       geometry losses, no classifier-free guidance;
+  + composite target   Stage 2 also generates the camera-space joint positions;
+  + geometry losses    the geometry terms on the decoded sample (model/losses.py);
+  + CFG                conditions dropped in training, guidance w at sampling: the full
+                       recipe;
+and the same-size deterministic baseline. Stage 1 and the baseline are --base's; every
+Stage 2 row is trained from scratch with the same data, seed and steps (``fhmr-train
+--init BASE --stages stage2 --without ...``, both cores through torchrun), then evaluated
+offline (fhmr-eval) on each split. Choose on the validation split, report the test split.
+
+Resumable: a re-run continues the unfinished variant from its checkpoint and evaluates
+only what has no result yet. Writes OUT/ablation.md (and OUT/ablation.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ..evaluation.evaluate import COLUMNS
+from ..evaluation.metrics import format_table
+from ..model.checkpoint import default_checkpoint
+from . import evaluate
+
+# (row, ingredients left out of Stage 2: fhmr-train --without)
+VARIANTS = (("+ Stage 2", "composite,geometry,cfg"),
+            ("+ composite target", "geometry,cfg"),
+            ("+ geometry losses", "cfg"),
+            ("+ CFG (full recipe)", ""))
+TABLE_COLUMNS = ("mpjpe", "pa_mpjpe", "mpjpe/torso", "mpjpe/non_torso", "mpjpe/occluded",
+                 "arm_angle", "leg_angle", "w_mpjpe", "rte", "jitter", "foot_sliding")
+
+
+def variant_dir(out: Path, without: str) -> Path:
+    return out / ("stage2_without_" + without.replace(",", "_") if without else "stage2_full")
+
+
+def finished(run: Path) -> bool:
+    """Has fhmr-train completed Stage 2 in ``run``?"""
+    meta_path = run / "train_meta.json"
+    if not meta_path.is_file():
+        return False
+    stage2 = json.loads(meta_path.read_text()).get("stage2", {})
+    return bool(stage2) and stage2["final"].get("step") == stage2["train"]["steps"]
+
+
+def train_variant(base: Path, run: Path, without: str, steps: int, nproc: int,
+                  max_minutes: float | None) -> bool:
+    """Train (or continue) one Stage 2 variant; True when it has finished."""
+    train = ["-m", "fhmr_ros.tools.train", "--preset", "lite", "--out", str(run),
+             "--stages", "stage2", "--steps", str(steps), "--init", str(base),
+             "--threads", "1", "--without", without]
+    if max_minutes is not None:
+        train += ["--max-minutes", f"{max_minutes:.1f}"]
+    launcher = ([sys.executable] if nproc == 1 else
+                [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                 "--nproc_per_node", str(nproc)])
+    print(f"fhmr-ablation: training {run.name}", flush=True)
+    subprocess.run(launcher + train, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return finished(run)
+
+
+def evaluated(checkpoint: Path, modes: str, split: str, out: Path) -> dict:
+    """fhmr-eval's rows for ``checkpoint`` on ``split`` (run once; kept in OUT/eval.json)."""
+    result = out / "eval.json"
+    if not result.is_file():
+        code = evaluate.main(["--checkpoint", str(checkpoint), "--modes", modes,
+                              "--split", split, "--out", str(out)])
+        if code:
+            raise SystemExit(code)
+    return json.loads(result.read_text())["rows"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="fhmr-ablation", description=__doc__.split("\n")[0])
+    ap.add_argument("--base", type=Path, default=None,
+                    help="checkpoint with Stage 1 and the baseline (default: the shipped lite)")
+    ap.add_argument("--out", type=Path, default=Path("artifacts/ablation"))
+    ap.add_argument("--steps", type=int, default=4500, help="Stage 2 steps of every variant")
+    ap.add_argument("--splits", default="validation,test")
+    ap.add_argument("--nproc", type=int, default=2, help="training processes (torchrun)")
+    ap.add_argument("--max-minutes", type=float, default=None,
+                    help="stop training after this long in all (re-run to continue)")
+    args = ap.parse_args(argv)
+    base = (args.base or default_checkpoint("lite")).resolve()
+    if not base.is_file():
+        ap.error(f"--base {base} does not exist")
+    deadline = None if args.max_minutes is None else time.monotonic() + 60 * args.max_minutes
+    for _, without in VARIANTS:
+        run = variant_dir(args.out, without)
+        if finished(run):
+            continue
+        left = None if deadline is None else max(0.0, (deadline - time.monotonic()) / 60)
+        if not train_variant(base, run, without, args.steps, args.nproc, left):
+            print(f"fhmr-ablation: stopped in {run}; run the same command again to continue")
+            return 0
+    tables, results = [], {}
+    for split in [s for s in args.splits.split(",") if s]:
+        base_rows = evaluated(base, "stage1,baseline", split, args.out / "base" / f"eval_{split}")
+        rows = {"Stage 1 alone": base_rows["stage1"]}
+        for name, without in VARIANTS:
+            run = variant_dir(args.out, without)
+            rows[name] = evaluated(run / "fhmr_lite.pt", "two_stage", split,
+                                   run / f"eval_{split}")["two_stage"]
+        rows["baseline (same size)"] = base_rows["baseline"]
+        results[split] = rows
+        tables.append(f"### {split} split\n\n" + format_table(
+            rows, {k: COLUMNS[k] for k in TABLE_COLUMNS}, first_header="variant"))
+    settings = {"base": str(base), "stage2_steps": args.steps, "nproc": args.nproc}
+    text = "\n".join(tables) + "\nSettings: " + json.dumps(settings) + "\n"
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "ablation.md").write_text(text)
+    (args.out / "ablation.json").write_text(json.dumps({"rows": results, "settings": settings},
+                                                       indent=1))
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
