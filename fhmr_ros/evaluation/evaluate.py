@@ -163,7 +163,8 @@ def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[HeldOutSeque
              modes: list[str], opts: SamplingOptions,
              streaming: StreamingConfig | None = None, observed_format: str | None = None
              ) -> dict[str, dict[str, float]]:
-    """Frame-weighted means of every metric over all sequences, one row per mode; with
+    """Frame-weighted means of every metric over all sequences, one row per mode and one
+    for the true motion (its jitter and foot sliding, true_motion_row); with
     ``streaming`` through the streaming engine (its mode and sampling come from it), where
     ``observed_format`` limits the keypoints seen (stream_sequence)."""
     gt_verts = [_truth_vertices(body, s) for s in sequences]
@@ -183,7 +184,21 @@ def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[HeldOutSeque
                 per_seq.setdefault(k, []).append(v)
             frames.append(b.keypoints.shape[1])
         rows[mode] = {k: _frame_weighted(v, np.asarray(frames, float)) for k, v in per_seq.items()}
+    rows["true motion"] = true_motion_row(sequences, model.cfg.fps)
     return rows
+
+
+def true_motion_row(sequences: list[HeldOutSequence], fps: float) -> dict[str, float]:
+    """Jitter and foot sliding of the true world joints: the floor a prediction is judged
+    against (real motion shakes and feet roll a little too)."""
+    per_seq: dict[str, list[float]] = {"jitter": [], "foot_sliding": []}
+    for seq in sequences:
+        gt_world = seq.clip.joints_world
+        per_seq["jitter"].append(M.masked_mean(M.jitter(gt_world, fps)))
+        per_seq["foot_sliding"].append(M.masked_mean(M.foot_sliding(
+            gt_world, M.contact_labels(gt_world, fps=fps))))
+    frames = np.asarray([s.batch.keypoints.shape[1] for s in sequences], float)
+    return {k: _frame_weighted(v, frames) for k, v in per_seq.items()}
 
 
 def _frame_weighted(values: list[float], frames: np.ndarray) -> float:

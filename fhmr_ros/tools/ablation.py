@@ -33,7 +33,6 @@ from pathlib import Path
 from ..evaluation.evaluate import COLUMNS
 from ..evaluation.metrics import format_table
 from ..model.checkpoint import default_checkpoint
-from . import evaluate
 
 # (row, ingredients left out of Stage 2: fhmr-train --without)
 VARIANTS = (("+ Stage 2", "composite,geometry,cfg"),
@@ -77,10 +76,9 @@ def evaluated(checkpoint: Path, modes: str, split: str, out: Path) -> dict:
     """fhmr-eval's rows for ``checkpoint`` on ``split`` (run once; kept in OUT/eval.json)."""
     result = out / "eval.json"
     if not result.is_file():
-        code = evaluate.main(["--checkpoint", str(checkpoint), "--modes", modes,
-                              "--split", split, "--out", str(out)])
-        if code:
-            raise SystemExit(code)
+        subprocess.run([sys.executable, "-m", "fhmr_ros.tools.evaluate", "--checkpoint",
+                        str(checkpoint), "--modes", modes, "--split", split, "--out", str(out)],
+                       check=True)
     return json.loads(result.read_text())["rows"]
 
 
@@ -116,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             rows[name] = evaluated(run / "fhmr_lite.pt", "two_stage", split,
                                    run / f"eval_{split}")["two_stage"]
         rows["baseline (same size)"] = base_rows["baseline"]
+        rows["true motion"] = base_rows["true motion"]
         results[split] = rows
         tables.append(f"### {split} split\n\n" + format_table(
             rows, {k: COLUMNS[k] for k in TABLE_COLUMNS}, first_header="variant"))
