@@ -1,5 +1,6 @@
 """Training: a tiny model overfits a tiny batch, per stage; checkpoints round-trip."""
 
+import copy
 from dataclasses import replace
 
 import numpy as np
@@ -15,7 +16,8 @@ from fhmr_ros.model.losses import BodyGeometry
 from fhmr_ros.model.pipeline import FactorizedHMR
 from fhmr_ros.model.representation import LAYOUT, encode
 from fhmr_ros.model.training import TrainConfig, stage2_loss, train_stage
-from fhmr_ros.model.losses import LossWeights
+from fhmr_ros.geometry.rotations import matrix_to_rot6d, rot6d_to_matrix
+from fhmr_ros.model.losses import LossWeights, temporal_terms
 
 TINY = TransformerConfig(width=64, layers=2, heads=2, mlp_ratio=2.0, dropout=0.0)
 
@@ -46,25 +48,47 @@ def test_tiny_model_overfits_a_tiny_batch(tiny, stage, tmp_path):
     assert last < ratio * first, f"{stage}: {key} loss {first:.3f} -> {last:.3f}"
 
 
-@pytest.mark.parametrize("composite, geometry", [(True, True), (False, True), (False, False)])
-def test_stage2_recipe_switches(tiny, composite, geometry):
+@pytest.mark.parametrize("composite, geometry, temporal", [
+    (True, True, False), (False, True, False), (False, False, False), (True, True, True)])
+def test_stage2_recipe_switches(tiny, composite, geometry, temporal):
     """The ablation's switches: without the composite target no gradient reaches Stage 2's
-    joint-position outputs; without geometry losses the flow loss is all there is."""
+    joint-position outputs; without geometry losses the flow loss is all there is; the
+    temporal losses join when asked for."""
     model, batch = tiny
     outputs = []
     hook = model.stage2.register_forward_hook(lambda m, i, out: outputs.append(out))
     try:
-        cfg = TrainConfig(composite_target=composite, geometry_losses=geometry)
+        cfg = TrainConfig(composite_target=composite, geometry_losses=geometry,
+                          temporal_losses=temporal)
         terms = stage2_loss(model, batch, LossWeights(), torch.Generator().manual_seed(0), cfg)
     finally:
         hook.remove()
     expected = {"flow"} | ({"joints3d", "reprojection", "world"} if geometry else set())
-    assert set(terms) == expected | ({"joint_branch", "bone"} if composite and geometry else set())
+    expected |= {"joint_branch", "bone"} if composite and geometry else set()
+    assert set(terms) == expected | ({"accel", "velocity_change"} if temporal else set())
     out = outputs[0]
     grad, = torch.autograd.grad(sum(t.mean() for t in terms.values()), out)
     joints_grad = grad[..., LAYOUT["joints_rel"]].abs().sum()
     assert (joints_grad > 0) == composite
     assert grad[..., LAYOUT["limb6d"]].abs().sum() > 0
+
+
+def test_temporal_terms_vanish_on_the_truth_and_grow_with_shaking(tiny):
+    """L_accel and L_vel are 0 for the true motion, and shaking the pose (frame-alternating
+    limb rotations, the same on average) or the pelvis velocity raises them."""
+    model, batch = tiny
+    truth = batch.truth
+    zero = temporal_terms(model.body, truth, truth, LossWeights())
+    assert all(float(v.abs().max()) < 1e-3 for v in zero.values())       # float32 FK
+    shaky = copy.copy(truth)
+    sign = (-1.0) ** torch.arange(truth.local_rotations.shape[1])            # (T,)
+    tilt = rot6d_to_matrix(matrix_to_rot6d(torch.eye(3)) + 0.1 * torch.tensor(
+        [0.0, 1.0, 0.0, 1.0, 0.0, 0.0]))                                    # a small rotation
+    turn = torch.where(sign[:, None, None] > 0, tilt, tilt.transpose(-1, -2))
+    shaky.local_rotations = turn[None, :, None] @ truth.local_rotations
+    shaky.root_velocity = truth.root_velocity + 0.2 * sign[None, :, None]
+    terms = temporal_terms(model.body, shaky, truth, LossWeights())
+    assert (terms["accel"] > 0.05).all() and (terms["velocity_change"] > 0.3).all()
 
 
 def test_an_ablation_variant_starts_from_the_base_checkpoint(tiny, tmp_path):

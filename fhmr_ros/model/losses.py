@@ -11,7 +11,9 @@ with the geometry terms on decoded variables
   L_joint  the joint branch vs truth, and the joint branch vs the rotation branch (consistency),
   L_bone   bone lengths of the joint branch vs truth,
   L_2d     reprojection (x/z, y/z) of non-torso joints,
-  L_world  pelvis trajectory rolled out from the local velocities (truth heading) vs truth.
+  L_world  pelvis trajectory rolled out from the local velocities (truth heading) vs truth,
+and, optionally for Stage 2 (``temporal_terms``), the frame-to-frame change of the joints and
+of the pelvis velocity vs truth.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class LossWeights:
     bone: float = 5.0
     reprojection: float = 20.0
     world: float = 2.0
+    accel: float = 50.0
+    velocity_change: float = 1.0
 
 
 def project(points: Tensor, min_depth: float = 0.1) -> Tensor:
@@ -98,6 +102,24 @@ def geometry_terms(body: BodyGeometry, pred: BodyVariables, gt: BodyVariables,
         "reprojection": w.reprojection * _per_sample((proj_pred - proj_gt).abs()),
         "world": w.world * _per_sample((rolled - true_path).abs()),
     }
+
+
+def _second_difference(x: Tensor) -> Tensor:
+    """Δ²x along the frames: (B, T, ...) -> (B, T − 2, ...)."""
+    return x[:, 2:] - 2 * x[:, 1:-1] + x[:, :-2]
+
+
+def temporal_terms(body: BodyGeometry, pred: BodyVariables, gt: BodyVariables,
+                   w: LossWeights) -> dict[str, Tensor]:
+    """Per-sample smoothness losses (B,): the frame-to-frame change of the motion must be
+    the true one, where noisy keypoints would make it shake,
+        L_accel = ‖Δ²J(x̂) − Δ²J(x)‖₁ (root-aligned camera joints of the rotation branch),
+        L_vel   = ‖Δv̂ − Δv‖₁ (the pelvis velocity in the heading frame)."""
+    fk, gt_rel = body.joints_rel(pred), gt.joints_rel
+    return {"accel": w.accel * _per_sample(
+                (_second_difference(fk) - _second_difference(gt_rel)).abs()),
+            "velocity_change": w.velocity_change * _per_sample(
+                (pred.root_velocity.diff(dim=1) - gt.root_velocity.diff(dim=1)).abs())}
 
 
 def anchor_terms(body: BodyGeometry, pred: BodyVariables, gt: BodyVariables,

@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from ..data.windows import Batch
 from .losses import (LossWeights, anchor_terms, flow_matching_loss, geometry_terms,
-                     regression_loss)
+                     regression_loss, temporal_terms)
 from .pipeline import FactorizedHMR
 from .representation import ANCHOR_DIM, DIM, LAYOUT, decode, encode
 
@@ -53,6 +53,7 @@ class TrainConfig:
     stop_after_s: float | None = None  # save and stop after this long (a session's slot)
     composite_target: bool = True      # Stage 2 also generates the joint-position branch
     geometry_losses: bool = True       # Stage 2's geometry terms on the decoded sample
+    temporal_losses: bool = False      # Stage 2's smoothness terms (losses.temporal_terms)
 
 
 def _total(terms: dict[str, Tensor], weight: Tensor | None = None) -> Tensor:
@@ -101,7 +102,8 @@ def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, gen: torch.G
     The ablation's switches (``cfg``): without the composite target the joint-position
     branch is neither a flow target nor supervised by a geometry term (joint_branch, bone):
     the rotations alone are the target;
-    without geometry losses only the flow loss trains."""
+    without geometry losses only the flow loss trains; with temporal losses the smoothness
+    terms join."""
     with torch.no_grad():
         anchor = model.stage1(batch.inputs)
     x1 = _truth_normalised(model, batch)
@@ -124,6 +126,9 @@ def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, gen: torch.G
                                     batch.truth, batch.world, model.cfg.fps, w))
         if not cfg.composite_target:          # the terms on the joint-position branch
             del terms["joint_branch"], terms["bone"]
+    if cfg.temporal_losses:
+        terms.update(temporal_terms(model.body, decode(model.normalizer.denormalize(x1_hat)),
+                                    batch.truth, w))
     return terms
 
 

@@ -11,6 +11,8 @@ Rows, each adding one ingredient to the row above (the paper's order):
   + geometry losses    the geometry terms on the decoded sample (model/losses.py);
   + CFG                conditions dropped in training, guidance w at sampling: the full
                        recipe;
+  + temporal losses    smoothness terms (model/losses.temporal_terms), not yet in the
+                       recipe: a candidate;
 and the same-size deterministic baseline. Stage 1 and the baseline are --base's; every
 Stage 2 row is trained from scratch with the same data, seed and steps (``fhmr-train
 --init BASE --stages stage2 --without ...``, both cores through torchrun), then evaluated
@@ -34,17 +36,15 @@ from ..evaluation.evaluate import COLUMNS
 from ..evaluation.metrics import format_table
 from ..model.checkpoint import default_checkpoint
 
-# (row, ingredients left out of Stage 2: fhmr-train --without)
-VARIANTS = (("+ Stage 2", "composite,geometry,cfg"),
-            ("+ composite target", "geometry,cfg"),
-            ("+ geometry losses", "cfg"),
-            ("+ CFG (full recipe)", ""))
+# (row, run folder, fhmr-train's recipe arguments)
+VARIANTS = (("+ Stage 2", "stage2_without_composite_geometry_cfg",
+             ("--without", "composite,geometry,cfg")),
+            ("+ composite target", "stage2_without_geometry_cfg", ("--without", "geometry,cfg")),
+            ("+ geometry losses", "stage2_without_cfg", ("--without", "cfg")),
+            ("+ CFG (full recipe)", "stage2_full", ()),
+            ("+ temporal losses", "stage2_full_temporal", ("--temporal-losses",)))
 TABLE_COLUMNS = ("mpjpe", "pa_mpjpe", "mpjpe/torso", "mpjpe/non_torso", "mpjpe/occluded",
                  "arm_angle", "leg_angle", "w_mpjpe", "rte", "jitter", "foot_sliding")
-
-
-def variant_dir(out: Path, without: str) -> Path:
-    return out / ("stage2_without_" + without.replace(",", "_") if without else "stage2_full")
 
 
 def finished(run: Path) -> bool:
@@ -56,12 +56,12 @@ def finished(run: Path) -> bool:
     return bool(stage2) and stage2["final"].get("step") == stage2["train"]["steps"]
 
 
-def train_variant(base: Path, run: Path, without: str, steps: int, nproc: int,
+def train_variant(base: Path, run: Path, recipe: tuple[str, ...], steps: int, nproc: int,
                   max_minutes: float | None) -> bool:
     """Train (or continue) one Stage 2 variant; True when it has finished."""
     train = ["-m", "fhmr_ros.tools.train", "--preset", "lite", "--out", str(run),
              "--stages", "stage2", "--steps", str(steps), "--init", str(base),
-             "--threads", "1", "--without", without]
+             "--threads", "1", *recipe]
     if max_minutes is not None:
         train += ["--max-minutes", f"{max_minutes:.1f}"]
     launcher = ([sys.executable] if nproc == 1 else
@@ -97,20 +97,20 @@ def main(argv: list[str] | None = None) -> int:
     if not base.is_file():
         ap.error(f"--base {base} does not exist")
     deadline = None if args.max_minutes is None else time.monotonic() + 60 * args.max_minutes
-    for _, without in VARIANTS:
-        run = variant_dir(args.out, without)
+    for _, folder, recipe in VARIANTS:
+        run = args.out / folder
         if finished(run):
             continue
         left = None if deadline is None else max(0.0, (deadline - time.monotonic()) / 60)
-        if not train_variant(base, run, without, args.steps, args.nproc, left):
+        if not train_variant(base, run, recipe, args.steps, args.nproc, left):
             print(f"fhmr-ablation: stopped in {run}; run the same command again to continue")
             return 0
     tables, results = [], {}
     for split in [s for s in args.splits.split(",") if s]:
         base_rows = evaluated(base, "stage1,baseline", split, args.out / "base" / f"eval_{split}")
         rows = {"Stage 1 alone": base_rows["stage1"]}
-        for name, without in VARIANTS:
-            run = variant_dir(args.out, without)
+        for name, folder, _ in VARIANTS:
+            run = args.out / folder
             rows[name] = evaluated(run / "fhmr_lite.pt", "two_stage", split,
                                    run / f"eval_{split}")["two_stage"]
         rows["baseline (same size)"] = base_rows["baseline"]

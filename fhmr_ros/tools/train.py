@@ -113,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--without", default="",
                     help="Stage 2 ingredients to leave out (ablation), comma-separated: " +
                          "; ".join(f"{k}: {v}" for k, v in INGREDIENTS.items()))
+    ap.add_argument("--temporal-losses", action="store_true",
+                    help="add Stage 2's smoothness losses (joint acceleration, change of "
+                         "the pelvis velocity)")
     ap.add_argument("--body-model", type=Path, default=None,
                     help="SMPL-X .npz to train on (default: the generated stand-in)")
     ap.add_argument("--threads", type=int, default=None)
@@ -192,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     train_cfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                             seed=args.seed, device=device,
                             composite_target="composite" not in without,
-                            geometry_losses="geometry" not in without)
+                            geometry_losses="geometry" not in without,
+                            temporal_losses=args.temporal_losses)
     meta = dict(getattr(model, "meta", {}))
     for stage in stages:
         stage_cfg = replace(train_cfg, steps=stage_steps.get(stage, args.steps), stop_after_s=(
