@@ -17,12 +17,20 @@ def test_evaluate_one_held_out_sequence(body_model):
     geo = prepare_clip(clip, body_model, keypoint_format("mediapipe33"))
     seqs = held_out_sequences([geo], "mediapipe33")
     rows = evaluate(model, body_model, seqs, ["stage1", "two_stage"],
-                    model.default_sampling(seed=0))
+                    model.default_sampling(seed=0, hypotheses=3))
+    truth = rows.pop("true motion")
+    assert set(truth) == {"jitter", "foot_sliding"}
+    assert 0 < truth["jitter"] < rows["two_stage"]["jitter"]
     for mode, row in rows.items():
         for key in COLUMNS:
-            if key in ("rte", "mpjpe/occluded") and math.isnan(row[key]):
+            if key.startswith("spread") and mode == "stage1":
+                assert key not in row           # one deterministic answer: no spread
+                continue
+            if key in ("rte", "mpjpe/occluded", "spread/occluded") and math.isnan(row[key]):
                 continue            # undefined: the person barely moves / nothing occluded
-            assert math.isfinite(row[key]) and row[key] >= 0, (mode, key, row[key])
+            low = -1.0 if key == "spread_error_r" else 0.0
+            assert math.isfinite(row[key]) and row[key] >= low, (mode, key, row[key])
+    assert rows["two_stage"]["spread_error_r"] <= 1.0 and rows["two_stage"]["spread"] > 0
     # Stage 1 fills limbs with the mean pose; Stage 2 must do better on them.
     assert rows["two_stage"]["mpjpe/non_torso"] < rows["stage1"]["mpjpe/non_torso"]
     # the same anchor (equal up to the rounding of the pelvis mapped through the world)
@@ -47,5 +55,7 @@ def test_evaluate_the_nodes_streaming_path(body_model):
     assert row["world_camera_gap"] < 1.0           # mm: camera and world are one place
     # seeing only COCO-17's keypoints (another node's detector): still a body, less sure
     coco = evaluate(model, body_model, seqs, ["two_stage"], model.default_sampling(seed=0),
-                    StreamingConfig(stride=8, lag=4), observed_format="coco17")["two_stage"]
+                    StreamingConfig(stride=8, lag=4), observed_format="coco17",
+                    vertices=False)["two_stage"]
     assert 0 < coco["mpjpe"] < 250 and coco["mpjpe"] != row["mpjpe"]
+    assert "pve" in row and "pve" not in coco

@@ -93,18 +93,17 @@ def _truth_vertices(body: BodyModel, seq: HeldOutSequence) -> torch.Tensor:
 
 
 def sequence_errors(body: BodyModel, seq: HeldOutSequence, pred: Prediction, fps: float,
-                    gt_vertices: torch.Tensor, fmt) -> tuple[dict, dict]:
-    """Per-frame error arrays and the (T, 22) masks they can be split by."""
+                    gt_vertices: torch.Tensor | None, fmt) -> tuple[dict, dict]:
+    """Per-frame error arrays and the (T, 22) masks they can be split by (no PVE without
+    ``gt_vertices``)."""
     b = seq.batch
     gt_cam = (b.truth.pelvis_camera[..., None, :] + b.truth.joints_rel)[0]      # (T, 22, 3)
     pj = pred.joints_camera[0]
     gt_world = torch.from_numpy(seq.clip.joints_world)
     pw = pred.joints_world[0]
-    pred_verts = _camera_vertices(body, pred)
     contact = M.contact_labels(gt_world, fps=fps)
     errors = {
         "mpjpe": M.mpjpe(pj, gt_cam), "pa_mpjpe": M.pa_mpjpe(pj, gt_cam),
-        "pve": M.pve(pred_verts, gt_vertices, pj[:, 0], gt_cam[:, 0]),
         "accel": M.accel_error(pj, gt_cam),
         "w_mpjpe": M.w_mpjpe(pw, gt_world), "wa_mpjpe": M.wa_mpjpe(pw, gt_world),
         "rte": M.rte(pw[:, 0], gt_world[:, 0], min_length=RTE_MIN_PATH_M),
@@ -117,6 +116,8 @@ def sequence_errors(body: BodyModel, seq: HeldOutSequence, pred: Prediction, fps
         "arm_angle": M.bone_direction_error(pj, gt_cam, M.ARM_BONES),
         "leg_angle": M.bone_direction_error(pj, gt_cam, M.LEG_BONES),
     }
+    if gt_vertices is not None:
+        errors["pve"] = M.pve(_camera_vertices(body, pred), gt_vertices, pj[:, 0], gt_cam[:, 0])
     if pred.joints_camera_samples is not None:
         errors["spread"] = M.hypothesis_spread(pred.joints_camera_samples[:, 0])
         errors["spread_error_r"] = M.spread_error_correlation(errors["spread"], errors["mpjpe"])
@@ -161,13 +162,14 @@ def stream_sequence(model: FactorizedHMR, seq: HeldOutSequence, cfg: StreamingCo
 
 def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[HeldOutSequence],
              modes: list[str], opts: SamplingOptions,
-             streaming: StreamingConfig | None = None, observed_format: str | None = None
-             ) -> dict[str, dict[str, float]]:
+             streaming: StreamingConfig | None = None, observed_format: str | None = None,
+             vertices: bool = True) -> dict[str, dict[str, float]]:
     """Frame-weighted means of every metric over all sequences, one row per mode and one
     for the true motion (its jitter and foot sliding, true_motion_row); with
     ``streaming`` through the streaming engine (its mode and sampling come from it), where
-    ``observed_format`` limits the keypoints seen (stream_sequence)."""
-    gt_verts = [_truth_vertices(body, s) for s in sequences]
+    ``observed_format`` limits the keypoints seen (stream_sequence). ``vertices`` False
+    skips the meshes (no PVE; they take about 40 % of the time)."""
+    gt_verts = [_truth_vertices(body, s) if vertices else None for s in sequences]
     fmt = keypoint_format(model.cfg.inputs.keypoint_format)
     rows = {}
     for mode in modes:

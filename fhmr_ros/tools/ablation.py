@@ -77,7 +77,8 @@ def evaluated(checkpoint: Path, modes: str, split: str, out: Path) -> dict:
     result = out / "eval.json"
     if not result.is_file():
         subprocess.run([sys.executable, "-m", "fhmr_ros.tools.evaluate", "--checkpoint",
-                        str(checkpoint), "--modes", modes, "--split", split, "--out", str(out)],
+                        str(checkpoint), "--modes", modes, "--split", split, "--out", str(out),
+                        "--no-pve"],
                        check=True)
     return json.loads(result.read_text())["rows"]
 
