@@ -5,7 +5,8 @@ import math
 from fhmr_ros.body.keypoints import keypoint_format
 from fhmr_ros.data.procedural import procedural_clips
 from fhmr_ros.data.windows import prepare_clip
-from fhmr_ros.evaluation.evaluate import COLUMNS, evaluate, held_out_sequences
+from fhmr_ros.evaluation.evaluate import (COLUMNS, evaluate, held_out_sequences,
+                                          per_joint_calibration)
 from fhmr_ros.evaluation.metrics import format_table
 from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
 from fhmr_ros.streaming.engine import StreamingConfig
@@ -31,6 +32,10 @@ def test_evaluate_one_held_out_sequence(body_model):
             low = -1.0 if key == "spread_error_r" else 0.0
             assert math.isfinite(row[key]) and row[key] >= low, (mode, key, row[key])
     assert rows["two_stage"]["spread_error_r"] <= 1.0 and rows["two_stage"]["spread"] > 0
+    calibration = per_joint_calibration(rows["two_stage"])     # every joint but the root
+    assert len(calibration) == 21 and per_joint_calibration(rows["stage1"]) == {}
+    wrist = calibration["left_wrist"]
+    assert wrist["spread"] > 0 and -1 <= wrist["spread_error_r"] <= 1 and wrist["mpjpe"] > 0
     # Stage 1 fills limbs with the mean pose; Stage 2 must do better on them.
     assert rows["two_stage"]["mpjpe/non_torso"] < rows["stage1"]["mpjpe/non_torso"]
     # the same anchor (equal up to the rounding of the pelvis mapped through the world)

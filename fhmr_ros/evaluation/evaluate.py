@@ -27,7 +27,7 @@ import torch
 
 from ..body.body_model import BodyModel, transform_smplx_root
 from ..body.keypoints import body_joint_visibility, convert_keypoints, keypoint_format
-from ..body.skeleton import NON_TORSO_JOINTS, NUM_BODY_JOINTS, TORSO_JOINTS
+from ..body.skeleton import BODY_JOINT_NAMES, NON_TORSO_JOINTS, NUM_BODY_JOINTS, TORSO_JOINTS
 from ..data.observations import DetectorNoiseConfig
 from ..data.windows import Batch, ClipGeometry, make_batch
 from ..model.pipeline import FactorizedHMR, Prediction, SamplingOptions
@@ -125,7 +125,18 @@ def sequence_errors(body: BodyModel, seq: HeldOutSequence, pred: Prediction, fps
     masks = {"torso": M.joint_mask(TORSO_JOINTS, NUM_BODY_JOINTS),
              "non_torso": M.joint_mask(NON_TORSO_JOINTS, NUM_BODY_JOINTS),
              "visible": vis, "occluded": ~vis}
+    if pred.joints_camera_samples is not None:      # calibration is judged per joint
+        masks.update({f"joint:{name}": M.joint_mask([j], NUM_BODY_JOINTS)
+                      for j, name in enumerate(BODY_JOINT_NAMES)})
     return errors, masks
+
+
+def per_joint_calibration(row: dict[str, float]) -> dict[str, dict[str, float]]:
+    """A row's per-joint error, hypothesis spread and their correlation (rows by joint;
+    empty without hypotheses)."""
+    return {name: {k: row[f"{k}/joint:{name}"] for k in ("mpjpe", "spread", "spread_error_r")}
+            for name in BODY_JOINT_NAMES[1:]
+            if f"spread/joint:{name}" in row}
 
 
 def stream_sequence(model: FactorizedHMR, seq: HeldOutSequence, cfg: StreamingConfig,

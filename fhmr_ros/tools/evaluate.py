@@ -26,7 +26,8 @@ from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
 from ..data.observations import DetectorNoiseConfig
 from ..data.training_set import DataConfig, clip_set
-from ..evaluation.evaluate import COLUMNS, evaluate, held_out_sequences
+from ..evaluation.evaluate import (COLUMNS, evaluate, held_out_sequences,
+                                   per_joint_calibration)
 from ..evaluation.metrics import format_table
 from ..model.checkpoint import default_checkpoint, load_checkpoint
 from ..model.pipeline import MODES
@@ -113,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
                 "seconds": round(time.perf_counter() - tic, 1)}
     table = format_table(rows, {k: v for k, v in COLUMNS.items()     # e.g. Spread: hypotheses > 1
                                 if any(k in r for r in rows.values())})
+    for mode, row in rows.items():
+        calibration = per_joint_calibration(row)
+        if calibration:
+            table += f"\nPer joint, {mode} ({opts.hypotheses} hypotheses):\n\n" + format_table(
+                calibration, {"mpjpe": "MPJPE", "spread": "Spread", "spread_error_r":
+                              "Spread–error r"}, precision=2, first_header="joint")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "eval.md").write_text(table + "\nSettings: " + json.dumps(settings) + "\n")
     (args.out / "eval.json").write_text(json.dumps({"rows": rows, "settings": settings},
