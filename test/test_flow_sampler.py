@@ -57,9 +57,15 @@ def test_guidance_one_equals_conditional_pass(model):
         v_c = model.stage2.velocity(x, known, t, cond)
         v_u = model.stage2.velocity(x, known, t, uncond)
         v_w = guided_velocity(model.stage2, known, cond, uncond, 2.0)(x, t)
+        limited = guided_velocity(model.stage2, known, cond, uncond, 2.0, until=0.5)
+        v_early, v_late = limited(x, t), limited(x, torch.full((B,), 0.75))
+        v_c_late = model.stage2.velocity(x, known, torch.full((B,), 0.75), cond)
     torch.testing.assert_close(v_cfg, v_c, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(v_w, v_u + 2.0 * (v_c - v_u), atol=1e-5, rtol=1e-5)
     assert not torch.allclose(v_c, v_u, atol=1e-4)         # dropping the observation matters
+    # guidance in a limited interval: guided before t = 0.5, the conditional pass after
+    torch.testing.assert_close(v_early, v_w, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(v_late, v_c_late, atol=1e-5, rtol=1e-5)
 
 
 def test_sampling_is_seedable_and_hypotheses_differ(model):

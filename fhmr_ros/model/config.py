@@ -34,6 +34,7 @@ class FlowConfig:
     sample_steps: int = 20               # paper: 50, saturates near 20
     solver: str = "midpoint"             # "euler" or "midpoint"
     guidance: float = 2.5                # w in v = v_u + w (v_c - v_u); 1 = no guidance
+    guidance_until: float = 1.0          # guide only while t < this; later steps: v_c alone
     temperature: float = 0.25            # scale of the initial noise x0 (chosen on validation)
 
 

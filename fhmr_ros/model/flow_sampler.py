@@ -6,7 +6,9 @@ Known coordinates (mask m) hold their values x_k at every t: the state starts as
 and after every step (and inside the midpoint step) x ← m ⊙ x_k + (1 − m) ⊙ x.
 Euler:     x_{t+h} = x_t + h v(x_t, t)
 Midpoint:  x_{t+h} = x_t + h v(x_t + h/2 v(x_t, t), t + h/2)
-Classifier-free guidance: v = v_u + w (v_c − v_u), both passes in one doubled batch.
+Classifier-free guidance: v = v_u + w (v_c − v_u), both passes in one doubled batch, while
+t < t_g (``until``); from t_g on v = v_c (guidance in a limited interval: the last steps
+only refine, and guiding them amplifies keypoint noise into jitter).
 """
 
 from __future__ import annotations
@@ -22,14 +24,21 @@ VelocityFn = Callable[[Tensor, Tensor], Tensor]     # (x (B, T, D), t (B,)) -> v
 
 
 def guided_velocity(net: Stage2, known: Tensor, cond: Tensor, uncond: Tensor | None,
-                    guidance: float, frame_mask: Tensor | None = None) -> VelocityFn:
-    """Velocity function with classifier-free guidance; ``uncond=None`` = conditional only.
-    frame_mask (B, T) bool marks padding frames (False) of shorter windows in the batch."""
+                    guidance: float, frame_mask: Tensor | None = None, until: float = 1.0
+                    ) -> VelocityFn:
+    """Velocity function with classifier-free guidance while t < ``until``; ``uncond=None``
+    = conditional only. frame_mask (B, T) bool marks padding frames (False) of shorter
+    windows in the batch."""
+    def conditional(x: Tensor, t: Tensor) -> Tensor:
+        return net.velocity(x, known, t, cond, frame_mask)
+
     if uncond is None:
-        return lambda x, t: net.velocity(x, known, t, cond, frame_mask)
+        return conditional
     both = None if frame_mask is None else torch.cat([frame_mask, frame_mask])
 
     def velocity(x: Tensor, t: Tensor) -> Tensor:
+        if float(t[0]) >= until:                    # one t for the whole batch
+            return conditional(x, t)
         v = net.velocity(torch.cat([x, x]), torch.cat([known, known]), torch.cat([t, t]),
                          torch.cat([cond, uncond]), both)
         v_c, v_u = v.chunk(2)

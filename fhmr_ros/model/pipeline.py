@@ -41,6 +41,7 @@ class SamplingOptions:
     temperature: float
     hypotheses: int = 1
     seed: int | None = None
+    guidance_until: float = 1.0
 
 
 @dataclass
@@ -77,7 +78,7 @@ class FactorizedHMR(nn.Module):
     def default_sampling(self, **overrides) -> SamplingOptions:
         f = self.cfg.flow
         opts = dict(steps=f.sample_steps, solver=f.solver, guidance=f.guidance,
-                    temperature=f.temperature)
+                    temperature=f.temperature, guidance_until=f.guidance_until)
         opts.update({k: v for k, v in overrides.items() if v is not None})
         return SamplingOptions(**opts)
 
@@ -109,7 +110,8 @@ class FactorizedHMR(nn.Module):
         uncond = (self.stage2.unconditional(inputs_n, anchor_n)
                   if opts.guidance != 1.0 else None)
         velocity = guided_velocity(self.stage2, rep(known), cond, uncond, opts.guidance,
-                                   None if frame_mask is None else rep(frame_mask))
+                                   None if frame_mask is None else rep(frame_mask),
+                                   opts.guidance_until)
         gen = None
         if opts.seed is not None:
             gen = torch.Generator(device=anchor.device).manual_seed(opts.seed)

@@ -51,6 +51,7 @@ class StreamingConfig:
     mode: str = "two_stage"      # or "stage1", "baseline" (fhmr_ros.model.pipeline.MODES)
     steps: int | None = None     # sampling overrides (None: the checkpoint's defaults)
     guidance: float | None = None
+    guidance_until: float | None = None
     temperature: float | None = None
     hypotheses: int = 1          # > 1 adds per-joint uncertainty (spread of the samples)
     seed: int | None = 0
@@ -145,6 +146,7 @@ class StreamingEngine:
         self.window = self.cfg.window or model.cfg.window
         self.fps = model.cfg.fps
         self.opts = model.default_sampling(steps=self.cfg.steps, guidance=self.cfg.guidance,
+                                           guidance_until=self.cfg.guidance_until,
                                            temperature=self.cfg.temperature,
                                            hypotheses=self.cfg.hypotheses, seed=self.cfg.seed)
         self.camera = PoseBuffer(max_age_s=max(4.0, 2 * self.window / self.fps))

@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--modes", default="stage1,two_stage,baseline")
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--cfg", type=float, default=None)
+    ap.add_argument("--guidance-until", type=float, default=None, metavar="T",
+                    help="guide only while the flow time t < T (default: checkpoint)")
     ap.add_argument("--solver", choices=("euler", "midpoint"), default=None)
     ap.add_argument("--temperature", type=float, default=None,
                     help="scale of the initial noise (default: checkpoint)")
@@ -92,10 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     seqs = held_out_sequences(clips, model.cfg.inputs.keypoint_format, noise_cfg=(
         DetectorNoiseConfig(part_occlusion_prob=args.part_occlusion)))
     opts = model.default_sampling(steps=args.steps, guidance=args.cfg, solver=args.solver,
+                                  guidance_until=args.guidance_until,
                                   temperature=args.temperature,
                                   hypotheses=args.hypotheses, seed=args.seed)
     streaming = (StreamingConfig(window=args.window, stride=args.stride, lag=args.lag,
                                  steps=opts.steps, guidance=opts.guidance,
+                                 guidance_until=opts.guidance_until,
                                  temperature=opts.temperature, hypotheses=opts.hypotheses,
                                  seed=args.seed) if args.streaming else None)
     tic = time.perf_counter()
