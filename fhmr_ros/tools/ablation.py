@@ -9,12 +9,12 @@ Rows, each adding one ingredient to the row above (the paper's order):
                        geometry losses, no classifier-free guidance;
   + composite target   Stage 2 also generates the camera-space joint positions;
   + geometry losses    the geometry terms on the decoded sample (model/losses.py);
-  + CFG                conditions dropped in training, guidance w at sampling: the full
-                       recipe;
-  + temporal losses    smoothness terms (model/losses.temporal_terms), not yet in the
-                       recipe: a candidate;
+  + CFG                conditions dropped in training, guidance w at sampling;
+  + guidance on t < 0.5  the same network, guided only over the first half of the flow
+                       (the last steps follow the conditional velocity alone);
+  + temporal losses    smoothness terms (model/losses.temporal_terms);
 and the same-size deterministic baseline. Stage 1 and the baseline are --base's; every
-Stage 2 row is trained from scratch with the same data, seed and steps (``fhmr-train
+trained Stage 2 is trained from scratch with the same data, seed and steps (``fhmr-train
 --init BASE --stages stage2 --without ...``, both cores through torchrun), then evaluated
 offline (fhmr-eval) on each split. Choose on the validation split, report the test split.
 
@@ -36,13 +36,17 @@ from ..evaluation.evaluate import COLUMNS
 from ..evaluation.metrics import format_table
 from ..model.checkpoint import default_checkpoint
 
-# (row, run folder, fhmr-train's recipe arguments)
+# (row, run folder, fhmr-train's recipe arguments, fhmr-eval's sampling arguments); rows
+# may share a run and differ in sampling only
+GUIDED_HALF = ("--guidance-until", "0.5")
 VARIANTS = (("+ Stage 2", "stage2_without_composite_geometry_cfg",
-             ("--without", "composite,geometry,cfg")),
-            ("+ composite target", "stage2_without_geometry_cfg", ("--without", "geometry,cfg")),
-            ("+ geometry losses", "stage2_without_cfg", ("--without", "cfg")),
-            ("+ CFG (full recipe)", "stage2_full", ()),
-            ("+ temporal losses", "stage2_full_temporal", ("--temporal-losses",)))
+             ("--without", "composite,geometry,cfg"), ()),
+            ("+ composite target", "stage2_without_geometry_cfg",
+             ("--without", "geometry,cfg"), ()),
+            ("+ geometry losses", "stage2_without_cfg", ("--without", "cfg"), ()),
+            ("+ CFG", "stage2_full", (), ()),
+            ("+ guidance on t < 0.5 only", "stage2_full", (), GUIDED_HALF),
+            ("+ temporal losses", "stage2_full_temporal", ("--temporal-losses",), GUIDED_HALF))
 TABLE_COLUMNS = ("mpjpe", "pa_mpjpe", "mpjpe/torso", "mpjpe/non_torso", "mpjpe/occluded",
                  "arm_angle", "leg_angle", "w_mpjpe", "rte", "jitter", "foot_sliding")
 
@@ -72,13 +76,14 @@ def train_variant(base: Path, run: Path, recipe: tuple[str, ...], steps: int, np
     return finished(run)
 
 
-def evaluated(checkpoint: Path, modes: str, split: str, out: Path) -> dict:
+def evaluated(checkpoint: Path, modes: str, split: str, out: Path,
+              sampling: tuple[str, ...] = ()) -> dict:
     """fhmr-eval's rows for ``checkpoint`` on ``split`` (run once; kept in OUT/eval.json)."""
     result = out / "eval.json"
     if not result.is_file():
         subprocess.run([sys.executable, "-m", "fhmr_ros.tools.evaluate", "--checkpoint",
                         str(checkpoint), "--modes", modes, "--split", split, "--out", str(out),
-                        "--no-pve"],
+                        "--no-pve", *sampling],
                        check=True)
     return json.loads(result.read_text())["rows"]
 
@@ -98,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if not base.is_file():
         ap.error(f"--base {base} does not exist")
     deadline = None if args.max_minutes is None else time.monotonic() + 60 * args.max_minutes
-    for _, folder, recipe in VARIANTS:
+    for _, folder, recipe, _ in VARIANTS:
         run = args.out / folder
         if finished(run):
             continue
@@ -110,10 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     for split in [s for s in args.splits.split(",") if s]:
         base_rows = evaluated(base, "stage1,baseline", split, args.out / "base" / f"eval_{split}")
         rows = {"Stage 1 alone": base_rows["stage1"]}
-        for name, folder, _ in VARIANTS:
+        for name, folder, _, sampling in VARIANTS:
             run = args.out / folder
+            tag = "".join(f"_{a.lstrip('-')}" for a in sampling)
             rows[name] = evaluated(run / "fhmr_lite.pt", "two_stage", split,
-                                   run / f"eval_{split}")["two_stage"]
+                                   run / f"eval_{split}{tag}", sampling)["two_stage"]
         rows["baseline (same size)"] = base_rows["baseline"]
         rows["true motion"] = base_rows["true motion"]
         results[split] = rows
