@@ -74,9 +74,11 @@ PRESETS: dict[str, ModelConfig] = {
     # The paper's size: 12 layers, 8 heads, width 512 in both stages.
     "full": ModelConfig(preset="full", window=120),
     # Trainable on a 2-core CPU and real-time on it. 4 midpoint steps: chosen on the
-    # validation split (better than 8 on every metric, 2 steps trade jitter for MPJPE).
+    # validation split (better than 8 on every metric, 2 steps trade jitter for MPJPE);
+    # guidance on the first half of the flow only: chosen there too (fhmr-ablation).
     "lite": ModelConfig(preset="lite", window=64, stage1=LITE_TRANSFORMER,
-                        stage2=LITE_TRANSFORMER, flow=FlowConfig(sample_steps=4)),
+                        stage2=LITE_TRANSFORMER,
+                        flow=FlowConfig(sample_steps=4, guidance_until=0.5)),
 }
 
 

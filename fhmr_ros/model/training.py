@@ -53,7 +53,7 @@ class TrainConfig:
     stop_after_s: float | None = None  # save and stop after this long (a session's slot)
     composite_target: bool = True      # Stage 2 also generates the joint-position branch
     geometry_losses: bool = True       # Stage 2's geometry terms on the decoded sample
-    temporal_losses: bool = False      # Stage 2's smoothness terms (losses.temporal_terms)
+    temporal_losses: bool = True       # Stage 2's smoothness terms (losses.temporal_terms)
 
 
 def _total(terms: dict[str, Tensor], weight: Tensor | None = None) -> Tensor:
@@ -102,8 +102,8 @@ def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, gen: torch.G
     The ablation's switches (``cfg``): without the composite target the joint-position
     branch is neither a flow target nor supervised by a geometry term (joint_branch, bone):
     the rotations alone are the target;
-    without geometry losses only the flow loss trains; with temporal losses the smoothness
-    terms join."""
+    without geometry losses only the flow loss trains; without temporal losses the
+    smoothness terms are left out."""
     with torch.no_grad():
         anchor = model.stage1(batch.inputs)
     x1 = _truth_normalised(model, batch)

@@ -16,7 +16,8 @@ Rank 0 generates the data cache, logs and writes the files.
 
 Ablation (``fhmr-ablation``): ``--init CKPT`` takes the normaliser and the networks of the
 stages not listed in ``--stages`` from CKPT, so that Stage 2 variants share one Stage 1;
-``--without composite,geometry,cfg`` leaves those ingredients out of Stage 2's recipe.
+``--without composite,geometry,cfg,temporal`` leaves those ingredients out of Stage 2's
+recipe.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ from ..model.training import STAGES, TrainConfig, train_stage
 
 INGREDIENTS = {"composite": "the joint-position branch of the composite target",
                "geometry": "the geometry losses",
-               "cfg": "classifier-free guidance (condition dropout in training, w = 1)"}
+               "cfg": "classifier-free guidance (condition dropout in training, w = 1)",
+               "temporal": "the temporal losses (joint acceleration, pelvis velocity change)"}
 
 
 def fit_normalizer(model: FactorizedHMR, sampler: WindowSampler, batches: int, seed: int) -> None:
@@ -113,9 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--without", default="",
                     help="Stage 2 ingredients to leave out (ablation), comma-separated: " +
                          "; ".join(f"{k}: {v}" for k, v in INGREDIENTS.items()))
-    ap.add_argument("--temporal-losses", action="store_true",
-                    help="add Stage 2's smoothness losses (joint acceleration, change of "
-                         "the pelvis velocity)")
     ap.add_argument("--body-model", type=Path, default=None,
                     help="SMPL-X .npz to train on (default: the generated stand-in)")
     ap.add_argument("--threads", type=int, default=None)
@@ -196,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
                             seed=args.seed, device=device,
                             composite_target="composite" not in without,
                             geometry_losses="geometry" not in without,
-                            temporal_losses=args.temporal_losses)
+                            temporal_losses="temporal" not in without)
     meta = dict(getattr(model, "meta", {}))
     for stage in stages:
         stage_cfg = replace(train_cfg, steps=stage_steps.get(stage, args.steps), stop_after_s=(
