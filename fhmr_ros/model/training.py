@@ -100,10 +100,9 @@ def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, gen: torch.G
     x_t = (1 − t) x0 + t x1 on unknown coordinates, x1 on known ones.
 
     The ablation's switches (``cfg``): without the composite target the joint-position
-    branch is neither a flow target nor supervised by a geometry term (joint_branch, bone):
-    the rotations alone are the target;
-    without geometry losses only the flow loss trains; without temporal losses the
-    smoothness terms are left out."""
+    branch is neither a flow target nor supervised by a geometry term (joint_branch, bone),
+    so the rotations alone are the target; without geometry losses, or temporal losses,
+    those terms are left out."""
     with torch.no_grad():
         anchor = model.stage1(batch.inputs)
     x1 = _truth_normalised(model, batch)
@@ -121,14 +120,13 @@ def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, gen: torch.G
     if not cfg.composite_target:
         untrained[..., LAYOUT["joints_rel"]] = True
     terms = {"flow": flow_matching_loss(x1_hat, x1, untrained)}
+    pred = decode(model.normalizer.denormalize(x1_hat))
     if cfg.geometry_losses:
-        terms.update(geometry_terms(model.body, decode(model.normalizer.denormalize(x1_hat)),
-                                    batch.truth, batch.world, model.cfg.fps, w))
+        terms.update(geometry_terms(model.body, pred, batch.truth, batch.world, model.cfg.fps, w))
         if not cfg.composite_target:          # the terms on the joint-position branch
             del terms["joint_branch"], terms["bone"]
     if cfg.temporal_losses:
-        terms.update(temporal_terms(model.body, decode(model.normalizer.denormalize(x1_hat)),
-                                    batch.truth, w))
+        terms.update(temporal_terms(model.body, pred, batch.truth, w))
     return terms
 
 
