@@ -113,11 +113,16 @@ class Harness:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             assert proc.poll() is None, f"node exited: {node_log(proc)}"
-            if (self.pub_image.get_subscription_count() and
-                    self.pub_odom.get_subscription_count()):
+            if self.subscribed(self.pub_image):
                 return
             self.spin(0.2)
         raise AssertionError("the node did not subscribe in time")
+
+    def subscribed(self, inputs) -> bool:
+        """Has the node matched ``inputs`` (its image or keypoints publisher), camera_info
+        and odometry? Discovery is per topic: an image sent before camera_info's
+        subscription is matched would be dropped for want of intrinsics."""
+        return all(p.get_subscription_count() for p in (inputs, self.pub_info, self.pub_odom))
 
     def yaw(self, i: float) -> float:
         return YAW0 + (YAW1 - YAW0) * i / (FRAMES - 1)
@@ -525,7 +530,7 @@ def test_keypoints_from_another_node_replace_the_images(harness):
     proc = start_node("input:=keypoints")
     try:
         end = time.monotonic() + 90
-        while not pub.get_subscription_count() and time.monotonic() < end:
+        while not h.subscribed(pub) and time.monotonic() < end:
             assert proc.poll() is None, node_log(proc)
             h.spin(0.2)
         for i, msg in enumerate(messages):
