@@ -118,14 +118,13 @@ def sequence_errors(body: BodyModel, seq: HeldOutSequence, pred: Prediction, fps
     }
     if gt_vertices is not None:
         errors["pve"] = M.pve(_camera_vertices(body, pred), gt_vertices, pj[:, 0], gt_cam[:, 0])
-    if pred.joints_camera_samples is not None:
-        errors["spread"] = M.hypothesis_spread(pred.joints_camera_samples[:, 0])
-        errors["spread_error_r"] = M.spread_error_correlation(errors["spread"], errors["mpjpe"])
     vis = body_joint_visibility(fmt, b.keypoint_visible[0]).numpy()
     masks = {"torso": M.joint_mask(TORSO_JOINTS, NUM_BODY_JOINTS),
              "non_torso": M.joint_mask(NON_TORSO_JOINTS, NUM_BODY_JOINTS),
              "visible": vis, "occluded": ~vis}
-    if pred.joints_camera_samples is not None:      # calibration is judged per joint
+    if pred.joints_camera_samples is not None:      # calibration, judged per joint
+        errors["spread"] = M.hypothesis_spread(pred.joints_camera_samples[:, 0])
+        errors["spread_error_r"] = M.spread_error_correlation(errors["spread"], errors["mpjpe"])
         masks.update({f"joint:{name}": M.joint_mask([j], NUM_BODY_JOINTS)
                       for j, name in enumerate(BODY_JOINT_NAMES)})
     return errors, masks

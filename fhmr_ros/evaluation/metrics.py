@@ -108,7 +108,8 @@ def _point_error_mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _root_relative(x: np.ndarray, root: int | None) -> np.ndarray:
-    return x if root is None else x - x[:, root:root + 1]
+    """(..., J, 3) joints minus joint ``root`` (unchanged for None)."""
+    return x if root is None else x - x[..., root:root + 1, :]
 
 
 # --------------------------------------------------------------------- camera space
@@ -152,8 +153,7 @@ def hypothesis_spread(samples, root: int | None = 0) -> np.ndarray:
     """Spread of N hypotheses (T, J), mm: the mean distance of each hypothesis's
     (root-relative) joint from the hypotheses' mean, s_{t,j} = mean_n ‖x^n_{t,j} − x̄_{t,j}‖,
     for samples (N, T, J, 3) in metres."""
-    x = _as_float64(samples)
-    x = x if root is None else x - x[:, :, root:root + 1]
+    x = _root_relative(_as_float64(samples), root)
     return _point_error_mm(x, x.mean(axis=0, keepdims=True)).mean(axis=0)
 
 
