@@ -61,7 +61,7 @@ def parts():
 
 
 def make_runtime(parts, sink, queue_size=100, flush_idle_s=0.5,
-                 use_odometry=False) -> StreamRuntime:
+                 use_odometry=False, camera_info=True) -> StreamRuntime:
     model, detector, _ = parts
     pipeline = HumanPipeline(detector, MultiPersonTracker(),
                              StreamingEngine(model, StreamingConfig(stride=4, lag=4)))
@@ -69,7 +69,8 @@ def make_runtime(parts, sink, queue_size=100, flush_idle_s=0.5,
                         use_odometry)
     runtime = StreamRuntime(pipeline, poses, lambda image: image, sink,
                             RuntimeConfig(queue_size=queue_size, flush_idle_s=flush_idle_s))
-    runtime.set_camera_info(K, (W, H))
+    if camera_info:
+        runtime.set_camera_info(K, (W, H))
     runtime.start()
     return runtime
 
@@ -150,6 +151,27 @@ def test_an_image_with_another_frame_than_camera_info_is_reported(parts):
     runtime.add_image(50.0, "right_optical", frames[100], wait=True)
     counts = finish(runtime)
     assert counts["camera_info_frame_mismatch"] == 1 and sink.stamps() == [50.0]
+
+
+def test_an_image_before_the_first_camera_info_waits_for_it(parts):
+    """Topics arrive in any order: an image that comes before the first camera_info waits
+    for it (up to odom_wait_s); without one in time it is dropped and counted."""
+    frames = parts[2]
+    sink = Sink()
+    runtime = make_runtime(parts, sink, camera_info=False)
+    runtime.add_image(60.0, "cam", frames[100])
+    time.sleep(0.1)
+    runtime.set_camera_info(K, (W, H))
+    runtime.add_image(60.1, "cam", frames[101], wait=True)
+    counts = finish(runtime)
+    assert sink.stamps() == [60.0, 60.1] and "images_without_camera_info" not in counts
+
+    sink = Sink()
+    runtime = make_runtime(parts, sink, camera_info=False)
+    runtime.add_image(61.0, "cam", frames[100], wait=True)
+    counts = finish(runtime)
+    assert counts["images_without_camera_info"] == 1 and sink.stamps() == []
+    assert accounted(counts) == 1
 
 
 def test_odometry_is_resolved_on_arrival_so_a_backlog_loses_nothing(parts):

@@ -146,6 +146,25 @@ def test_engine_publishes_every_frame_once_in_order_and_accurately(model, sequen
     assert step.max() < 0.25, "the world filter jumps between chunks"
 
 
+def test_runs_hand_over_without_a_jerk(model, sequence):
+    """Where one run's published frames end and the next run's begin, the joints jump
+    unless the new run's first frames are cross-faded from the previous run's look-ahead:
+    the second difference there is at least a third smaller with blending, and no
+    larger than twice its value elsewhere."""
+    def handover_and_elsewhere(blend_frames):
+        _, res = stream(model, sequence, StreamingConfig(stride=16, lag=8,
+                                                         blend_frames=blend_frames))
+        J = np.stack([r.joints_camera - r.joints_camera[:1] for r in res])   # (T, 22, 3)
+        d2 = np.linalg.norm(J[2:] - 2 * J[1:-1] + J[:-2], axis=-1).mean(-1)  # (T-2,) at t+1
+        firsts = range(8, T - 8, 16)          # first frame each run publishes after the first
+        return (np.mean([max(d2[f - 2], d2[f - 1]) for f in firsts]), np.median(d2))
+
+    hard, _ = handover_and_elsewhere(0)
+    blended, elsewhere = handover_and_elsewhere(8)
+    # measured 10.2 mm hard and 5.4 mm blended, 4.2 mm elsewhere
+    assert blended < 0.67 * hard and blended < 2 * elsewhere
+
+
 def test_engine_at_10fps_fills_the_model_grid(model, sequence):
     _, res = stream(model, sequence, StreamingConfig(stride=16, lag=0), every=3)
     last = (T - 1) // 3 * 3
@@ -196,8 +215,11 @@ def test_tracks_are_batched_and_idle_tracks_finish(model, sequence):
     assert 2 not in engine.tracks and engine.stats.tracks_finished == 1
     a = {r.frame: r.joints_camera for r in out if r.track_id == 1}
     b = {r.frame: r.joints_camera for r in out if r.track_id == 2}
-    # same observations, same seed per batch: the two tracks agree while batched together
-    assert np.abs(a[10] - b[10]).max() < 0.05
+    # same observations in one batch: the two tracks agree up to the sampling noise (each
+    # batch element draws its own): measured 9 mm mean root-relative, 35 mm at the pelvis
+    rel = lambda j: j - j[:1]  # noqa: E731
+    assert np.linalg.norm(rel(a[10]) - rel(b[10]), axis=-1).mean() < 0.02
+    assert np.linalg.norm(a[10][0] - b[10][0]) < 0.1
 
 
 def test_a_padded_window_gives_what_it_gives_alone(model, sequence):

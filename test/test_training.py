@@ -93,13 +93,15 @@ def test_temporal_terms_vanish_on_the_truth_and_grow_with_shaking(tiny):
 
 def test_an_ablation_variant_starts_from_the_base_checkpoint(tiny, tmp_path):
     """fhmr-train --init BASE --stages stage2 --without cfg: Stage 1 and the baseline are
-    BASE's, Stage 2 starts fresh, and guidance is off in the checkpoint it writes."""
+    BASE's (with their training records), Stage 2 starts fresh, and guidance is off in the
+    checkpoint it writes."""
     from fhmr_ros.tools import train
 
     model, _ = tiny
     for p in model.stage2.parameters():
         p.data.fill_(0.125)                               # unlike any fresh initialisation
-    base = save_checkpoint(model, tmp_path / "base.pt", half=False)
+    base_meta = {"stage1": {"note": "from base"}, "stage2": {"note": "replaced"}}
+    base = save_checkpoint(model, tmp_path / "base.pt", base_meta, half=False)
     out = tmp_path / "variant"
     assert train.main(["--preset", "lite", "--out", str(out), "--stages", "stage2",
                        "--steps", "2", "--batch-size", "4", "--procedural", "2",
@@ -113,6 +115,7 @@ def test_an_ablation_variant_starts_from_the_base_checkpoint(tiny, tmp_path):
     assert all((p - 0.125).abs().max() > 0.05 for p in variant.stage2.parameters()
                if p.numel() > 1)
     assert variant.cfg.flow.guidance == 1.0 and variant.cfg.flow.condition_drop_prob == 0.0
+    assert variant.meta["stage1"] == {"note": "from base"} and "baseline" not in variant.meta
     meta = variant.meta["stage2"]
     assert meta["without"] == ["cfg", "composite"] and meta["init"] == str(base)
     assert not meta["train"]["composite_target"] and meta["train"]["geometry_losses"]

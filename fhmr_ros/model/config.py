@@ -36,6 +36,7 @@ class FlowConfig:
     guidance: float = 2.5                # w in v = v_u + w (v_c - v_u); 1 = no guidance
     guidance_until: float = 1.0          # guide only while t < this; later steps: v_c alone
     temperature: float = 0.25            # scale of the initial noise x0 (chosen on validation)
+    blend_frames: int = 16               # frames cross-faded where windows hand over (valid.)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class ModelConfig:
     stage2: TransformerConfig = field(default_factory=TransformerConfig)
     flow: FlowConfig = field(default_factory=FlowConfig)
     world_velocity_weight: float = 0.9   # α of the world-position filter (model/world.py)
+    world_depth_velocity_weight: float = 0.95  # α_d: the same along the viewing ray (valid.)
 
     @property
     def baseline(self) -> TransformerConfig:
@@ -65,7 +67,9 @@ class ModelConfig:
             preset=d["preset"], window=d["window"], fps=d["fps"],
             inputs=InputConfig(**d["inputs"]), stage1=TransformerConfig(**d["stage1"]),
             stage2=TransformerConfig(**d["stage2"]), flow=FlowConfig(**d["flow"]),
-            world_velocity_weight=d["world_velocity_weight"])
+            world_velocity_weight=d["world_velocity_weight"],
+            world_depth_velocity_weight=d.get("world_depth_velocity_weight",
+                                              ModelConfig.world_depth_velocity_weight))
 
 
 LITE_TRANSFORMER = TransformerConfig(width=128, layers=4, heads=4, mlp_ratio=2.0, dropout=0.0)

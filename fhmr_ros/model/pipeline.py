@@ -42,6 +42,7 @@ class SamplingOptions:
     hypotheses: int = 1
     seed: int | None = None
     guidance_until: float = 1.0
+    blend_frames: int = 0       # model/sequence.py; streaming/engine.py
 
 
 @dataclass
@@ -78,7 +79,8 @@ class FactorizedHMR(nn.Module):
     def default_sampling(self, **overrides) -> SamplingOptions:
         f = self.cfg.flow
         opts = dict(steps=f.sample_steps, solver=f.solver, guidance=f.guidance,
-                    temperature=f.temperature, guidance_until=f.guidance_until)
+                    temperature=f.temperature, guidance_until=f.guidance_until,
+                    blend_frames=f.blend_frames)
         opts.update({k: v for k, v in overrides.items() if v is not None})
         return SamplingOptions(**opts)
 
@@ -159,8 +161,11 @@ class FactorizedHMR(nn.Module):
         R_wr = world_root_rotation(T_world_camera, v.root_rotation)
         pelvis_cam_world = camera_to_world(T_world_camera,
                                            v.pelvis_camera[..., None, :])[..., 0, :]
-        pelvis_world = fuse_world_pelvis(pelvis_cam_world, R_wr, v.root_velocity, self.cfg.fps,
-                                         self.cfg.world_velocity_weight, predicted_first_pelvis)
+        pelvis_world = fuse_world_pelvis(pelvis_cam_world, T_world_camera[..., :3, 3], R_wr,
+                                         v.root_velocity, self.cfg.fps,
+                                         self.cfg.world_velocity_weight,
+                                         self.cfg.world_depth_velocity_weight,
+                                         predicted_first_pelvis)
         pelvis_cam = world_to_camera(T_world_camera, pelvis_world[..., None, :])[..., 0, :]
         joints_cam = pelvis_cam[..., None, :] + rel                          # (B, T, 22, 3)
         rel_world = (T_world_camera[..., None, :3, :3] @ rel[..., None])[..., 0]

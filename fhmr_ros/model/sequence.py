@@ -3,7 +3,10 @@
 Windows of W frames with stride S. Deterministic outputs (Stage 1 anchor, baseline) are
 blended over overlaps with a triangular weight w(k) = min(k + 1, W − k). Stage 2 runs the
 windows in order and inpaints: frames an earlier window already produced are known
-coordinates of the next one, so each window continues what was already said.
+coordinates of the next one, so each window continues what was already said. The last
+``blend_frames`` of those are not held but produced again and cross-faded from the earlier
+window's values into the new window's (``crossfade``): a hard hand-over from held to
+generated frames is a visible jerk at every window boundary.
 """
 
 from __future__ import annotations
@@ -44,6 +47,14 @@ def blend_windows(fn, inputs: FrameInputs, window: int, stride: int) -> Tensor:
     return acc / norm
 
 
+def crossfade(old: Tensor, new: Tensor) -> Tensor:
+    """Two estimates (..., k, C) of the same k frames -> one that leaves ``old`` and arrives
+    at ``new``: x_i = (1 − w_i) old_i + w_i new_i, w_i = (i + 1) / (k + 1)."""
+    k = old.shape[-2]
+    w = torch.arange(1, k + 1, dtype=old.dtype, device=old.device)[:, None] / (k + 1)
+    return torch.lerp(old, new, w)
+
+
 @torch.no_grad()
 def infer_sequence(model: FactorizedHMR, inputs: FrameInputs, T_world_camera: Tensor,
                    mode: str = "two_stage", opts: SamplingOptions | None = None,
@@ -67,9 +78,13 @@ def infer_sequence(model: FactorizedHMR, inputs: FrameInputs, T_world_camera: Te
     done = 0
     for s in window_starts(T, W, S):
         e = min(s + W, T)
+        held = max(done - s - opts.blend_frames, 0)       # earlier frames held as known
         known = torch.zeros(B, e - s, DIM, dtype=torch.bool, device=anchor.device)
-        known[:, :max(done - s, 0)] = True
+        known[:, :held] = True
         out = model.complete(inputs.frames(s, e), anchor[:, s:e], opts, x[:, s:e], known)
+        redone = slice(s + held, done)                    # produced again: cross-faded
+        x[:, redone] = crossfade(x[:, redone], out.mean(0)[:, held:done - s])
+        samples[:, :, redone] = crossfade(samples[:, :, redone], out[:, :, held:done - s])
         x[:, done:e] = out.mean(0)[:, done - s:]
         samples[:, :, done:e] = out[:, :, done - s:]
         done = e

@@ -3,11 +3,17 @@
 Orientation: R_world_root = R_world_cam · R_cam_root (gravity and heading come from the
 camera pose; the anchor gives the root in the camera).
 Position: a causal complementary filter that fuses the metric but noisy camera-based pelvis
-p^cam_t = R_world_cam,t p_cam,t + o_t with the smooth Stage-2 local velocity v_t:
-    p_t = α (p_{t−1} + H_{t−1} v_{t−1} / fps) + (1 − α) p^cam_t,    p_0 = p^cam_0,
-H the heading frame of the root. α → 1 trusts the velocities, α = 0 the camera only.
+p^cam_t = R_world_cam,t p_cam,t + o_t with the smooth Stage-2 local velocity v_t. With the
+prediction p̂_t = p_{t−1} + H_{t−1} v_{t−1} / fps (H the heading frame of the root), the
+innovation e_t = p^cam_t − p̂_t and the unit viewing ray r_t from the camera centre o_t to
+p^cam_t:
+    p_t = p̂_t + (1 − α) (I − r_t r_tᵀ) e_t + (1 − α_d) r_t r_tᵀ e_t,    p_0 = p^cam_0.
+A monocular position is far noisier along the viewing ray (depth, from the body's image
+size) than across it (where the keypoints are), so the depth part of the innovation gets
+its own, smaller gain: α_d ≥ α. α → 1 trusts the velocities, α = 0 the camera only;
+α_d = α is the plain filter p_t = α p̂_t + (1 − α) p^cam_t.
 Streaming continues the filter across windows: the first frame of a new chunk starts from
-the prediction p_{t−1} + H_{t−1} v_{t−1} / fps of the last frame already published.
+the prediction p̂ of the last frame already published.
 """
 
 from __future__ import annotations
@@ -47,19 +53,25 @@ def predict_next_pelvis(pelvis_world: Tensor, R_world_root: Tensor, velocity: Te
     return pelvis_world + _heading_step(R_world_root, velocity, fps)
 
 
-def fuse_world_pelvis(pelvis_from_camera: Tensor, R_world_root: Tensor, velocity: Tensor,
-                      fps: float, alpha: float, predicted_first: Tensor | None = None
-                      ) -> Tensor:
-    """Complementary filter (..., T, 3) from camera-based pelvis (..., T, 3), root rotations
-    (..., T, 3, 3) and heading-frame velocities (..., T, 3). ``predicted_first`` (..., 3)
-    continues an earlier run (predict_next_pelvis of its last frame); without it the
-    filter starts at the camera-based position."""
+def fuse_world_pelvis(pelvis_from_camera: Tensor, camera_origin: Tensor, R_world_root: Tensor,
+                      velocity: Tensor, fps: float, alpha: float, alpha_depth: float,
+                      predicted_first: Tensor | None = None) -> Tensor:
+    """Complementary filter (..., T, 3) from camera-based pelvis (..., T, 3), camera centres
+    (..., T, 3), root rotations (..., T, 3, 3) and heading-frame velocities (..., T, 3);
+    gains α across and α_d along the viewing ray. ``predicted_first`` (..., 3) continues an
+    earlier run (predict_next_pelvis of its last frame); without it the filter starts at
+    the camera-based position."""
     step = _heading_step(R_world_root, velocity, fps)
-    first = pelvis_from_camera[..., 0, :]
-    if predicted_first is not None:
-        first = alpha * predicted_first + (1 - alpha) * first
-    out = [first]
+    ray = pelvis_from_camera - camera_origin
+    ray = ray / ray.norm(dim=-1, keepdim=True).clamp(min=1e-6)                # (..., T, 3)
+
+    def correct(predicted: Tensor, t: int) -> Tensor:
+        e, r = pelvis_from_camera[..., t, :] - predicted, ray[..., t, :]
+        along = (e * r).sum(-1, keepdim=True) * r
+        return predicted + (1 - alpha) * (e - along) + (1 - alpha_depth) * along
+
+    out = [pelvis_from_camera[..., 0, :] if predicted_first is None
+           else correct(predicted_first, 0)]
     for t in range(1, pelvis_from_camera.shape[-2]):
-        out.append(alpha * (out[-1] + step[..., t - 1, :])
-                   + (1 - alpha) * pelvis_from_camera[..., t, :])
+        out.append(correct(out[-1] + step[..., t - 1, :], t))
     return torch.stack(out, dim=-2)

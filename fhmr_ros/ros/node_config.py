@@ -119,7 +119,7 @@ DESCRIPTIONS = {
                          "TF; empty (default): looked up from base_frame to each image's "
                          "frame_id on /tf_static and /tf",
     "odom_wait_s": "how long an image may wait for odometry (and TF extrinsics) covering "
-                   "its stamp",
+                   "its stamp, and for the first camera_info",
     "flush_idle_s": "after this long without images, publish the frames held back by the lag "
                     "and end the tracks",
     "static_camera_pitch_deg": "static camera (no odometry): downward tilt in degrees",

@@ -10,6 +10,9 @@ pass (CFG doubles the batch, not the passes; young tracks' shorter windows are p
 front and masked); when one track is due, tracks half-way to their next run join it, so
 tracks that started at different times fall into step. The world position filter
 (model/world.py) continues across chunks, so it stays causal and smooth.
+A new run's first unpublished frames are cross-faded from the previous run's look-ahead
+for them into its own (``blend_frames``, at most the lag; model/sequence.py), so that the
+hand-over from published to newly generated frames does not jerk.
 Each published pelvis is moved so that the skeleton projects onto the detected keypoints: a
 slowly varying per-track depth scale and a per-frame lateral shift
 (streaming/root_alignment.py); the states kept for inpainting stay the model's own.
@@ -32,6 +35,7 @@ from ..geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from ..model.inputs import bbox_from_keypoints, build_inputs
 from ..model.pipeline import MODES, FactorizedHMR, Prediction, joint_source
 from ..model.representation import DIM
+from ..model.sequence import crossfade
 from ..model.world import predict_next_pelvis
 from .root_alignment import RootAligner, keypoint_pairs
 from .pose_buffer import PoseBuffer
@@ -53,6 +57,7 @@ class StreamingConfig:
     guidance: float | None = None
     guidance_until: float | None = None
     temperature: float | None = None
+    blend_frames: int | None = None
     hypotheses: int = 1          # > 1 adds per-joint uncertainty (spread of the samples)
     seed: int | None = 0
     align_root: bool = True      # move each pelvis so the skeleton fits the keypoints
@@ -148,6 +153,7 @@ class StreamingEngine:
         self.opts = model.default_sampling(steps=self.cfg.steps, guidance=self.cfg.guidance,
                                            guidance_until=self.cfg.guidance_until,
                                            temperature=self.cfg.temperature,
+                                           blend_frames=self.cfg.blend_frames,
                                            hypotheses=self.cfg.hypotheses, seed=self.cfg.seed)
         self.camera = PoseBuffer(max_age_s=max(4.0, 2 * self.window / self.fps))
         self.tracks: dict[int, TrackStream] = {}
@@ -279,6 +285,11 @@ class StreamingEngine:
                 continue
             out_frames = slice(pads[b] + lo, pads[b] + hi)              # in the padded batch
             xb = x[b:b + 1, out_frames]
+            k = min(self.opts.blend_frames, hi - lo,
+                    0 if tr.lookahead is None else len(tr.lookahead))
+            if k:
+                xb[0, :k] = crossfade(tr.lookahead[:k].to(xb), xb[0, :k])
+            tr.lookahead = x[b, pads[b] + hi:pads[b] + lengths[b]].cpu()
             first = None if tr.next_pelvis_world is None else tr.next_pelvis_world[None]
             pelvis = (self._aligned_pelvis(tr, frames[lo:hi], xb)
                       if self.cfg.align_root else None)

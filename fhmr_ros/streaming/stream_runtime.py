@@ -7,7 +7,8 @@ Threads: ``add_image`` only checks the stamp and queues (a bounded queue; when i
 the oldest image is dropped, counted). An image's camera pose is resolved as soon as
 odometry (and, for extrinsics from TF, the transforms) cover its stamp — on arrival, or
 when they arrive — so it never depends on how far behind the workers are; an image waits at
-most ``odom_wait_s`` after arrival for them. The perception thread decodes an image and
+most ``odom_wait_s`` after arrival for them, and as long for the first camera_info (topics
+arrive in any order, so a stream's first image may come before its camera_info). The perception thread decodes an image and
 runs detector -> tracker; it hands the result to the model thread (at most one waiting),
 which runs the streaming engine, assembles each image's people and hands complete images to
 the OutputSink. So the next image is perceived while the model works on this one.
@@ -58,6 +59,7 @@ def share_threads(total: int) -> int:
 class RuntimeConfig:
     queue_size: int = 2          # images waiting for perception; the oldest dropped when full
     odom_wait_s: float = 0.5     # how long an image waits for odometry (and TF) at its stamp
+                                 # and for the first camera_info
     flush_idle_s: float = 1.0    # no image this long: publish what the lag holds back
     refuse_zero_stamps: bool = True   # live: 0 means "not stamped"; a video starts at 0
 
@@ -219,6 +221,7 @@ class StreamRuntime:
         keypoints are undistorted before the model, which assumes a pinhole camera."""
         with self._lock:
             self._camera = CameraInfo(K, size, frame_id, distortion)
+            self._lock.notify_all()          # images waiting for the first camera_info
 
     @property
     def has_camera_info(self) -> bool:
@@ -363,9 +366,11 @@ class StreamRuntime:
             self.counters.warn("bad_images", f"image refused: {e}")
             return None
         self.stage_ms["decode"].add(1000 * (time.perf_counter() - tic))
+        camera = camera or self._first_camera_info(item)
         if camera is None:
-            self.counters.warn("images_without_camera_info", "no valid camera_info received "
-                               "yet: image dropped (intrinsics are needed)")
+            self.counters.warn("images_without_camera_info", "no valid camera_info within "
+                               f"{self.cfg.odom_wait_s:g} s of the image: image dropped "
+                               "(intrinsics are needed)")
             return None
         size = (image.size if isinstance(image, KeypointsFrame)
                 else (image.shape[1], image.shape[0]))
@@ -390,6 +395,17 @@ class StreamRuntime:
         keep = isinstance(image, np.ndarray) and self.sink.wants_image()
         return _Perceived(item.stamp, item.frame_id, item.received, camera, T_wc, front,
                           image if keep else None)
+
+    def _first_camera_info(self, item: _Queued) -> CameraInfo | None:
+        """The camera_info, waiting until ``odom_wait_s`` after the image's arrival for the
+        first one to come."""
+        with self._lock:
+            while self._camera is None and self._running:
+                remaining = item.received + self.cfg.odom_wait_s - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._lock.wait(timeout=remaining)
+            return self._camera
 
     def _pose_of(self, item: _Queued) -> np.ndarray | None:
         """T_world_camera of the image, waiting until ``odom_wait_s`` after its arrival for

@@ -41,8 +41,9 @@ class GridFrame:
 
 class TrackStream:
     """Grid frames of one track (the last ``capacity``), the normalised states already
-    published for them, the world filter's prediction for the next frame and the root
-    alignment's running state."""
+    published for them, the last run's states for the frames after them (its look-ahead),
+    the world filter's prediction for the next frame and the root alignment's running
+    state."""
 
     def __init__(self, track_id: int, fps: float, capacity: int, max_gap_s: float,
                  aligner: RootAligner | None = None) -> None:
@@ -56,6 +57,7 @@ class TrackStream:
         self.last_seen: float | None = None
         self.frames: deque[GridFrame] = deque(maxlen=capacity)
         self.states: deque[Tensor] = deque(maxlen=capacity)  # (D,) published, normalised
+        self.lookahead: Tensor | None = None   # (L, D) frames num_emitted.. of the last run
         self.next_pelvis_world: Tensor | None = None          # (3,) world filter prediction
         self.aligner = aligner
         self._last: tuple[float, np.ndarray, np.ndarray] | None = None  # t, kp, bbox

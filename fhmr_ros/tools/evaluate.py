@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cfg", type=float, default=None)
     ap.add_argument("--guidance-until", type=float, default=None, metavar="T",
                     help="guide only while the flow time t < T (default: checkpoint)")
+    ap.add_argument("--blend-frames", type=int, default=None, metavar="N",
+                    help="frames produced again and cross-faded where Stage 2 windows hand "
+                         "over (default: checkpoint)")
     ap.add_argument("--solver", choices=("euler", "midpoint"), default=None)
     ap.add_argument("--temperature", type=float, default=None,
                     help="scale of the initial noise (default: checkpoint)")
@@ -54,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="validation: unseen clips of the training distribution, for tuning")
     ap.add_argument("--world-velocity-weight", type=float, default=None,
                     help="override α of the world-position filter")
+    ap.add_argument("--world-depth-velocity-weight", type=float, default=None,
+                    help="override α_d, the same along the viewing ray")
     ap.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N")
     ap.add_argument("--cache", type=Path, default=Path("artifacts/cache"))
     ap.add_argument("--streaming", action="store_true",
@@ -86,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.world_velocity_weight is not None:
         model.cfg = replace(model.cfg, world_velocity_weight=args.world_velocity_weight)
+    if args.world_depth_velocity_weight is not None:
+        model.cfg = replace(model.cfg,
+                            world_depth_velocity_weight=args.world_depth_velocity_weight)
     torch.manual_seed(args.seed)
     body = BodyModel(ensure_standin_model())
     data_cfg = DataConfig(procedural_test=args.procedural,
@@ -95,12 +103,14 @@ def main(argv: list[str] | None = None) -> int:
         DetectorNoiseConfig(part_occlusion_prob=args.part_occlusion)))
     opts = model.default_sampling(steps=args.steps, guidance=args.cfg, solver=args.solver,
                                   guidance_until=args.guidance_until,
+                                  blend_frames=args.blend_frames,
                                   temperature=args.temperature,
                                   hypotheses=args.hypotheses, seed=args.seed)
     streaming = (StreamingConfig(window=args.window, stride=args.stride, lag=args.lag,
                                  steps=opts.steps, guidance=opts.guidance,
                                  guidance_until=opts.guidance_until,
-                                 temperature=opts.temperature, hypotheses=opts.hypotheses,
+                                 temperature=opts.temperature,
+                                 blend_frames=opts.blend_frames, hypotheses=opts.hypotheses,
                                  seed=args.seed) if args.streaming else None)
     tic = time.perf_counter()
     rows = evaluate(model, body, seqs, modes, opts, streaming, args.observed_format,
@@ -113,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                 "window": (streaming.window if streaming else None) or model.cfg.window,
                 "stride": streaming.stride if streaming else model.cfg.window // 2,
                 "world_velocity_weight": model.cfg.world_velocity_weight,
+                "world_depth_velocity_weight": model.cfg.world_depth_velocity_weight,
                 "observed_format": args.observed_format,
                 "part_occlusion": args.part_occlusion,
                 "seconds": round(time.perf_counter() - tic, 1)}

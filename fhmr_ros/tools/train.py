@@ -66,7 +66,8 @@ def without_guidance(cfg: ModelConfig) -> ModelConfig:
 
 def initial_model(cfg: ModelConfig, init: Path, trained: list[str]) -> FactorizedHMR:
     """A fresh model with the normaliser and every network not in ``trained`` copied from
-    the checkpoint ``init`` (its config, with ``cfg``'s flow settings)."""
+    the checkpoint ``init`` (its config, with ``cfg``'s flow settings), and their training
+    records (meta)."""
     base = load_checkpoint(init)
     if base.cfg.preset != cfg.preset:
         raise ValueError(f"--init {init} is a {base.cfg.preset!r} checkpoint, not {cfg.preset!r}")
@@ -74,6 +75,7 @@ def initial_model(cfg: ModelConfig, init: Path, trained: list[str]) -> Factorize
     for name in NETWORKS:
         if name not in trained and getattr(base, name) is not None:
             getattr(model, name).load_state_dict(getattr(base, name).state_dict())
+    model.meta = {k: v for k, v in base.meta.items() if k in NETWORKS and k not in trained}
     return model
 
 
