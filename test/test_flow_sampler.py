@@ -100,3 +100,21 @@ def test_bad_solver_and_steps_are_rejected():
         sample_flow(lambda x, t: x, z, m, steps=2, solver="rk4")
     with pytest.raises(ValueError, match="steps"):
         sample_flow(lambda x, t: x, z, m, steps=0)
+
+
+def test_window_hand_overs_are_cross_faded(model):
+    """Offline windows (64 frames, stride 32) over 96 frames: with ``blend_frames`` 8 the
+    second window also changes frames 56–63 (cross-faded: x = (1 − w) x_first + w x_second,
+    w rising from 1/(k+1) to k/(k+1)); the frames before come from the first window alone,
+    as without blending."""
+    from fhmr_ros.model.sequence import crossfade, infer_sequence
+
+    ramp = crossfade(torch.zeros(4, 2), torch.ones(4, 2))
+    torch.testing.assert_close(ramp[:, 0], torch.tensor([0.2, 0.4, 0.6, 0.8]))
+    inputs = random_inputs(1, 96)
+    T_wc = torch.eye(4).expand(1, 96, 4, 4)
+    hard, blended = (infer_sequence(model, inputs, T_wc, "two_stage",
+                                    model.default_sampling(seed=0, blend_frames=b))
+                     for b in (0, 8))
+    torch.testing.assert_close(blended.joints_camera[:, :56], hard.joints_camera[:, :56])
+    assert (blended.joints_camera[:, 56:64] - hard.joints_camera[:, 56:64]).abs().amax() > 1e-4
