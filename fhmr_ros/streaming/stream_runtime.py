@@ -8,10 +8,11 @@ the oldest image is dropped, counted). An image's camera pose is resolved as soo
 odometry (and, for extrinsics from TF, the transforms) cover its stamp — on arrival, or
 when they arrive — so it never depends on how far behind the workers are; an image waits at
 most ``odom_wait_s`` after arrival for them, and as long for the first camera_info (topics
-arrive in any order, so a stream's first image may come before its camera_info). The perception thread decodes an image and
-runs detector -> tracker; it hands the result to the model thread (at most one waiting),
-which runs the streaming engine, assembles each image's people and hands complete images to
-the OutputSink. So the next image is perceived while the model works on this one.
+arrive in any order, so a stream's first image may come before its camera_info). The
+perception thread decodes an image and runs detector -> tracker; it hands the result to
+the model thread (at most one waiting), which runs the streaming engine, assembles each
+image's people and hands complete images to the OutputSink. So the next image is
+perceived while the model works on this one.
 
 Image stamps must increase:
   - stamp 0 (a driver that does not stamp) or below: refused, counted ``images_unstamped``
