@@ -12,8 +12,9 @@ with the geometry terms on decoded variables
   L_bone   bone lengths of the joint branch vs truth,
   L_2d     reprojection (x/z, y/z) of non-torso joints,
   L_world  pelvis trajectory rolled out from the local velocities (truth heading) vs truth,
-and, optionally for Stage 2 (``temporal_terms``), the frame-to-frame change of the joints and
-of the pelvis velocity vs truth.
+and, optionally (``temporal_terms``, ``anchor_temporal_terms``), the frame-to-frame change of
+the joints, of the pelvis velocity and of the anchor's camera-frame joints (depth included) vs
+truth: Stage 1 gets the anchor's, Stage 2 the others, the baseline all of them.
 """
 
 from __future__ import annotations
@@ -132,6 +133,21 @@ def anchor_terms(body: BodyGeometry, pred: BodyVariables, gt: BodyVariables,
     proj_gt = project(gt.pelvis_camera[..., None, :] + gt_rel)
     return {"joints3d": w.joints3d * _per_sample((fk - gt_rel).abs()),
             "reprojection": w.reprojection * _per_sample((proj_pred - proj_gt).abs())}
+
+
+def anchor_temporal_terms(body: BodyGeometry, pred: BodyVariables, gt: BodyVariables,
+                          w: LossWeights) -> dict[str, Tensor]:
+    """Per-sample smoothness loss of the anchor (B,): the frame-to-frame change of the joints
+    it determines, in the camera frame with the pelvis (so the depth too), must be the
+    true one,
+        L_anchor_accel = ‖Δ²(p̂ + J_a(x̂)) − Δ²(p + J_a(x))‖₁."""
+    def camera_joints(v: BodyVariables, rel: Tensor) -> Tensor:
+        return v.pelvis_camera[..., None, :] + rel[..., ANCHOR_POSITION_JOINTS, :]
+
+    pred_cam = camera_joints(pred, body.joints_rel(pred))
+    gt_cam = camera_joints(gt, gt.joints_rel)
+    return {"anchor_accel": w.accel * _per_sample(
+        (_second_difference(pred_cam) - _second_difference(gt_cam)).abs())}
 
 
 def regression_loss(pred: Tensor, target: Tensor) -> Tensor:

@@ -28,8 +28,8 @@ from torch import Tensor
 from tqdm import tqdm
 
 from ..data.windows import Batch
-from .losses import (LossWeights, anchor_terms, flow_matching_loss, geometry_terms,
-                     regression_loss, temporal_terms)
+from .losses import (LossWeights, anchor_temporal_terms, anchor_terms, flow_matching_loss,
+                     geometry_terms, regression_loss, temporal_terms)
 from .pipeline import FactorizedHMR
 from .representation import ANCHOR_DIM, DIM, LAYOUT, decode, encode
 
@@ -53,7 +53,8 @@ class TrainConfig:
     stop_after_s: float | None = None  # save and stop after this long (a session's slot)
     composite_target: bool = True      # Stage 2 also generates the joint-position branch
     geometry_losses: bool = True       # Stage 2's geometry terms on the decoded sample
-    temporal_losses: bool = True       # Stage 2's smoothness terms (losses.temporal_terms)
+    temporal_losses: bool = True       # smoothness terms (losses.temporal_terms and
+                                       # anchor_temporal_terms) for every network
 
 
 def _total(terms: dict[str, Tensor], weight: Tensor | None = None) -> Tensor:
@@ -65,21 +66,28 @@ def _truth_normalised(model: FactorizedHMR, batch: Batch) -> Tensor:
     return model.normalizer.normalize(encode(batch.truth))                 # (B, T, D)
 
 
-def stage1_loss(model: FactorizedHMR, batch: Batch, w: LossWeights) -> dict[str, Tensor]:
+def stage1_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, cfg: TrainConfig
+                ) -> dict[str, Tensor]:
     gt = _truth_normalised(model, batch)
     a = model.stage1(batch.inputs)                                          # (B, T, 61)
     pred = decode(model.normalizer.denormalize(torch.cat([a, gt[..., ANCHOR_DIM:]], -1)))
     terms = {"anchor": regression_loss(a, gt[..., :ANCHOR_DIM])}
     terms.update(anchor_terms(model.body, pred, batch.truth, w))
+    if cfg.temporal_losses:
+        terms.update(anchor_temporal_terms(model.body, pred, batch.truth, w))
     return terms
 
 
-def baseline_loss(model: FactorizedHMR, batch: Batch, w: LossWeights) -> dict[str, Tensor]:
+def baseline_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, cfg: TrainConfig
+                  ) -> dict[str, Tensor]:
     gt = _truth_normalised(model, batch)
     x = model.baseline(batch.inputs)
+    pred = decode(model.normalizer.denormalize(x))
     terms = {"regression": regression_loss(x, gt)}
-    terms.update(geometry_terms(model.body, decode(model.normalizer.denormalize(x)),
-                                batch.truth, batch.world, model.cfg.fps, w))
+    terms.update(geometry_terms(model.body, pred, batch.truth, batch.world, model.cfg.fps, w))
+    if cfg.temporal_losses:
+        terms.update(temporal_terms(model.body, pred, batch.truth, w))
+        terms.update(anchor_temporal_terms(model.body, pred, batch.truth, w))
     return terms
 
 
@@ -145,10 +153,10 @@ class StageObjective(torch.nn.Module):
 
     def forward(self, batch: Batch, gen: torch.Generator) -> dict[str, Tensor]:
         if self.stage == "stage1":
-            return stage1_loss(self.model, batch, self.weights)
+            return stage1_loss(self.model, batch, self.weights, self.cfg)
         if self.stage == "stage2":
             return stage2_loss(self.model, batch, self.weights, gen, self.cfg)
-        return baseline_loss(self.model, batch, self.weights)
+        return baseline_loss(self.model, batch, self.weights, self.cfg)
 
 
 def _world() -> tuple[int, int]:

@@ -17,7 +17,7 @@ Rank 0 generates the data cache, logs and writes the files.
 Ablation (``fhmr-ablation``): ``--init CKPT`` takes the normaliser and the networks of the
 stages not listed in ``--stages`` from CKPT, so that Stage 2 variants share one Stage 1;
 ``--without composite,geometry,cfg,temporal`` leaves those ingredients out of Stage 2's
-recipe.
+recipe (temporal: out of every network's trained in the run).
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ from ..model.training import STAGES, TrainConfig, train_stage
 INGREDIENTS = {"composite": "the joint-position branch of the composite target",
                "geometry": "the geometry losses",
                "cfg": "classifier-free guidance (condition dropout in training, w = 1)",
-               "temporal": "the temporal losses (joint acceleration, pelvis velocity change)"}
+               "temporal": "the temporal losses (joint acceleration, pelvis velocity change, "
+                           "anchor acceleration in the camera frame; every network)"}
 
 
 def fit_normalizer(model: FactorizedHMR, sampler: WindowSampler, batches: int, seed: int) -> None:
