@@ -17,7 +17,7 @@ from fhmr_ros.model.pipeline import FactorizedHMR
 from fhmr_ros.model.representation import LAYOUT, encode
 from fhmr_ros.model.training import TrainConfig, stage2_loss, train_stage
 from fhmr_ros.geometry.rotations import matrix_to_rot6d, rot6d_to_matrix
-from fhmr_ros.model.losses import LossWeights, anchor_temporal_terms, temporal_terms
+from fhmr_ros.model.losses import LossWeights, temporal_terms
 
 TINY = TransformerConfig(width=64, layers=2, heads=2, mlp_ratio=2.0, dropout=0.0)
 
@@ -96,13 +96,14 @@ def test_the_anchor_smoothness_term_sees_a_shaking_depth(tiny):
     alternates by ±5 cm (the torso's pose unchanged)."""
     model, batch = tiny
     truth = batch.truth
-    zero = anchor_temporal_terms(model.body, truth, truth, LossWeights())["anchor_accel"]
+    zero = temporal_terms(model.body, truth, truth, LossWeights(), joints=False,
+                          anchor=True)["anchor_accel"]
     assert float(zero.abs().max()) < 1e-3
     shaky = copy.copy(truth)
     sign = (-1.0) ** torch.arange(truth.pelvis_camera.shape[1])              # (T,)
     shaky.pelvis_camera = truth.pelvis_camera + 0.05 * sign[None, :, None] * torch.tensor(
         [0.0, 0.0, 1.0])
-    terms = anchor_temporal_terms(model.body, shaky, truth, LossWeights())
+    terms = temporal_terms(model.body, shaky, truth, LossWeights(), joints=False, anchor=True)
     # Δ²z = ±0.2 m on every anchor joint: a mean over x, y, z of 0.2 / 3 m, times w_accel
     assert (terms["anchor_accel"] > 0.9 * 0.2 / 3 * LossWeights().accel).all()
 

@@ -12,9 +12,9 @@ with the geometry terms on decoded variables
   L_bone   bone lengths of the joint branch vs truth,
   L_2d     reprojection (x/z, y/z) of non-torso joints,
   L_world  pelvis trajectory rolled out from the local velocities (truth heading) vs truth,
-and, optionally (``temporal_terms``, ``anchor_temporal_terms``), the frame-to-frame change of
-the joints, of the pelvis velocity and of the anchor's camera-frame joints (depth included) vs
-truth: Stage 1 gets the anchor's, Stage 2 the others, the baseline all of them.
+and, optionally (``temporal_terms``), the frame-to-frame change of the joints, of the pelvis
+velocity and of the anchor's camera-frame joints (depth included) vs truth: Stage 1 gets the
+anchor's, Stage 2 the others, the baseline all of them.
 """
 
 from __future__ import annotations
@@ -111,16 +111,29 @@ def _second_difference(x: Tensor) -> Tensor:
 
 
 def temporal_terms(body: BodyGeometry, pred: BodyVariables, gt: BodyVariables,
-                   w: LossWeights) -> dict[str, Tensor]:
+                   w: LossWeights, joints: bool = True, anchor: bool = False
+                   ) -> dict[str, Tensor]:
     """Per-sample smoothness losses (B,): the frame-to-frame change of the motion must be
-    the true one, where noisy keypoints would make it shake,
+    the true one, where noisy keypoints would make it shake. ``joints``:
         L_accel = ‖Δ²J(x̂) − Δ²J(x)‖₁ (root-aligned camera joints of the rotation branch),
-        L_vel   = ‖Δv̂ − Δv‖₁ (the pelvis velocity in the heading frame)."""
-    fk, gt_rel = body.joints_rel(pred), gt.joints_rel
-    return {"accel": w.accel * _per_sample(
-                (_second_difference(fk) - _second_difference(gt_rel)).abs()),
-            "velocity_change": w.velocity_change * _per_sample(
-                (pred.root_velocity.diff(dim=1) - gt.root_velocity.diff(dim=1)).abs())}
+        L_vel   = ‖Δv̂ − Δv‖₁ (the pelvis velocity in the heading frame);
+    ``anchor``: the joints the anchor determines, in the camera frame with the pelvis (so
+    the depth too),
+        L_anchor_accel = ‖Δ²(p̂ + J_a(x̂)) − Δ²(p + J_a(x))‖₁."""
+    def accel(a: Tensor, b: Tensor) -> Tensor:
+        return w.accel * _per_sample((_second_difference(a) - _second_difference(b)).abs())
+
+    fk, gt_rel = body.joints_rel(pred), gt.joints_rel                    # (B, T, 22, 3)
+    terms = {}
+    if joints:
+        terms["accel"] = accel(fk, gt_rel)
+        terms["velocity_change"] = w.velocity_change * _per_sample(
+            (pred.root_velocity.diff(dim=1) - gt.root_velocity.diff(dim=1)).abs())
+    if anchor:
+        a = list(ANCHOR_POSITION_JOINTS)
+        terms["anchor_accel"] = accel(pred.pelvis_camera[..., None, :] + fk[..., a, :],
+                                      gt.pelvis_camera[..., None, :] + gt_rel[..., a, :])
+    return terms
 
 
 def anchor_terms(body: BodyGeometry, pred: BodyVariables, gt: BodyVariables,
@@ -133,21 +146,6 @@ def anchor_terms(body: BodyGeometry, pred: BodyVariables, gt: BodyVariables,
     proj_gt = project(gt.pelvis_camera[..., None, :] + gt_rel)
     return {"joints3d": w.joints3d * _per_sample((fk - gt_rel).abs()),
             "reprojection": w.reprojection * _per_sample((proj_pred - proj_gt).abs())}
-
-
-def anchor_temporal_terms(body: BodyGeometry, pred: BodyVariables, gt: BodyVariables,
-                          w: LossWeights) -> dict[str, Tensor]:
-    """Per-sample smoothness loss of the anchor (B,): the frame-to-frame change of the joints
-    it determines, in the camera frame with the pelvis (so the depth too), must be the
-    true one,
-        L_anchor_accel = ‖Δ²(p̂ + J_a(x̂)) − Δ²(p + J_a(x))‖₁."""
-    def camera_joints(v: BodyVariables, rel: Tensor) -> Tensor:
-        return v.pelvis_camera[..., None, :] + rel[..., ANCHOR_POSITION_JOINTS, :]
-
-    pred_cam = camera_joints(pred, body.joints_rel(pred))
-    gt_cam = camera_joints(gt, gt.joints_rel)
-    return {"anchor_accel": w.accel * _per_sample(
-        (_second_difference(pred_cam) - _second_difference(gt_cam)).abs())}
 
 
 def regression_loss(pred: Tensor, target: Tensor) -> Tensor:

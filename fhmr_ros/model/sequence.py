@@ -82,10 +82,11 @@ def infer_sequence(model: FactorizedHMR, inputs: FrameInputs, T_world_camera: Te
         known = torch.zeros(B, e - s, DIM, dtype=torch.bool, device=anchor.device)
         known[:, :held] = True
         out = model.complete(inputs.frames(s, e), anchor[:, s:e], opts, x[:, s:e], known)
+        mean = out.mean(0)                                # (B, e − s, D)
         redone = slice(s + held, done)                    # produced again: cross-faded
-        x[:, redone] = crossfade(x[:, redone], out.mean(0)[:, held:done - s])
+        x[:, redone] = crossfade(x[:, redone], mean[:, held:done - s])
         samples[:, :, redone] = crossfade(samples[:, :, redone], out[:, :, held:done - s])
-        x[:, done:e] = out.mean(0)[:, done - s:]
+        x[:, done:e] = mean[:, done - s:]
         samples[:, :, done:e] = out[:, :, done - s:]
         done = e
     return model.decode(x, T_world_camera, samples if opts.hypotheses > 1 else None)

@@ -28,8 +28,8 @@ from torch import Tensor
 from tqdm import tqdm
 
 from ..data.windows import Batch
-from .losses import (LossWeights, anchor_temporal_terms, anchor_terms, flow_matching_loss,
-                     geometry_terms, regression_loss, temporal_terms)
+from .losses import (LossWeights, anchor_terms, flow_matching_loss, geometry_terms,
+                     regression_loss, temporal_terms)
 from .pipeline import FactorizedHMR
 from .representation import ANCHOR_DIM, DIM, LAYOUT, decode, encode
 
@@ -53,8 +53,7 @@ class TrainConfig:
     stop_after_s: float | None = None  # save and stop after this long (a session's slot)
     composite_target: bool = True      # Stage 2 also generates the joint-position branch
     geometry_losses: bool = True       # Stage 2's geometry terms on the decoded sample
-    temporal_losses: bool = True       # smoothness terms (losses.temporal_terms and
-                                       # anchor_temporal_terms) for every network
+    temporal_losses: bool = True       # smoothness terms (losses.temporal_terms), every network
 
 
 def _total(terms: dict[str, Tensor], weight: Tensor | None = None) -> Tensor:
@@ -74,7 +73,8 @@ def stage1_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, cfg: TrainCo
     terms = {"anchor": regression_loss(a, gt[..., :ANCHOR_DIM])}
     terms.update(anchor_terms(model.body, pred, batch.truth, w))
     if cfg.temporal_losses:
-        terms.update(anchor_temporal_terms(model.body, pred, batch.truth, w))
+        terms.update(temporal_terms(model.body, pred, batch.truth, w, joints=False,
+                                    anchor=True))
     return terms
 
 
@@ -86,8 +86,7 @@ def baseline_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, cfg: Train
     terms = {"regression": regression_loss(x, gt)}
     terms.update(geometry_terms(model.body, pred, batch.truth, batch.world, model.cfg.fps, w))
     if cfg.temporal_losses:
-        terms.update(temporal_terms(model.body, pred, batch.truth, w))
-        terms.update(anchor_temporal_terms(model.body, pred, batch.truth, w))
+        terms.update(temporal_terms(model.body, pred, batch.truth, w, anchor=True))
     return terms
 
 

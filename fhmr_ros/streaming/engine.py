@@ -285,8 +285,7 @@ class StreamingEngine:
                 continue
             out_frames = slice(pads[b] + lo, pads[b] + hi)              # in the padded batch
             xb = x[b:b + 1, out_frames]
-            k = min(self.opts.blend_frames, hi - lo,
-                    0 if tr.lookahead is None else len(tr.lookahead))
+            k = min(self.opts.blend_frames, hi - lo, len(tr.lookahead))
             if k:
                 xb[0, :k] = crossfade(tr.lookahead[:k].to(xb), xb[0, :k])
             tr.lookahead = x[b, pads[b] + hi:pads[b] + lengths[b]].cpu()

@@ -397,15 +397,19 @@ class StreamRuntime:
         return _Perceived(item.stamp, item.frame_id, item.received, camera, T_wc, front,
                           image if keep else None)
 
+    def _wait_for(self, item: _Queued, ready: Callable[[], bool]) -> None:
+        """Holding the lock: wait until ``ready()``, the runtime stops, or ``odom_wait_s``
+        after the image's arrival (an image's inputs on other topics may come later)."""
+        while not ready() and self._running:
+            remaining = item.received + self.cfg.odom_wait_s - time.monotonic()
+            if remaining <= 0:
+                break
+            self._lock.wait(timeout=remaining)
+
     def _first_camera_info(self, item: _Queued) -> CameraInfo | None:
-        """The camera_info, waiting until ``odom_wait_s`` after the image's arrival for the
-        first one to come."""
+        """The camera_info, waiting for the first one to come (``_wait_for``)."""
         with self._lock:
-            while self._camera is None and self._running:
-                remaining = item.received + self.cfg.odom_wait_s - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._lock.wait(timeout=remaining)
+            self._wait_for(item, lambda: self._camera is not None)
             return self._camera
 
     def _pose_of(self, item: _Queued) -> np.ndarray | None:
@@ -413,11 +417,7 @@ class StreamRuntime:
         odometry and extrinsics to reach its stamp; None when it cannot be placed (counted
         ``images_without_odometry`` or ``images_without_extrinsics``)."""
         with self._lock:
-            while item.T_world_camera is None and not item.unplaceable:
-                remaining = item.received + self.cfg.odom_wait_s - time.monotonic()
-                if remaining <= 0 or not self._running:
-                    break
-                self._lock.wait(timeout=remaining)
+            self._wait_for(item, lambda: item.T_world_camera is not None or item.unplaceable)
             if item in self._unresolved:
                 self._unresolved.remove(item)
         if item.T_world_camera is not None:

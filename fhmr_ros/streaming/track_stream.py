@@ -22,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from torch import Tensor
 
 from .root_alignment import RootAligner
@@ -57,7 +58,7 @@ class TrackStream:
         self.last_seen: float | None = None
         self.frames: deque[GridFrame] = deque(maxlen=capacity)
         self.states: deque[Tensor] = deque(maxlen=capacity)  # (D,) published, normalised
-        self.lookahead: Tensor | None = None   # (L, D) frames num_emitted.. of the last run
+        self.lookahead: Tensor = torch.empty(0)  # (L, D) frames num_emitted.. of the last run
         self.next_pelvis_world: Tensor | None = None          # (3,) world filter prediction
         self.aligner = aligner
         self._last: tuple[float, np.ndarray, np.ndarray] | None = None  # t, kp, bbox
