@@ -478,8 +478,10 @@ def test_extrinsics_come_from_tf_and_an_unknown_frame_is_counted(harness):
             h.send(i, t0 + i / FPS)
             h.spin(0.2)
         stray = t0 + 10 / FPS
-        h.pub_odom.publish(odometry_msg(sec_to_stamp(stray), yaw_pose(h.yaw(9)), "odom",
-                                        "base_link"))
+        for dt in (0.0, 0.05):      # odometry on both sides of the stray image, sent first
+            h.pub_odom.publish(odometry_msg(sec_to_stamp(stray + dt),
+                                            yaw_pose(h.yaw(10 + dt * FPS)), "odom", "base_link"))
+        h.spin(0.2)
         h.pub_image.publish(bgr_to_image_msg(h.frame(9), sec_to_stamp(stray), "nowhere"))
         h.spin(60.0, until=lambda: int(
             h.diagnostic_values().get("images_without_extrinsics", 0)) >= 1)

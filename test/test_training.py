@@ -105,7 +105,21 @@ def test_the_anchor_smoothness_term_sees_a_shaking_depth(tiny):
         [0.0, 0.0, 1.0])
     terms = temporal_terms(model.body, shaky, truth, LossWeights(), joints=False, anchor=True)
     # Δ²z = ±0.2 m on every anchor joint: a mean over x, y, z of 0.2 / 3 m, times w_accel
-    assert (terms["anchor_accel"] > 0.9 * 0.2 / 3 * LossWeights().accel).all()
+    assert (terms["anchor_accel"] > 0.9 * 0.2 / 3 * LossWeights().anchor_accel).all()
+    quiet = temporal_terms(model.body, shaky, truth, LossWeights.parse("anchor_accel=5"),
+                           joints=False, anchor=True)["anchor_accel"]
+    assert torch.allclose(quiet * LossWeights().anchor_accel / 5, terms["anchor_accel"])
+
+
+def test_loss_weights_parse_overrides_and_rejects_unknown_names():
+    """fhmr-train --loss-weights: named overrides on the defaults; a typo is an error that
+    lists the known names."""
+    w = LossWeights.parse("accel=10, anchor_accel=2.5")
+    assert (w.accel, w.anchor_accel, w.joints3d) == (10.0, 2.5, LossWeights().joints3d)
+    assert LossWeights.parse("") == LossWeights()
+    for bad in ("acel=10", "accel"):
+        with pytest.raises(ValueError, match="anchor_accel"):
+            LossWeights.parse(bad)
 
 
 def test_an_ablation_variant_starts_from_the_base_checkpoint(tiny, tmp_path):

@@ -19,7 +19,7 @@ anchor's, Stage 2 the others, the baseline all of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
 import torch.nn.functional as F
@@ -41,8 +41,22 @@ class LossWeights:
     bone: float = 5.0
     reprojection: float = 20.0
     world: float = 2.0
-    accel: float = 50.0
+    accel: float = 50.0              # joint acceleration (temporal_terms)
+    anchor_accel: float = 50.0       # anchor acceleration in the camera frame (temporal_terms)
     velocity_change: float = 1.0
+
+    @classmethod
+    def parse(cls, text: str) -> "LossWeights":
+        """Defaults overridden by ``"name=value,..."`` (e.g. ``"accel=10,anchor_accel=5"``)."""
+        known = {f.name for f in fields(cls)}
+        values = {}
+        for item in filter(None, (kv.strip() for kv in text.split(","))):
+            name, sep, value = item.partition("=")
+            if not sep or name.strip() not in known:
+                raise ValueError(f"bad loss weight {item!r}: expected name=value with a name "
+                                 f"in {sorted(known)}")
+            values[name.strip()] = float(value)
+        return cls(**values)
 
 
 def project(points: Tensor, min_depth: float = 0.1) -> Tensor:
@@ -120,19 +134,20 @@ def temporal_terms(body: BodyGeometry, pred: BodyVariables, gt: BodyVariables,
     ``anchor``: the joints the anchor determines, in the camera frame with the pelvis (so
     the depth too),
         L_anchor_accel = ‖Δ²(p̂ + J_a(x̂)) − Δ²(p + J_a(x))‖₁."""
-    def accel(a: Tensor, b: Tensor) -> Tensor:
-        return w.accel * _per_sample((_second_difference(a) - _second_difference(b)).abs())
+    def accel(a: Tensor, b: Tensor) -> Tensor:                  # (B,)
+        return _per_sample((_second_difference(a) - _second_difference(b)).abs())
 
     fk, gt_rel = body.joints_rel(pred), gt.joints_rel                    # (B, T, 22, 3)
     terms = {}
     if joints:
-        terms["accel"] = accel(fk, gt_rel)
+        terms["accel"] = w.accel * accel(fk, gt_rel)
         terms["velocity_change"] = w.velocity_change * _per_sample(
             (pred.root_velocity.diff(dim=1) - gt.root_velocity.diff(dim=1)).abs())
     if anchor:
         a = list(ANCHOR_POSITION_JOINTS)
-        terms["anchor_accel"] = accel(pred.pelvis_camera[..., None, :] + fk[..., a, :],
-                                      gt.pelvis_camera[..., None, :] + gt_rel[..., a, :])
+        terms["anchor_accel"] = w.anchor_accel * accel(
+            pred.pelvis_camera[..., None, :] + fk[..., a, :],
+            gt.pelvis_camera[..., None, :] + gt_rel[..., a, :])
     return terms
 
 

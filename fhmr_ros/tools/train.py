@@ -42,7 +42,7 @@ from ..data.training_set import DataConfig, clip_set
 from ..data.windows import WindowSampler
 from ..model.checkpoint import NETWORKS, load_checkpoint, save_checkpoint
 from ..model.config import ModelConfig, preset
-from ..model.losses import BodyGeometry
+from ..model.losses import BodyGeometry, LossWeights
 from ..model.pipeline import FactorizedHMR
 from ..model.representation import encode
 from ..model.training import STAGES, TrainConfig, train_stage
@@ -118,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--without", default="",
                     help="Stage 2 ingredients to leave out (ablation), comma-separated: " +
                          "; ".join(f"{k}: {v}" for k, v in INGREDIENTS.items()))
+    ap.add_argument("--loss-weights", default="",
+                    help="loss weights that differ from the defaults, e.g. "
+                         "accel=10,anchor_accel=5 (names: model.losses.LossWeights)")
     ap.add_argument("--body-model", type=Path, default=None,
                     help="SMPL-X .npz to train on (default: the generated stand-in)")
     ap.add_argument("--threads", type=int, default=None)
@@ -145,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     without = [w.strip() for w in args.without.split(",") if w.strip()]
     if any(w not in INGREDIENTS for w in without):
         ap.error(f"unknown --without {without}; known: {list(INGREDIENTS)}")
+    try:
+        weights = LossWeights.parse(args.loss_weights)
+    except ValueError as e:
+        ap.error(str(e))
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     logf = open(out / "train_log.txt", "a") if rank == 0 else None
@@ -204,8 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         stage_cfg = replace(train_cfg, steps=stage_steps.get(stage, args.steps), stop_after_s=(
             None if deadline is None else max(0.0, deadline - time.monotonic())))
         hist = train_stage(model, stage, sampler.batch, stage_cfg, out / f"{stage}_state.pt",
-                           log, progress=rank == 0)
-        meta[stage] = {"train": asdict(stage_cfg), "final": hist[-1] if hist else {},
+                           log, weights, progress=rank == 0)
+        meta[stage] = {"train": asdict(stage_cfg), "loss_weights": asdict(weights),
+                       "final": hist[-1] if hist else {},
                        "data": asdict(data_cfg), "clips": len(clips), "frames": frames,
                        "processes": world,
                        "sparse_keypoints_prob": args.sparse_keypoints_prob,
