@@ -51,14 +51,14 @@ def test_guidance_one_equals_conditional_pass(model):
     known[..., :ANCHOR_DIM] = True
     cond = model.stage2.condition(inputs, anchor)
     uncond = model.stage2.unconditional(inputs, anchor)
-    x, t = torch.randn(B, T, DIM), torch.full((B,), 0.3)
+    x = torch.randn(B, T, DIM)
     with torch.no_grad():
-        v_cfg = guided_velocity(model.stage2, known, cond, uncond, 1.0)(x, t)
-        v_c = model.stage2.velocity(x, known, t, cond)
-        v_u = model.stage2.velocity(x, known, t, uncond)
-        v_w = guided_velocity(model.stage2, known, cond, uncond, 2.0)(x, t)
+        v_cfg = guided_velocity(model.stage2, known, cond, uncond, 1.0)(x, 0.3)
+        v_c = model.stage2.velocity(x, known, torch.full((B,), 0.3), cond)
+        v_u = model.stage2.velocity(x, known, torch.full((B,), 0.3), uncond)
+        v_w = guided_velocity(model.stage2, known, cond, uncond, 2.0)(x, 0.3)
         limited = guided_velocity(model.stage2, known, cond, uncond, 2.0, until=0.5)
-        v_early, v_late = limited(x, t), limited(x, torch.full((B,), 0.75))
+        v_early, v_late = limited(x, 0.3), limited(x, 0.75)
         v_c_late = model.stage2.velocity(x, known, torch.full((B,), 0.75), cond)
     torch.testing.assert_close(v_cfg, v_c, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(v_w, v_u + 2.0 * (v_c - v_u), atol=1e-5, rtol=1e-5)
@@ -87,7 +87,7 @@ def test_solvers_integrate_a_known_field(solver):
     known = torch.zeros(1, 1, 4, dtype=torch.bool)
     g = torch.Generator().manual_seed(0)
     x0 = torch.randn(1, 1, 4, generator=torch.Generator().manual_seed(0))
-    x1 = sample_flow(lambda x, t: 2 * t[:, None, None].expand_as(x), x_known, known,
+    x1 = sample_flow(lambda x, t: torch.full_like(x, 2 * t), x_known, known,
                      steps=4, solver=solver, generator=g)
     expected = x0 + (1.0 if solver == "midpoint" else 1.0 - 0.25)
     torch.testing.assert_close(x1, expected)

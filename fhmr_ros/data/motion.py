@@ -12,8 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from ..geometry.rotations import (axis_angle_to_quaternion, quaternion_slerp,
-                                  quaternion_to_axis_angle)
+from ..geometry.rotations import slerp_frames
 
 SMPLX_NUM_BETAS = 10
 
@@ -70,10 +69,8 @@ class MotionClip:
         i1 = np.clip(i0 + 1, 0, self.num_frames - 1)
         w = (t - i0).astype(np.float32)
         aa = np.concatenate([self.global_orient[:, None], self.body_pose], axis=1)  # (T, 22, 3)
-        q = axis_angle_to_quaternion(torch.from_numpy(aa))                          # (T, 22, 4)
-        q0, q1 = q[i0], q[i1]
-        q = quaternion_slerp(q0, q1, torch.from_numpy(w)[:, None, None])
-        aa = quaternion_to_axis_angle(q).numpy()
+        aa = slerp_frames(torch.from_numpy(aa), torch.from_numpy(i0), torch.from_numpy(i1),
+                          torch.from_numpy(w)).numpy()                               # (n, 22, 3)
         transl = self.transl[i0] * (1 - w[:, None]) + self.transl[i1] * w[:, None]
         return replace(self, fps=float(fps), global_orient=aa[:, 0], body_pose=aa[:, 1:],
                        transl=transl)

@@ -30,8 +30,8 @@ from scipy.ndimage import gaussian_filter1d
 
 from ..body.body_model import BodyModel
 from ..evaluation.metrics import FOOT_JOINTS
-from ..geometry.rotations import (axis_angle_to_quaternion, quaternion_slerp,
-                                  quaternion_to_axis_angle)
+from ..geometry.rotations import (axis_angle_to_quaternion, quaternion_to_axis_angle,
+                                  slerp_frames)
 from .joint_tables import joint_angles
 from .person_track import PersonTrack
 
@@ -106,16 +106,15 @@ def resample(track: PersonTrack, stamps: np.ndarray) -> PersonTrack:
     i0 = i1 - 1
     w = np.clip((stamps - track.stamps[i0]) / (track.stamps[i1] - track.stamps[i0]), 0, 1)
     lerp = lambda x: x[i0] + w[:, None] * (x[i1] - x[i0])  # noqa: E731
-    q = _quaternions(track)                                              # (T, 22, 4)
-    q = quaternion_slerp(q[i0], q[i1], torch.from_numpy(w)[:, None, None])
-    aa = quaternion_to_axis_angle(q).numpy()                             # (T', 22, 3)
+    aa = slerp_frames(torch.from_numpy(joint_angles(track)), torch.from_numpy(i0),
+                      torch.from_numpy(i1), torch.from_numpy(w)).numpy()  # (T', 22, 3)
     return replace(track, stamps=stamps, betas=lerp(track.betas), transl=lerp(track.transl),
                    global_orient=aa[:, 0], body_pose=aa[:, 1:].reshape(-1, 63))
 
 
 def smooth(track: PersonTrack, sigma_frames: float) -> PersonTrack:
     """Zero-phase Gaussian smoothing of translation and joint quaternions."""
-    q = _quaternions(track).numpy()                                      # (T, 22, 4)
+    q = axis_angle_to_quaternion(torch.from_numpy(joint_angles(track))).numpy()  # (T, 22, 4)
     for t in range(1, len(q)):                                           # one hemisphere
         flip = (q[t] * q[t - 1]).sum(-1) < 0
         q[t, flip] *= -1
@@ -175,8 +174,3 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) of each run of True."""
     edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
-
-
-def _quaternions(track: PersonTrack) -> torch.Tensor:
-    """(T, 22, 4) (x, y, z, w) of the root and the 21 body joints."""
-    return axis_angle_to_quaternion(torch.from_numpy(joint_angles(track)))

@@ -59,6 +59,13 @@ def quaternion_slerp(q0: Tensor, q1: Tensor, w: Tensor) -> Tensor:
     return q / q.norm(dim=-1, keepdim=True)
 
 
+def slerp_frames(aa: Tensor, i0: Tensor, i1: Tensor, w: Tensor) -> Tensor:
+    """Rotations between frames of a sequence: aa (T, J, 3) axis-angle; i0, i1 (T',) frame
+    indices; w (T',) weights in [0, 1] -> (T', J, 3), slerp(aa[i0], aa[i1], w) per joint."""
+    q = axis_angle_to_quaternion(aa)                                     # (T, J, 4)
+    return quaternion_to_axis_angle(quaternion_slerp(q[i0], q[i1], w[:, None, None]))
+
+
 def interpolate_pose(T0: Tensor, T1: Tensor, w: Tensor) -> Tensor:
     """Rigid poses (..., 4, 4) at weight w (...,) in [0, 1]: slerp of the rotations, linear
     translation."""

@@ -20,7 +20,9 @@ from torch import Tensor
 
 from .stage2 import Stage2
 
-VelocityFn = Callable[[Tensor, Tensor], Tensor]     # (x (B, T, D), t (B,)) -> v (B, T, D)
+# (x (B, T, D), t) -> v (B, T, D); one time t for the whole batch, a Python float, so that
+# choosing the guidance interval needs no device-to-host copy
+VelocityFn = Callable[[Tensor, float], Tensor]
 
 
 def guided_velocity(net: Stage2, known: Tensor, cond: Tensor, uncond: Tensor | None,
@@ -29,18 +31,18 @@ def guided_velocity(net: Stage2, known: Tensor, cond: Tensor, uncond: Tensor | N
     """Velocity function with classifier-free guidance while t < ``until``; ``uncond=None``
     = conditional only. frame_mask (B, T) bool marks padding frames (False) of shorter
     windows in the batch."""
-    def conditional(x: Tensor, t: Tensor) -> Tensor:
-        return net.velocity(x, known, t, cond, frame_mask)
+    def conditional(x: Tensor, t: float) -> Tensor:
+        return net.velocity(x, known, x.new_full((x.shape[0],), t), cond, frame_mask)
 
     if uncond is None:
         return conditional
     both = None if frame_mask is None else torch.cat([frame_mask, frame_mask])
 
-    def velocity(x: Tensor, t: Tensor) -> Tensor:
-        if float(t[0]) >= until:                    # one t for the whole batch
+    def velocity(x: Tensor, t: float) -> Tensor:
+        if t >= until:
             return conditional(x, t)
-        v = net.velocity(torch.cat([x, x]), torch.cat([known, known]), torch.cat([t, t]),
-                         torch.cat([cond, uncond]), both)
+        v = net.velocity(torch.cat([x, x]), torch.cat([known, known]),
+                         x.new_full((2 * x.shape[0],), t), torch.cat([cond, uncond]), both)
         v_c, v_u = v.chunk(2)
         return v_u + guidance * (v_c - v_u)
 
@@ -62,7 +64,7 @@ def sample_flow(velocity: VelocityFn, x_known: Tensor, known: Tensor, steps: int
     x = impose(noise)
     h = 1.0 / steps
     for i in range(steps):
-        t = x.new_full((x.shape[0],), i * h)
+        t = i * h
         if solver == "euler":
             x = impose(x + h * velocity(x, t))
         else:

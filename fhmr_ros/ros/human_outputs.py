@@ -16,23 +16,16 @@ import torch
 
 from fhmr_ros.body.keypoints import body_joint_confidence, keypoint_format
 from fhmr_ros.geometry.gravity_view import heading_rotation, heading_yaw
-from fhmr_ros.geometry.rotations import axis_angle_to_matrix
 from fhmr_ros.msg import HumanState, HumanStateArray
 from fhmr_ros.streaming.engine import FrameResult
 from fhmr_ros.streaming.frame_assembler import ImageFrame
 
-from .messages import TrajectorySample, points_msg, pose_msg
+from .messages import TrajectorySample, human_state_msg, rotation
 from .odometry import sec_to_stamp, stamp_to_sec
-from .tf_frames import person_frame
 
 TRACKING_STATES = {"tentative": HumanState.TRACKING_TENTATIVE,
                    "confirmed": HumanState.TRACKING_CONFIRMED,
                    "lost": HumanState.TRACKING_LOST}
-
-
-def rotation(aa: np.ndarray) -> np.ndarray:
-    """(3,) axis-angle -> (3, 3)."""
-    return axis_angle_to_matrix(torch.as_tensor(aa, dtype=torch.float64)).numpy()
 
 
 class HumanOutputs:
@@ -67,28 +60,16 @@ class HumanOutputs:
 
     def human_state(self, r: FrameResult, info: dict, velocity: np.ndarray,
                     R_wr: np.ndarray) -> HumanState:
-        msg = HumanState()
-        msg.id = person_frame(r.track_id)
-        msg.track_id = int(r.track_id)
-        msg.tracking_state = TRACKING_STATES[info["state"]]
-        msg.confidence = float(info["score"])
-        msg.bbox = np.asarray(info["bbox"], np.float32)
-        msg.betas = r.betas.astype(np.float32)
-        msg.global_orient = r.global_orient_camera.astype(np.float32)
-        msg.body_pose = r.body_pose.astype(np.float32)
-        msg.transl = r.transl_camera.astype(np.float32)
-        msg.pelvis_pose_camera = pose_msg(r.joints_camera[0], rotation(r.global_orient_camera))
-        msg.pelvis_pose_world = pose_msg(r.pelvis_world, R_wr)
-        lin, ang = msg.velocity_world.linear, msg.velocity_world.angular
-        lin.x, lin.y, lin.z, ang.x, ang.y, ang.z = (float(v) for v in velocity)
-        msg.joints_camera = points_msg(r.joints_camera)
-        msg.joints_world = points_msg(r.joints_world)
         conf = body_joint_confidence(self.fmt, torch.from_numpy(r.keypoints[:, 2].copy()))
-        msg.joint_observation_confidence = conf.numpy().astype(np.float32)
-        msg.joint_source = r.joint_source.astype(np.uint8).tolist()
-        msg.joint_uncertainty = (np.zeros(0, np.float32) if r.joint_uncertainty is None
-                                 else r.joint_uncertainty.astype(np.float32))
-        return msg
+        return human_state_msg(
+            track_id=r.track_id, tracking_state=TRACKING_STATES[info["state"]],
+            confidence=info["score"], bbox=info["bbox"], betas=r.betas,
+            global_orient=r.global_orient_camera, body_pose=r.body_pose,
+            transl=r.transl_camera, joints_camera=r.joints_camera,
+            joint_confidence=conf.numpy(), joint_source=r.joint_source,
+            joint_uncertainty=(np.zeros(0) if r.joint_uncertainty is None
+                               else r.joint_uncertainty),
+            joints_world=r.joints_world, R_world_root=R_wr, velocity_world=velocity)
 
     def humans_msg(self, frame: ImageFrame, camera_frame: str, world_frame: str
                    ) -> HumanStateArray:

@@ -31,18 +31,33 @@ def points_msg(points: np.ndarray) -> list[Point]:
     return [Point(x=x, y=y, z=z) for x, y, z in rows]
 
 
+def rotation(aa: np.ndarray) -> np.ndarray:
+    """(3,) axis-angle -> (3, 3)."""
+    return axis_angle_to_matrix(torch.as_tensor(aa, dtype=torch.float64)).numpy()
+
+
 def human_state_msg(*, track_id: int, tracking_state: int, confidence: float,
                     bbox: np.ndarray, betas: np.ndarray, global_orient: np.ndarray,
                     body_pose: np.ndarray, transl: np.ndarray, joints_camera: np.ndarray,
-                    T_world_camera: np.ndarray, joint_confidence: np.ndarray,
-                    joint_source: np.ndarray, joint_uncertainty: np.ndarray,
-                    linear_velocity_world: np.ndarray = np.zeros(3),
-                    angular_velocity_world: np.ndarray = np.zeros(3)) -> HumanState:
+                    joint_confidence: np.ndarray, joint_source: np.ndarray,
+                    joint_uncertainty: np.ndarray, T_world_camera: np.ndarray | None = None,
+                    joints_world: np.ndarray | None = None,
+                    R_world_root: np.ndarray | None = None,
+                    velocity_world: np.ndarray = np.zeros(6)) -> HumanState:
     """HumanState of one person. SMPL-X parameters and joints_camera (22, 3) are in the
-    camera optical frame; T_world_camera (4, 4) maps camera points into the world frame."""
-    R_wc, t_wc = T_world_camera[:3, :3], T_world_camera[:3, 3]
-    R_root = axis_angle_to_matrix(torch.as_tensor(global_orient, dtype=torch.float64)).numpy()
-    joints_world = joints_camera @ R_wc.T + t_wc
+    camera optical frame. The world placement is joints_world (22, 3) with the pelvis
+    rotation R_world_root (3, 3) where given (the node's filtered world motion), else the
+    camera one moved by T_world_camera (4, 4): J_w = R_wc J_c + t_wc, R_wr = R_wc R_cr.
+    velocity_world (6,): linear (m/s), then angular (rad/s)."""
+    R_root = rotation(global_orient)
+    if (joints_world is None) != (R_world_root is None):
+        raise ValueError("human_state_msg: give joints_world and R_world_root together")
+    if joints_world is None:
+        if T_world_camera is None:
+            raise ValueError("human_state_msg needs T_world_camera, or joints_world and "
+                             "R_world_root")
+        R_wc, t_wc = T_world_camera[:3, :3], T_world_camera[:3, 3]
+        joints_world, R_world_root = joints_camera @ R_wc.T + t_wc, R_wc @ R_root
     msg = HumanState()
     msg.id = person_frame(track_id)
     msg.track_id = int(track_id)
@@ -54,11 +69,9 @@ def human_state_msg(*, track_id: int, tracking_state: int, confidence: float,
     msg.body_pose = np.asarray(body_pose, np.float32)
     msg.transl = np.asarray(transl, np.float32)
     msg.pelvis_pose_camera = pose_msg(joints_camera[0], R_root)
-    msg.pelvis_pose_world = pose_msg(joints_world[0], R_wc @ R_root)
-    msg.velocity_world.linear.x, msg.velocity_world.linear.y, msg.velocity_world.linear.z = (
-        float(v) for v in linear_velocity_world)
-    msg.velocity_world.angular.x, msg.velocity_world.angular.y, msg.velocity_world.angular.z = (
-        float(v) for v in angular_velocity_world)
+    msg.pelvis_pose_world = pose_msg(joints_world[0], R_world_root)
+    lin, ang = msg.velocity_world.linear, msg.velocity_world.angular
+    lin.x, lin.y, lin.z, ang.x, ang.y, ang.z = (float(v) for v in velocity_world)
     msg.joints_camera = points_msg(joints_camera)
     msg.joints_world = points_msg(joints_world)
     msg.joint_observation_confidence = np.asarray(joint_confidence, np.float32)
