@@ -29,14 +29,16 @@ demo: setup
 	  fhmr-export artifacts/demo/video/results.npz --out artifacts/demo/export/video && \
 	  fhmr-export artifacts/demo/node/recording.mcap --out artifacts/demo/export/node
 
-# The shipped lite checkpoint: stage 1, stage 2 (stage 1 frozen), then the same-size
-# baseline, 5000 steps each, with long body-part occlusions in 30 % of the clips;
-# resumable (re-run continues from artifacts/train/lite/*_state.pt); two processes, one
-# thread each (DistributedDataParallel on gloo: both cores).
+# The shipped lite checkpoint: stage 1 (anchor temporal loss at weight 10), stage 2
+# (stage 1 frozen), then the same-size baseline without temporal losses (each network's
+# weight chosen on validation), 5000 steps each, with long body-part occlusions in 30 %
+# of the clips; resumable (re-run continues from artifacts/train/lite/*_state.pt); two
+# processes, one thread each (DistributedDataParallel on gloo: both cores).
+TRAIN := OMP_NUM_THREADS=1 torchrun --standalone --nproc_per_node 2 -m fhmr_ros.tools.train \
+  --preset lite --out artifacts/train/lite --steps 5000 --part-occlusion-prob 0.3 --threads 1
 train: setup
-	$(RUN) OMP_NUM_THREADS=1 torchrun --standalone --nproc_per_node 2 -m fhmr_ros.tools.train \
-	  --preset lite --out artifacts/train/lite --steps 5000 --part-occlusion-prob 0.3 \
-	  --threads 1 --ship models
+	$(RUN) $(TRAIN) --stages stage1,stage2 --loss-weights anchor_accel=10 && \
+	  $(TRAIN) --stages baseline --without temporal --ship models
 
 eval: setup
 	$(RUN) fhmr-eval --out artifacts/eval

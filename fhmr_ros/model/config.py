@@ -51,7 +51,7 @@ class ModelConfig:
     stage2: TransformerConfig = field(default_factory=TransformerConfig)
     flow: FlowConfig = field(default_factory=FlowConfig)
     world_velocity_weight: float = 0.9   # α of the world-position filter (model/world.py)
-    world_depth_velocity_weight: float = 0.95  # α_d: the same along the viewing ray (valid.)
+    world_depth_velocity_weight: float = 0.9   # α_d: the same along the viewing ray (valid.)
 
     @property
     def baseline(self) -> TransformerConfig:
