@@ -2,10 +2,13 @@
 
 Every ``stride`` new grid frames of a track (StreamingConfig), the engine runs the model on
 its last W grid frames: Stage 1 gives the anchor, Stage 2 completes the rest with known
-coordinates = the anchor on every frame AND the published states of frames already
-published (temporal inpainting, so a new window continues what was said instead of
-contradicting it). Frames older than ``lag`` grid frames at the window's end become final
-and are published; L = 0 is fully causal. Tracks due at the same time share one forward
+coordinates = the anchor on every frame and, optionally, the states of the latest
+``known_frames`` frames already published (temporal inpainting). By default none are held:
+a frame published near a window's end has seen only ``lag`` frames of the future, and a run
+made to continue such frames carries their errors on (validation, stride 8, lag 4: MPJPE
+82.9 mm holding every published frame, 79.8 holding 4, 71.9 holding none; offline windows:
+68.8). Frames older than ``lag`` grid frames at the window's end become final and are
+published; L = 0 is fully causal. Tracks due at the same time share one forward
 pass (CFG doubles the batch, not the passes; young tracks' shorter windows are padded in
 front and masked); when one track is due, tracks half-way to their next run join it, so
 tracks that started at different times fall into step. The world position filter
@@ -58,6 +61,7 @@ class StreamingConfig:
     guidance_until: float | None = None
     temperature: float | None = None
     blend_frames: int | None = None
+    known_frames: int = 0        # published frames a run holds known, the latest (≥ W: all)
     hypotheses: int = 1          # > 1 adds per-joint uncertainty (spread of the samples)
     seed: int | None = 0
     align_root: bool = True      # move each pelvis so the skeleton fits the keypoints
@@ -70,6 +74,8 @@ class StreamingConfig:
             raise ValueError(f"unknown mode {self.mode!r}; known: {MODES}")
         if self.stride < 1 or self.lag < 0 or self.min_frames < 1:
             raise ValueError("stride and min_frames must be >= 1 and lag >= 0")
+        if self.known_frames < 0:
+            raise ValueError("known_frames must be >= 0")
 
 
 @dataclass
@@ -261,9 +267,11 @@ class StreamingEngine:
         known = torch.zeros(len(group), length, DIM, dtype=torch.bool, device=self.device)
         for b, tr in enumerate(group):
             states = tr.published_states(tr.num_frames - lengths[b])   # frames start..emitted
-            if states:
-                known_x[b, pads[b]:pads[b] + len(states)] = torch.stack(states).to(self.device)
-                known[b, pads[b]:pads[b] + len(states)] = True
+            held = min(self.cfg.known_frames, len(states))
+            if held:
+                first = pads[b] + len(states) - held
+                known_x[b, first:first + held] = torch.stack(states[-held:]).to(self.device)
+                known[b, first:first + held] = True
         samples = None
         if self.cfg.mode == "baseline":
             x = self.model.baseline(inputs, frame_mask)

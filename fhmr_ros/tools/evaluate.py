@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lag", type=int, default=4, help="streaming: look-ahead model frames")
     ap.add_argument("--window", type=int, default=None,
                     help="streaming: window length (default: the checkpoint's)")
+    ap.add_argument("--known-frames", type=int, default=StreamingConfig.known_frames,
+                    metavar="N", help="streaming: published frames a run holds as known, "
+                                      "the latest (a window's length or more: all)")
     ap.add_argument("--observed-format", default=None, metavar="FORMAT",
                     help="streaming: observe only the keypoints a detector of this format "
                          "gives (e.g. coco17, as from another node's detector with "
@@ -111,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                                  guidance_until=opts.guidance_until,
                                  temperature=opts.temperature,
                                  blend_frames=opts.blend_frames, hypotheses=opts.hypotheses,
+                                 known_frames=args.known_frames,
                                  seed=args.seed) if args.streaming else None)
     tic = time.perf_counter()
     rows = evaluate(model, body, seqs, modes, opts, streaming, args.observed_format,
