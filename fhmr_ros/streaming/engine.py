@@ -188,7 +188,8 @@ class StreamingEngine:
                 aligner = RootAligner(self.cfg.align_depth_window, self.cfg.align_shift_window,
                                       self.cfg.align_min_confidence)
                 track = self.tracks[p.track_id] = TrackStream(
-                    p.track_id, self.fps, self.window, self.cfg.max_gap_s, aligner)
+                    p.track_id, self.fps, self.window, self.cfg.max_gap_s, aligner,
+                    held=min(self.cfg.known_frames, self.window))
                 self.stats.tracks_started += 1
             track.add_observation(stamp, p.keypoints, self._bbox(p), K, self._camera_at)
         results = []
@@ -266,12 +267,11 @@ class StreamingEngine:
         known_x = torch.zeros(len(group), length, DIM, device=self.device)
         known = torch.zeros(len(group), length, DIM, dtype=torch.bool, device=self.device)
         for b, tr in enumerate(group):
-            states = tr.published_states(tr.num_frames - lengths[b])   # frames start..emitted
-            held = min(self.cfg.known_frames, len(states))
-            if held:
-                first = pads[b] + len(states) - held
-                known_x[b, first:first + held] = torch.stack(states[-held:]).to(self.device)
-                known[b, first:first + held] = True
+            states = tr.latest_published(tr.num_frames - lengths[b])   # in the window
+            if states:
+                end = pads[b] + tr.num_emitted - (tr.num_frames - lengths[b])
+                known_x[b, end - len(states):end] = torch.stack(states).to(self.device)
+                known[b, end - len(states):end] = True
         samples = None
         if self.cfg.mode == "baseline":
             x = self.model.baseline(inputs, frame_mask)
@@ -306,7 +306,7 @@ class StreamingEngine:
             tr.next_pelvis_world = predict_next_pelvis(
                 pred.pelvis_world[0, -1], axis_angle_to_matrix(pred.global_orient_world[0, -1]),
                 pred.root_velocity[0, -1], self.fps)
-            tr.states.extend(xb[0].cpu())
+            tr.keep_published(xb[0])
             results += self._frame_results(tr, frames[lo:hi], pred, tr.num_emitted)
             tr.num_emitted = stop
         return results

@@ -41,13 +41,13 @@ class GridFrame:
 
 
 class TrackStream:
-    """Grid frames of one track (the last ``capacity``), the normalised states already
-    published for them, the last run's states for the frames after them (its look-ahead),
-    the world filter's prediction for the next frame and the root alignment's running
-    state."""
+    """Grid frames of one track (the last ``capacity``), the normalised states of the last
+    ``held`` published frames (what a run may hold known), the last run's states for the
+    frames after them (its look-ahead), the world filter's prediction for the next frame and
+    the root alignment's running state."""
 
     def __init__(self, track_id: int, fps: float, capacity: int, max_gap_s: float,
-                 aligner: RootAligner | None = None) -> None:
+                 aligner: RootAligner | None = None, held: int = 0) -> None:
         self.track_id = track_id
         self.dt = 1.0 / fps
         self.max_gap_s = max_gap_s
@@ -57,7 +57,7 @@ class TrackStream:
         self.num_at_last_run = 0
         self.last_seen: float | None = None
         self.frames: deque[GridFrame] = deque(maxlen=capacity)
-        self.states: deque[Tensor] = deque(maxlen=capacity)  # (D,) published, normalised
+        self.states: deque[Tensor] = deque(maxlen=held)      # (D,) published, normalised
         self.lookahead: Tensor = torch.empty(0)  # (L, D) frames num_emitted.. of the last run
         self.next_pelvis_world: Tensor | None = None          # (3,) world filter prediction
         self.aligner = aligner
@@ -116,9 +116,14 @@ class TrackStream:
         """The last ``length`` grid frames (fewer at the start of a track)."""
         return list(self.frames)[-length:]
 
-    def published_states(self, start: int) -> list[Tensor]:
-        """Normalised states (D,) of the published frames from grid frame ``start`` on."""
-        first_kept = self.num_emitted - len(self.states)
-        if start < first_kept:
-            raise ValueError("published states before the window were dropped")
-        return list(self.states)[start - first_kept:]
+    def keep_published(self, states: Tensor) -> None:
+        """Remember the normalised states (n, D) of the frames just published (the last
+        ``held`` of all published frames are kept)."""
+        if self.states.maxlen:
+            self.states.extend(states.cpu())
+
+    def latest_published(self, start: int) -> list[Tensor]:
+        """The kept states (D,) of published frames from grid frame ``start`` on (at most
+        ``held``, the latest)."""
+        n = min(len(self.states), max(0, self.num_emitted - start))
+        return list(self.states)[len(self.states) - n:]
