@@ -108,15 +108,30 @@ class Harness:
         while time.monotonic() < end and not until():
             rclpy.spin_once(self.node, timeout_sec=0.05)
 
-    def wait_for_node(self, proc: subprocess.Popen, timeout: float = 90.0) -> None:
-        """Until the node's subscriptions are matched (it has started)."""
+    def wait_for_node(self, proc: subprocess.Popen, inputs=None, timeout: float = 90.0) -> None:
+        """Until the node's subscriptions are matched (it has started); ``inputs`` is the
+        publisher of its images (the harness's own by default) or keypoints."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             assert proc.poll() is None, f"node exited: {node_log(proc)}"
-            if self.subscribed(self.pub_image):
+            if self.subscribed(inputs or self.pub_image):
                 return
             self.spin(0.2)
         raise AssertionError("the node did not subscribe in time")
+
+    def lead_in(self, stamp: float, i: float) -> None:
+        """Intrinsics and odometry before a new node's first image (at ``stamp``, pose
+        yaw(i)): five samples in the half second before it, on the same steady turn. A
+        publisher matches the node's subscription before the node has matched it back, so
+        the first best-effort samples may be lost; with several, losing some costs nothing."""
+        for k in range(5):
+            dt = -0.5 + 0.1 * k
+            self.pub_info.publish(camera_info_msg(self.K(), W, H, sec_to_stamp(stamp),
+                                                  CAMERA_FRAME))
+            self.pub_odom.publish(odometry_msg(sec_to_stamp(stamp + dt),
+                                               yaw_pose(self.yaw(i + dt * FPS)), "odom",
+                                               "base_link"))
+            self.spin(0.2)
 
     def subscribed(self, inputs) -> bool:
         """Has the node matched ``inputs`` (its image or keypoints publisher), camera_info
@@ -189,12 +204,7 @@ def harness():
     proc = start_node()
     try:
         h.wait_for_node(proc)
-        for k in range(5):                      # intrinsics and odometry before any image
-            h.pub_info.publish(camera_info_msg(h.K(), W, H, sec_to_stamp(T0),
-                                               CAMERA_FRAME))
-            h.pub_odom.publish(odometry_msg(sec_to_stamp(T0 - 0.5 + 0.1 * k),
-                                            yaw_pose(h.yaw(0)), "odom", "base_link"))
-            h.spin(0.2)
+        h.lead_in(T0 + 0.05, 0)
         for i in range(FRAMES):
             h.send(i, T0 + 0.05 + i / FPS)
             h.spin(0.3)
@@ -367,7 +377,7 @@ def test_too_many_people_are_counted_and_a_restart_uses_new_ids(harness):
                           if stamp_to_sec(m.header.stamp) >= T0 + 50}
     try:
         h.wait_for_node(proc)
-        h.spin(1.0)
+        h.lead_in(T0 + 50, 0)
         h.diagnostics.clear()
         for i in range(6):
             h.send(i, T0 + 50 + i / FPS)
@@ -471,7 +481,7 @@ def test_extrinsics_come_from_tf_and_an_unknown_frame_is_counted(harness):
     t0 = T0 + 300
     try:
         h.wait_for_node(proc)
-        h.spin(1.0)
+        h.lead_in(t0, 0)
         for i in range(10):
             pub_tf.publish(link("test_mast", CAMERA_FRAME, (0.0, 0.0, 0.3),
                                 (-0.5, 0.5, -0.5, 0.5), sec_to_stamp(t0 + i / FPS)))
@@ -531,10 +541,8 @@ def test_keypoints_from_another_node_replace_the_images(harness):
                                       people))
     proc = start_node("input:=keypoints")
     try:
-        end = time.monotonic() + 90
-        while not h.subscribed(pub) and time.monotonic() < end:
-            assert proc.poll() is None, node_log(proc)
-            h.spin(0.2)
+        h.wait_for_node(proc, pub)
+        h.lead_in(t0, 0)
         for i, msg in enumerate(messages):
             stamp = t0 + i / FPS
             for dt in (-0.05, 0.0):
