@@ -37,7 +37,7 @@ demo: setup
 TRAIN := OMP_NUM_THREADS=1 torchrun --standalone --nproc_per_node 2 -m fhmr_ros.tools.train \
   --preset lite --out artifacts/train/lite --steps 5000 --part-occlusion-prob 0.3 --threads 1
 train: setup
-	$(RUN) $(TRAIN) --stages stage1,stage2 --loss-weights anchor_accel=10 && \
+	$(RUN) $(TRAIN) --stages stage1,stage2 && \
 	  $(TRAIN) --stages baseline --without temporal --ship models
 
 eval: setup

@@ -18,6 +18,7 @@ from fhmr_ros.model.representation import LAYOUT, encode
 from fhmr_ros.model.training import TrainConfig, stage2_loss, train_stage
 from fhmr_ros.geometry.rotations import matrix_to_rot6d, rot6d_to_matrix
 from fhmr_ros.model.losses import LossWeights, temporal_terms
+from fhmr_ros.tools.train import main as train_main
 
 TINY = TransformerConfig(width=64, layers=2, heads=2, mlp_ratio=2.0, dropout=0.0)
 
@@ -117,9 +118,21 @@ def test_loss_weights_parse_overrides_and_rejects_unknown_names():
     w = LossWeights.parse("accel=10, anchor_accel=2.5")
     assert (w.accel, w.anchor_accel, w.joints3d) == (10.0, 2.5, LossWeights().joints3d)
     assert LossWeights.parse("") == LossWeights()
-    for bad in ("acel=10", "accel"):
+    for bad in ("acel=10", "accel", "accel="):
         with pytest.raises(ValueError, match="anchor_accel"):
             LossWeights.parse(bad)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--stage-steps", "stage9=10"], "stage1"), (["--stage-steps", "stage2=many"], "many"),
+    (["--loss-weights", "acel=10"], "anchor_accel"), (["--stages", "stage3"], "stage3")])
+def test_train_refuses_bad_overrides_before_it_starts(args, message, tmp_path, capsys):
+    """A typo in fhmr-train's name=value options stops it with a usage error naming the
+    known names, before any process group, data or output folder is made."""
+    with pytest.raises(SystemExit) as exit_info:
+        train_main(["--out", str(tmp_path / "out"), *args])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_ablation_variant_starts_from_the_base_checkpoint(tiny, tmp_path):

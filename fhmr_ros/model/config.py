@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, replace
 
 
@@ -91,3 +92,16 @@ def preset(name: str) -> ModelConfig:
         return PRESETS[name]
     except KeyError:
         raise ValueError(f"unknown model preset {name!r}; known: {sorted(PRESETS)}") from None
+
+
+def parse_overrides(text: str, known: Collection[str], what: str) -> dict[str, str]:
+    """``"name=value,..."`` -> {name: value}, every name in ``known``; a bad item raises a
+    ValueError that names ``what`` (e.g. "loss weight") and the known names."""
+    values = {}
+    for item in filter(None, (kv.strip() for kv in text.split(","))):
+        name, sep, value = (part.strip() for part in item.partition("="))
+        if not sep or name not in known or not value:
+            raise ValueError(f"bad {what} {item!r}: expected name=value with a name in "
+                             f"{sorted(known)}")
+        values[name] = value
+    return values

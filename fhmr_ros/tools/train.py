@@ -41,7 +41,7 @@ from ..data.observations import DetectorNoiseConfig
 from ..data.training_set import DataConfig, clip_set
 from ..data.windows import WindowSampler
 from ..model.checkpoint import NETWORKS, load_checkpoint, save_checkpoint
-from ..model.config import ModelConfig, preset
+from ..model.config import ModelConfig, parse_overrides, preset
 from ..model.losses import BodyGeometry, LossWeights
 from ..model.pipeline import FactorizedHMR
 from ..model.representation import encode
@@ -133,25 +133,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ship", type=Path, default=None,
                     help="copy the final checkpoint into this folder (e.g. models/)")
     args = ap.parse_args(argv)
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    try:
+        stage_steps = {k: int(v) for k, v in
+                       parse_overrides(args.stage_steps, STAGES, "--stage-steps").items()}
+        weights = LossWeights.parse(args.loss_weights)
+    except ValueError as e:
+        ap.error(str(e))
+    bad = [s for s in stages if s not in STAGES]
+    if bad:
+        ap.error(f"unknown stages {bad}; known: {list(STAGES)}")
+    without = [w.strip() for w in args.without.split(",") if w.strip()]
+    if any(w not in INGREDIENTS for w in without):
+        ap.error(f"unknown --without {without}; known: {list(INGREDIENTS)}")
     rank, world = start_distributed(args.device)
     device = (f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if args.device == "cuda"
               else args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
-    stage_steps = dict((k, int(v)) for k, v in (kv.split("=") for kv in args.stage_steps.split(",")
-                                                if kv))
-    bad = [s for s in stages + list(stage_steps) if s not in STAGES]
-    if bad:
-        ap.error(f"unknown stages {bad}; known: {list(STAGES)}")
-    without = [w.strip() for w in args.without.split(",") if w.strip()]
-    if any(w not in INGREDIENTS for w in without):
-        ap.error(f"unknown --without {without}; known: {list(INGREDIENTS)}")
-    try:
-        weights = LossWeights.parse(args.loss_weights)
-    except ValueError as e:
-        ap.error(str(e))
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     logf = open(out / "train_log.txt", "a") if rank == 0 else None
