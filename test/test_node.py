@@ -539,7 +539,7 @@ def test_keypoints_from_another_node_replace_the_images(harness):
             p.keypoint_format, p.source_id = "coco17", 100 + n
         messages.append(keypoints_msg(sec_to_stamp(t0 + i / FPS), CAMERA_FRAME, (W, H),
                                       people))
-    proc = start_node("input:=keypoints")
+    proc = start_node("input:=keypoints", "known_frames:=64")   # as for a COCO-17 source
     try:
         h.wait_for_node(proc, pub)
         h.lead_in(t0, 0)

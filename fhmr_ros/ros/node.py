@@ -163,7 +163,8 @@ def build_pipeline(cfg: NodeConfig, model, detector_threads: int) -> HumanPipeli
     """Detector (none when another node's keypoints come in), tracker and engine."""
     engine = StreamingEngine(model, StreamingConfig(
         window=cfg.window or None, stride=cfg.stride, lag=cfg.lag, steps=cfg.steps or None,
-        hypotheses=cfg.hypotheses, max_gap_s=cfg.max_gap_s, align_root=cfg.align_root),
+        known_frames=cfg.known_frames, hypotheses=cfg.hypotheses, max_gap_s=cfg.max_gap_s,
+        align_root=cfg.align_root),
         cfg.device)
     detector = None
     if cfg.input == "image":

@@ -45,6 +45,7 @@ class NodeConfig:
     stride: int = 8                      # model frames between runs per track
     lag: int = 4                         # model frames of look-ahead before publishing
     steps: int = 0                       # ODE steps (0 = checkpoint's)
+    known_frames: int = 0                # published frames a run holds known (≥ window: all)
     hypotheses: int = 1                  # > 1: per-joint uncertainty from the samples
     max_gap_s: float = 0.6               # detection gaps interpolated up to this long
     align_root: bool = True              # fit each pelvis to the keypoints
@@ -84,7 +85,7 @@ class NodeConfig:
 
 AT_LEAST = {"queue_size": 1, "max_image_pixels": 1, "search_every": 1, "max_people": 1,
             "stride": 1, "hypotheses": 1, "trajectory_length": 1, "threads": 0, "window": 0,
-            "lag": 0, "steps": 0}                  # integer parameters' lower bounds
+            "lag": 0, "steps": 0, "known_frames": 0}                  # integer parameters' lower bounds
 POSITIVE = ("odom_wait_s", "flush_idle_s", "max_gap_s", "marker_lifetime_s",
             "diagnostics_period_s", "static_camera_height_m")   # floats that must be > 0
 # what may change while the node runs (the node's set-parameters callback applies them);
@@ -134,6 +135,10 @@ DESCRIPTIONS = {
     "stride": "model frames between model runs of a track",
     "lag": "model frames of look-ahead before a frame is published (0 = causal)",
     "steps": "ODE steps of Stage 2; 0: the checkpoint's",
+    "known_frames": "the latest frames of a track already published that its next model run "
+                    "holds as known (temporal inpainting; >= window: all). 0 (none) is the "
+                    "more accurate with all 33 MediaPipe keypoints; a COCO-17 source "
+                    "(input: keypoints) does better holding all (README: streaming)",
     "hypotheses": "Stage-2 samples per window; > 1 gives per-joint uncertainty",
     "max_gap_s": "gaps between a track's detections up to this long are interpolated",
     "align_root": "move each pelvis so that the skeleton projects onto the keypoints",
