@@ -518,7 +518,8 @@ def test_extrinsics_come_from_tf_and_an_unknown_frame_is_counted(harness):
 def test_keypoints_from_another_node_replace_the_images(harness):
     """input:=keypoints: a pose detector in another node (here this process, running the
     default detector on the turning stream and sending COCO-17 with its own ids) feeds the
-    node, which loads no detector; every message is answered with its stamp, the ids hold,
+    node, which loads no detector and, as advised for COCO-17, holds the published frames
+    known (known_frames:=64); every message is answered with its stamp, the ids hold,
     and a malformed message is counted."""
     from fhmr_ros.body.keypoints import COCO17, convert_keypoints
     from fhmr_ros.msg import PersonKeypointsArray
@@ -539,7 +540,7 @@ def test_keypoints_from_another_node_replace_the_images(harness):
             p.keypoint_format, p.source_id = "coco17", 100 + n
         messages.append(keypoints_msg(sec_to_stamp(t0 + i / FPS), CAMERA_FRAME, (W, H),
                                       people))
-    proc = start_node("input:=keypoints", "known_frames:=64")   # as for a COCO-17 source
+    proc = start_node("input:=keypoints", "known_frames:=64")
     try:
         h.wait_for_node(proc, pub)
         h.lead_in(t0, 0)
