@@ -49,7 +49,7 @@ ablation: setup
 	$(RUN) fhmr-ablation --out artifacts/ablation
 
 bench: setup
-	$(RUN) fhmr-bench model --presets lite,full && fhmr-bench detector && fhmr-bench node
+	$(RUN) fhmr-bench model --presets lite,medium,full && fhmr-bench detector && fhmr-bench node
 
 clean:
 	rm -rf build install log artifacts .pytest_cache

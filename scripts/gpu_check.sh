@@ -51,7 +51,7 @@ cd "$here"
   echo "## 1. CUDA tests"
   "$py" -m pytest -q -m cuda test/test_cuda.py -p no:cacheprovider
   echo "## 2. fhmr-bench model --device cuda"
-  "$py" -m fhmr_ros.tools.bench model --device cuda --presets lite,full --repeats 10
+  "$py" -m fhmr_ros.tools.bench model --device cuda --presets lite,medium,full --repeats 10
   echo "## 3. the per-image path on the GPU: fhmr-video vtest.avi --device cuda"
   "$py" -m fhmr_ros.tools.video "$carry/footage/vtest.avi" --out "$out/video" --device cuda \
     --max-frames 300 --camera-pitch 25 --camera-height 6 --no-mesh --pngs 0

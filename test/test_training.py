@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from fhmr_ros.body.body_model import BodyModel
 from fhmr_ros.body.keypoints import keypoint_format
 from fhmr_ros.data.mocap_corpus import CorpusConfig, load_split
 from fhmr_ros.data.windows import WindowSampler, prepare_clip
@@ -18,6 +19,7 @@ from fhmr_ros.model.representation import LAYOUT, encode
 from fhmr_ros.model.training import TrainConfig, stage2_loss, train_stage
 from fhmr_ros.geometry.rotations import matrix_to_rot6d, rot6d_to_matrix
 from fhmr_ros.model.losses import LossWeights, temporal_terms
+from fhmr_ros.tools import bench
 from fhmr_ros.tools.train import main as train_main
 
 TINY = TransformerConfig(width=64, layers=2, heads=2, mlp_ratio=2.0, dropout=0.0)
@@ -225,6 +227,23 @@ def test_checkpoint_round_trip(tiny, tmp_path):
                tmp_path / "code.pt")
     with pytest.raises(ValueError, match="cannot be read as a checkpoint"):
         load_checkpoint(tmp_path / "code.pt")
+
+
+def test_the_medium_preset_is_a_larger_lite_and_its_checkpoint_names_it(standin_path, tmp_path):
+    """medium: lite's window and sampling with 1.5-4x its parameters per network; a checkpoint
+    rebuilds the medium networks from its config alone."""
+    body = BodyModel(standin_path)
+    geometry = BodyGeometry(body.J_template, body.J_shapedirs)
+    lite, medium = (FactorizedHMR(preset(name), geometry) for name in ("lite", "medium"))
+    count = lambda net: sum(p.numel() for p in net.parameters())  # noqa: E731
+    for net in ("stage1", "stage2", "baseline"):
+        assert 1.5 < count(getattr(medium, net)) / count(getattr(lite, net)) < 4
+    assert (medium.cfg.window, medium.cfg.flow) == (lite.cfg.window, lite.cfg.flow)
+    loaded = load_checkpoint(save_checkpoint(medium, tmp_path / "m.pt", half=False))
+    assert loaded.cfg == medium.cfg
+    inputs = bench.random_inputs(1, 16, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.anchor(inputs), medium.eval().anchor(inputs))
 
 
 def test_torchrun_trains_one_model_on_two_gloo_processes(tmp_path):

@@ -83,7 +83,7 @@ def load_model(cfg: NodeConfig):
     if not path.is_file():
         raise StartupError(
             f"model checkpoint {path} not found. The lite checkpoint ships in the package's "
-            "models/ folder; train the full preset with `fhmr-train --preset full --ship "
+            "models/ folder; train another preset with `fhmr-train --preset medium|full --ship "
             "models` (see README, Training), or set the 'checkpoint' parameter to a file.")
     check_device(cfg.device)
     try:

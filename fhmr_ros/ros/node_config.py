@@ -17,7 +17,7 @@ from rclpy.parameter import Parameter
 @dataclass
 class NodeConfig:
     # model
-    preset: str = "lite"                 # lite | full: which shipped checkpoint
+    preset: str = "lite"                 # lite | medium | full: models/fhmr_<preset>.pt
     checkpoint: str = ""                 # a checkpoint file instead of the preset's
     body_model_path: str = ""            # SMPL-X .npz for meshes ("" = generated stand-in)
     device: str = "cpu"                  # torch device, e.g. cuda:0
@@ -83,9 +83,10 @@ class NodeConfig:
                              f"{self.device!r}")
 
 
+# integer parameters' lower bounds
 AT_LEAST = {"queue_size": 1, "max_image_pixels": 1, "search_every": 1, "max_people": 1,
             "stride": 1, "hypotheses": 1, "trajectory_length": 1, "threads": 0, "window": 0,
-            "lag": 0, "steps": 0, "known_frames": 0}                  # integer parameters' lower bounds
+            "lag": 0, "steps": 0, "known_frames": 0}
 POSITIVE = ("odom_wait_s", "flush_idle_s", "max_gap_s", "marker_lifetime_s",
             "diagnostics_period_s", "static_camera_height_m")   # floats that must be > 0
 # what may change while the node runs (the node's set-parameters callback applies them);
@@ -95,7 +96,8 @@ LIVE = ("max_people", "search_every", "hypotheses", "publish_joint_frames", "pub
 INT_MAX = 2 ** 31 - 1
 
 DESCRIPTIONS = {
-    "preset": "shipped model preset: lite (CPU real time) or full (GPU)",
+    "preset": "model preset: lite (shipped, CPU real time), medium (CPU real time) or full "
+              "(GPU); medium and full must be trained first (fhmr-train --ship models)",
     "checkpoint": "path of a model checkpoint; empty: models/fhmr_<preset>.pt",
     "body_model_path": "SMPL-X .npz (SMPLX_NEUTRAL.npz) for meshes; empty: generated stand-in",
     "device": "device of the model and the detector: cpu, cuda, cuda:1, ...",

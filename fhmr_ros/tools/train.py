@@ -41,7 +41,7 @@ from ..data.observations import DetectorNoiseConfig
 from ..data.training_set import DataConfig, clip_set
 from ..data.windows import WindowSampler
 from ..model.checkpoint import NETWORKS, load_checkpoint, save_checkpoint
-from ..model.config import ModelConfig, parse_overrides, preset
+from ..model.config import PRESETS, ModelConfig, parse_overrides, preset
 from ..model.losses import BodyGeometry, LossWeights
 from ..model.pipeline import FactorizedHMR
 from ..model.representation import encode
@@ -94,7 +94,7 @@ def start_distributed(device: str) -> tuple[int, int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="fhmr-train", description=__doc__.split("\n")[0])
-    ap.add_argument("--preset", default="lite", choices=("lite", "full"))
+    ap.add_argument("--preset", default="lite", choices=sorted(PRESETS))
     ap.add_argument("--out", type=Path, required=True, help="output folder")
     ap.add_argument("--stages", default=",".join(STAGES))
     ap.add_argument("--steps", type=int, default=3000, help="steps per stage")
