@@ -11,9 +11,8 @@
 `model`: Stage 1 and Stage 2 latency per window on random inputs, sweeping one setting at
 a time around each preset's default (window length, ODE steps, classifier-free guidance
 on/off, people batched), with p50/p95 per window, per frame offline (window / W) and per
-new frame when streaming (window / stride: a track runs every ``--stride`` frames), and
-peak memory. Weights are
-random: latency does not depend on their values.
+new frame when streaming (window / stride, as a track runs every ``--stride`` frames), and
+peak memory. Weights are random: latency does not depend on their values.
 
 `detector`: the 2D front-end candidates on hand-labelled real footage
 (test/data/person_boxes.json, fhmr_ros.evaluation.detection_recall): recall and precision
