@@ -5,9 +5,8 @@ its last W grid frames: Stage 1 gives the anchor, Stage 2 completes the rest wit
 coordinates = the anchor on every frame and, optionally, the states of the latest
 ``known_frames`` frames already published (temporal inpainting). By default none are held:
 a frame published near a window's end has seen only ``lag`` frames of the future, and a run
-made to continue such frames carries their errors on (validation, stride 8, lag 4: MPJPE
-82.9 mm holding every published frame, 79.8 holding 4, 71.9 holding none; offline windows:
-68.8). Frames older than ``lag`` grid frames at the window's end become final and are
+made to continue such frames carries their errors on (measured in the README, "Keypoints
+from another node"; a COCO-17 source does better holding them). Frames older than ``lag`` grid frames at the window's end become final and are
 published; L = 0 is fully causal. Tracks due at the same time share one forward
 pass (CFG doubles the batch, not the passes; young tracks' shorter windows are padded in
 front and masked); when one track is due, tracks half-way to their next run join it, so
