@@ -13,6 +13,8 @@ from rclpy.exceptions import ParameterException, ParameterUninitializedException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
+from ..streaming.engine import StreamingConfig
+
 
 @dataclass
 class NodeConfig:
@@ -42,8 +44,8 @@ class NodeConfig:
     search_every: int = 4                # whole-image person search every N images
     max_people: int = 8                  # tracks kept; more people are counted, not tracked
     window: int = 0                      # model frames per window (0 = checkpoint's)
-    stride: int = 8                      # model frames between runs per track
-    lag: int = 4                         # model frames of look-ahead before publishing
+    stride: int = StreamingConfig.stride  # model frames between runs per track
+    lag: int = StreamingConfig.lag       # model frames of look-ahead before publishing
     steps: int = 0                       # ODE steps (0 = checkpoint's)
     known_frames: int = 0                # published frames a run holds known (≥ window: all)
     hypotheses: int = 1                  # > 1: per-joint uncertainty from the samples

@@ -46,11 +46,12 @@ from .track_stream import GridFrame, TrackStream
 
 @dataclass
 class StreamingConfig:
-    """Window W (None: the checkpoint's), stride S and lag L in model grid frames."""
+    """Window W (None: the checkpoint's), stride S and lag L in model grid frames. The
+    stride and lag defaults are the node's (and fhmr-eval --streaming's, fhmr-bench's)."""
 
     window: int | None = None
-    stride: int = 16
-    lag: int = 0
+    stride: int = 8
+    lag: int = 4
     min_frames: int = 8          # a track's first run waits for this many grid frames
     max_gap_s: float = 0.3       # longer detection gaps are unobserved, not interpolated
     max_idle_s: float = 1.0      # a track unseen this long is finished and forgotten

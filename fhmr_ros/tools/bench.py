@@ -53,6 +53,7 @@ from ..model.config import preset
 from ..model.inputs import FrameInputs
 from ..model.losses import BodyGeometry
 from ..model.pipeline import FactorizedHMR
+from ..streaming.engine import StreamingConfig
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--presets", default="lite,medium,full")
     m.add_argument("--device", default="cpu")
     m.add_argument("--repeats", type=int, default=5)
-    m.add_argument("--stride", type=int, default=8,
+    m.add_argument("--stride", type=int, default=StreamingConfig.stride,
                    help="model frames between a track's runs when streaming (the node's "
                         "default)")
     m.add_argument("--threads", type=int, default=None)
