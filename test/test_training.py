@@ -16,7 +16,7 @@ from fhmr_ros.model.config import TransformerConfig, preset
 from fhmr_ros.model.losses import BodyGeometry
 from fhmr_ros.model.pipeline import FactorizedHMR
 from fhmr_ros.model.representation import LAYOUT, encode
-from fhmr_ros.model.training import TrainConfig, stage2_loss, train_stage
+from fhmr_ros.model.training import TrainConfig, stage2_flow_times, stage2_loss, train_stage
 from fhmr_ros.geometry.rotations import matrix_to_rot6d, rot6d_to_matrix
 from fhmr_ros.model.losses import LossWeights, temporal_terms
 from fhmr_ros.tools import bench
@@ -114,6 +114,19 @@ def test_the_anchor_smoothness_term_sees_a_shaking_depth(tiny):
     assert torch.allclose(quiet * LossWeights().anchor_accel / 5, terms["anchor_accel"])
 
 
+def test_estimation_share_puts_that_share_of_stage2_windows_at_flow_time_zero():
+    """--estimation-share P: about P of the windows at t = 0 (GENMO's estimation mode), the
+    rest uniform; P = 0 leaves the random stream exactly as before."""
+    def times(share):
+        return stage2_flow_times(4000, share, torch.Generator().manual_seed(3))
+
+    assert torch.equal(times(0.0), torch.rand(4000, generator=torch.Generator().manual_seed(3)))
+    assert (times(1.0) == 0).all()
+    t = times(0.25)
+    assert abs((t == 0).float().mean().item() - 0.25) < 0.03
+    assert 0.4 < t[t > 0].mean().item() < 0.6
+
+
 def test_loss_weights_parse_overrides_and_rejects_unknown_names():
     """fhmr-train --loss-weights: named overrides on the defaults; a typo is an error that
     lists the known names."""
@@ -127,7 +140,8 @@ def test_loss_weights_parse_overrides_and_rejects_unknown_names():
 
 @pytest.mark.parametrize("args, message", [
     (["--stage-steps", "stage9=10"], "stage1"), (["--stage-steps", "stage2=many"], "many"),
-    (["--loss-weights", "acel=10"], "anchor_accel"), (["--stages", "stage3"], "stage3")])
+    (["--loss-weights", "acel=10"], "anchor_accel"), (["--stages", "stage3"], "stage3"),
+    (["--estimation-share", "1.5"], "estimation-share")])
 def test_train_refuses_bad_overrides_before_it_starts(args, message, tmp_path, capsys):
     """A typo in fhmr-train's name=value options stops it with a usage error naming the
     known names, before any process group, data or output folder is made."""

@@ -45,6 +45,8 @@ class TrainConfig:
     warmup: int = 100
     grad_clip: float = 1.0
     prefix_known_prob: float = 0.5     # Stage 2: share of windows with a known prefix
+    estimation_share: float = 0.0      # Stage 2: share of windows at flow time 0 (GENMO's
+    #                                    estimation mode: noise in, a regression of x1 out)
     log_every: int = 50
     checkpoint_every: int = 250
     checkpoint_minutes: float = 5.0    # also checkpoint after this long (cut-off runs)
@@ -101,6 +103,17 @@ def stage2_known_mask(B: int, T: int, prefix_prob: float, gen: torch.Generator) 
     return known
 
 
+def stage2_flow_times(B: int, estimation_share: float, gen: torch.Generator) -> Tensor:
+    """(B,) flow times t ~ U[0, 1), except a share ``estimation_share`` of the windows at
+    t = 0, where x_t is pure noise and x̂1 = f_θ(x0, 0, c) is a regression of the motion
+    (GENMO's estimation mode): the first solver step's estimate gets the training a
+    deterministic model's prediction gets. With share 0 the draws are exactly U[0, 1)."""
+    t = torch.rand(B, generator=gen)
+    if estimation_share > 0:
+        t = torch.where(torch.rand(B, generator=gen) < estimation_share, 0.0, t)
+    return t
+
+
 def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, gen: torch.Generator,
                 cfg: TrainConfig) -> dict[str, Tensor]:
     """x1 = truth with the anchor replaced by frozen Stage-1 output (what sampling imposes);
@@ -118,7 +131,7 @@ def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, gen: torch.G
     device = x1.device                      # the draws come from the (CPU) generator
     known = stage2_known_mask(B, T, cfg.prefix_known_prob, gen).to(device)
     x0 = torch.randn(x1.shape, generator=gen).to(device)
-    t = torch.rand(B, generator=gen).to(device)
+    t = stage2_flow_times(B, cfg.estimation_share, gen).to(device)
     x_t = torch.where(known, x1, (1 - t[:, None, None]) * x0 + t[:, None, None] * x1)
     drop = (torch.rand(B, generator=gen) < model.cfg.flow.condition_drop_prob).to(device)
     cond = model.stage2.condition(batch.inputs, anchor, drop)

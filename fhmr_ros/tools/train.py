@@ -112,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part-occlusion-prob", type=float, default=0.0,
                     help="share of training clips with one body part (an arm, a leg, one "
                          "side, the lower body) hidden for a long stretch")
+    ap.add_argument("--estimation-share", type=float, default=TrainConfig.estimation_share,
+                    help="Stage 2: share of training windows at flow time 0, pure noise in "
+                         "(GENMO's estimation mode: the first solver step learns to regress "
+                         "the motion)")
     ap.add_argument("--init", type=Path, default=None, metavar="CKPT",
                     help="start from this checkpoint's normaliser and the networks of the "
                          "stages not trained here (the listed stages start fresh)")
@@ -140,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         weights = LossWeights.parse(args.loss_weights)
     except ValueError as e:
         ap.error(str(e))
+    if not 0.0 <= args.estimation_share <= 1.0:
+        ap.error(f"--estimation-share must be in [0, 1], got {args.estimation_share}")
     bad = [s for s in stages if s not in STAGES]
     if bad:
         ap.error(f"unknown stages {bad}; known: {list(STAGES)}")
@@ -203,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     deadline = None if args.max_minutes is None else time.monotonic() + 60 * args.max_minutes
     train_cfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                             seed=args.seed, device=device,
+                            estimation_share=args.estimation_share,
                             composite_target="composite" not in without,
                             geometry_losses="geometry" not in without,
                             temporal_losses="temporal" not in without)
