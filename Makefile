@@ -30,10 +30,11 @@ demo: setup
 	  fhmr-export artifacts/demo/node/recording.mcap --out artifacts/demo/export/node
 
 # The shipped lite checkpoint: stage 1 (anchor temporal loss at weight 10), stage 2
-# (stage 1 frozen), then the same-size baseline without temporal losses (each network's
-# weight chosen on validation), 10000 steps each, with long body-part occlusions in 30 %
-# of the clips; resumable (re-run continues from artifacts/train/lite/*_state.pt); two
-# processes, one thread each (DistributedDataParallel on gloo: both cores).
+# (stage 1 frozen; half its windows in GENMO's estimation mode, at flow time 0), then the
+# same-size baseline without temporal losses (each network's weight chosen on
+# validation), 10000 steps each, with long body-part occlusions in 30 % of the clips;
+# resumable (re-run continues from artifacts/train/lite/*_state.pt); two processes, one
+# thread each (DistributedDataParallel on gloo: both cores).
 TRAIN := OMP_NUM_THREADS=1 torchrun --standalone --nproc_per_node 2 -m fhmr_ros.tools.train \
   --preset lite --out artifacts/train/lite --steps 10000 --part-occlusion-prob 0.3 --threads 1
 train: setup

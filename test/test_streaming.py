@@ -137,11 +137,14 @@ def test_engine_publishes_every_frame_once_in_order_and_accurately(model, sequen
         assert np.isfinite(r.joints_world).all() and r.betas.shape == (10,)
         assert r.body_pose.shape == (63,) and r.joint_source.shape == (22,)
     err = mpjpe(J, truth(sequence)).mean()
-    # measured 58 mm for the shipped lite model (offline windows: 57 mm on a similar clip)
+    # measured 58 mm for the shipped lite model (the one before: 48 mm on this clip, 60 on
+    # the test split's mocap clips, where the shipped one reads 57)
     assert err < 100.0, f"streaming MPJPE {err:.0f} mm"
     world = np.linalg.norm(np.stack([r.pelvis_world for r in res])
                            - sequence.world.pelvis_world[0].numpy(), axis=-1)
-    assert world.mean() < 0.5, f"world pelvis error {world.mean():.2f} m"
+    # measured 0.50 m (the one before: 0.48), the camera-frame depth of one clip; a broken
+    # chain of frames (camera, odometry, world) is metres off
+    assert world.mean() < 0.65, f"world pelvis error {world.mean():.2f} m"
     step = np.linalg.norm(np.diff(np.stack([r.pelvis_world for r in res]), axis=0), axis=-1)
     assert step.max() < 0.25, "the world filter jumps between chunks"
 

@@ -76,15 +76,14 @@ class ModelConfig:
 LITE_TRANSFORMER = TransformerConfig(width=128, layers=4, heads=4, mlp_ratio=2.0, dropout=0.0)
 MEDIUM_TRANSFORMER = TransformerConfig(width=160, layers=6, heads=5, mlp_ratio=2.0,
                                        dropout=0.0)
-LITE_FLOW = FlowConfig(sample_steps=2, guidance_until=0.5)
+# Stage 2 trained with GENMO's estimation mode (training.TrainConfig.estimation_share): 2
+# Euler steps without guidance, chosen on the validation split (models/README.md).
+LITE_FLOW = FlowConfig(sample_steps=2, solver="euler", guidance=1.0)
 
 PRESETS: dict[str, ModelConfig] = {
     # The paper's size: 12 layers, 8 heads, width 512 in both stages.
     "full": ModelConfig(preset="full", window=120),
-    # Trainable on a 2-core CPU and real-time on it. 2 midpoint steps: chosen on the
-    # validation split for the 10,000-step networks (MPJPE 63.3 vs 63.8 / 64.6 / 65.5 at
-    # 3 / 4 / 8 steps; 1 step 69.1); guidance on the first half of the flow only (the
-    # first step): chosen there too (fhmr-ablation).
+    # Trainable on a 2-core CPU and real-time on it.
     "lite": ModelConfig(preset="lite", window=64, stage1=LITE_TRANSFORMER,
                         stage2=LITE_TRANSFORMER, flow=LITE_FLOW),
     # lite's sampling with ~2.3x the transformer compute per frame (6 layers, width 160):

@@ -13,6 +13,10 @@ Rows, each adding one ingredient to the row above (the paper's order):
   + guidance on t < 0.5  the same network, guided only over the first half of the flow
                        (the last steps follow the conditional velocity alone);
   + temporal losses    smoothness terms (model/losses.temporal_terms);
+  + estimation mode    half of Stage 2's training windows at flow time 0 (GENMO's
+                       estimation mode; fhmr-train --estimation-share);
+  + 2 Euler steps      the same network, sampled as shipped: 2 Euler steps, no guidance
+                       (every row above: 2 midpoint steps);
 and the same-size deterministic baseline. Stage 1 and the baseline are --base's; every
 trained Stage 2 is trained from scratch with the same data, seed and steps (``fhmr-train
 --init BASE --stages stage2 --without ...``, both cores through torchrun), then evaluated
@@ -37,17 +41,25 @@ from ..evaluation.metrics import format_table
 from ..model.checkpoint import default_checkpoint
 
 # (row, run folder, fhmr-train's recipe arguments, fhmr-eval's sampling arguments); rows
-# may share a run and differ in sampling only
-GUIDED_HALF = ("--guidance-until", "0.5")
+# may share a run and differ in sampling only. Every row before estimation mode trains
+# without it and samples with 2 midpoint steps, as the recipe did before it.
+NO_ESTIMATION = ("--estimation-share", "0")
+MIDPOINT = ("--steps", "2", "--solver", "midpoint", "--cfg", "1")
+GUIDED = ("--steps", "2", "--solver", "midpoint", "--cfg", "2.5", "--guidance-until", "1")
+GUIDED_HALF = ("--steps", "2", "--solver", "midpoint", "--cfg", "2.5", "--guidance-until", "0.5")
 VARIANTS = (("+ Stage 2", "stage2_without_composite_geometry_cfg",
-             ("--without", "composite,geometry,cfg,temporal"), ()),
+             ("--without", "composite,geometry,cfg,temporal", *NO_ESTIMATION), MIDPOINT),
             ("+ composite target", "stage2_without_geometry_cfg",
-             ("--without", "geometry,cfg,temporal"), ()),
-            ("+ geometry losses", "stage2_without_cfg", ("--without", "cfg,temporal"), ()),
-            ("+ CFG", "stage2_without_temporal", ("--without", "temporal"), ()),
-            ("+ guidance on t < 0.5 only", "stage2_without_temporal", ("--without", "temporal"),
-             GUIDED_HALF),
-            ("+ temporal losses (the shipped recipe)", "stage2_full", (), GUIDED_HALF))
+             ("--without", "geometry,cfg,temporal", *NO_ESTIMATION), MIDPOINT),
+            ("+ geometry losses", "stage2_without_cfg",
+             ("--without", "cfg,temporal", *NO_ESTIMATION), MIDPOINT),
+            ("+ CFG", "stage2_without_temporal", ("--without", "temporal", *NO_ESTIMATION),
+             GUIDED),
+            ("+ guidance on t < 0.5 only", "stage2_without_temporal",
+             ("--without", "temporal", *NO_ESTIMATION), GUIDED_HALF),
+            ("+ temporal losses", "stage2_full", NO_ESTIMATION, GUIDED_HALF),
+            ("+ estimation mode", "stage2_estimation", (), GUIDED_HALF),
+            ("+ 2 Euler steps, no guidance (the shipped recipe)", "stage2_estimation", (), ()))
 TABLE_COLUMNS = ("mpjpe", "pa_mpjpe", "mpjpe/torso", "mpjpe/non_torso", "mpjpe/occluded",
                  "arm_angle", "leg_angle", "w_mpjpe", "rte", "jitter", "foot_sliding")
 
