@@ -6,10 +6,10 @@ coordinates = the anchor on every frame and, optionally, the states of the lates
 ``known_frames`` frames already published (temporal inpainting). By default none are held:
 a frame published near a window's end has seen only ``lag`` frames of the future, and a run
 made to continue such frames carries their errors on (measured in the README, "Keypoints
-from another node"; a COCO-17 source does better holding them). Frames older than ``lag`` grid frames at the window's end become final and are
-published; L = 0 is fully causal. Tracks due at the same time share one forward
-pass (CFG doubles the batch, not the passes; young tracks' shorter windows are padded in
-front and masked); when one track is due, tracks half-way to their next run join it, so
+from another node"; a COCO-17 source does better holding them). Frames older than ``lag``
+grid frames at the window's end become final and are published; L = 0 is fully causal.
+Tracks due at the same time share one forward pass (CFG doubles the batch, not the
+passes; young tracks' shorter windows are padded in front and masked); when one track is due, tracks half-way to their next run join it, so
 tracks that started at different times fall into step. The world position filter
 (model/world.py) continues across chunks, so it stays causal and smooth.
 A new run's first unpublished frames are cross-faded from the previous run's look-ahead

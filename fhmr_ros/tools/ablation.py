@@ -44,9 +44,10 @@ from ..model.checkpoint import default_checkpoint
 # may share a run and differ in sampling only. Every row before estimation mode trains
 # without it and samples with 2 midpoint steps, as the recipe did before it.
 NO_ESTIMATION = ("--estimation-share", "0")
-MIDPOINT = ("--steps", "2", "--solver", "midpoint", "--cfg", "1")
-GUIDED = ("--steps", "2", "--solver", "midpoint", "--cfg", "2.5", "--guidance-until", "1")
-GUIDED_HALF = ("--steps", "2", "--solver", "midpoint", "--cfg", "2.5", "--guidance-until", "0.5")
+TWO_MIDPOINT = ("--steps", "2", "--solver", "midpoint")
+MIDPOINT = (*TWO_MIDPOINT, "--cfg", "1")
+GUIDED = (*TWO_MIDPOINT, "--cfg", "2.5", "--guidance-until", "1")
+GUIDED_HALF = (*TWO_MIDPOINT, "--cfg", "2.5", "--guidance-until", "0.5")
 VARIANTS = (("+ Stage 2", "stage2_without_composite_geometry_cfg",
              ("--without", "composite,geometry,cfg,temporal", *NO_ESTIMATION), MIDPOINT),
             ("+ composite target", "stage2_without_geometry_cfg",

@@ -64,8 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--streaming", action="store_true",
                     help="run the node's path (the streaming engine, frame by frame) instead "
                          "of offline windows")
-    ap.add_argument("--stride", type=int, default=StreamingConfig.stride, help="streaming: model frames per run")
-    ap.add_argument("--lag", type=int, default=StreamingConfig.lag, help="streaming: look-ahead model frames")
+    ap.add_argument("--stride", type=int, default=StreamingConfig.stride,
+                    help="streaming: model frames per run")
+    ap.add_argument("--lag", type=int, default=StreamingConfig.lag,
+                    help="streaming: look-ahead model frames")
     ap.add_argument("--window", type=int, default=None,
                     help="streaming: window length (default: the checkpoint's)")
     ap.add_argument("--known-frames", type=int, default=StreamingConfig.known_frames,
