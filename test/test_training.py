@@ -12,7 +12,7 @@ from fhmr_ros.body.keypoints import keypoint_format
 from fhmr_ros.data.mocap_corpus import CorpusConfig, load_split
 from fhmr_ros.data.windows import WindowSampler, prepare_clip
 from fhmr_ros.model.checkpoint import load_checkpoint, save_checkpoint
-from fhmr_ros.model.config import TransformerConfig, preset
+from fhmr_ros.model.config import ModelConfig, TransformerConfig, preset
 from fhmr_ros.model.losses import BodyGeometry
 from fhmr_ros.model.pipeline import FactorizedHMR
 from fhmr_ros.model.representation import LAYOUT, encode
@@ -241,6 +241,17 @@ def test_checkpoint_round_trip(tiny, tmp_path):
                tmp_path / "code.pt")
     with pytest.raises(ValueError, match="cannot be read as a checkpoint"):
         load_checkpoint(tmp_path / "code.pt")
+
+
+def test_a_config_from_before_the_depth_gain_filters_with_one_gain():
+    """Checkpoints older than α_d stored one world-filter gain for both directions; they
+    keep meaning the plain filter (α_d = α), not today's default α_d."""
+    stored = preset("lite").to_dict()
+    assert ModelConfig.from_dict(stored) == preset("lite")
+    stored["world_velocity_weight"] = 0.8
+    del stored["world_depth_velocity_weight"]
+    cfg = ModelConfig.from_dict(stored)
+    assert cfg.world_depth_velocity_weight == cfg.world_velocity_weight == 0.8
 
 
 def test_the_medium_preset_is_a_larger_lite_and_its_checkpoint_names_it(standin_path, tmp_path):

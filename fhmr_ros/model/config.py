@@ -52,7 +52,7 @@ class ModelConfig:
     stage2: TransformerConfig = field(default_factory=TransformerConfig)
     flow: FlowConfig = field(default_factory=FlowConfig)
     world_velocity_weight: float = 0.9   # α of the world-position filter (model/world.py)
-    world_depth_velocity_weight: float = 0.9   # α_d: the same along the viewing ray (valid.)
+    world_depth_velocity_weight: float = 0.98  # α_d: the same along the viewing ray (valid.)
 
     @property
     def baseline(self) -> TransformerConfig:
@@ -69,16 +69,17 @@ class ModelConfig:
             inputs=InputConfig(**d["inputs"]), stage1=TransformerConfig(**d["stage1"]),
             stage2=TransformerConfig(**d["stage2"]), flow=FlowConfig(**d["flow"]),
             world_velocity_weight=d["world_velocity_weight"],
+            # checkpoints from before α_d had one gain for both directions
             world_depth_velocity_weight=d.get("world_depth_velocity_weight",
-                                              ModelConfig.world_depth_velocity_weight))
+                                              d["world_velocity_weight"]))
 
 
 LITE_TRANSFORMER = TransformerConfig(width=128, layers=4, heads=4, mlp_ratio=2.0, dropout=0.0)
 MEDIUM_TRANSFORMER = TransformerConfig(width=160, layers=6, heads=5, mlp_ratio=2.0,
                                        dropout=0.0)
-# Stage 2 trained with GENMO's estimation mode (training.TrainConfig.estimation_share): 2
-# Euler steps without guidance, chosen on the validation split (models/README.md).
-LITE_FLOW = FlowConfig(sample_steps=2, solver="euler", guidance=1.0)
+# Stage 2 trained with GENMO's estimation mode (training.TrainConfig.estimation_share): one
+# Euler step without guidance, chosen on the validation split (models/README.md).
+LITE_FLOW = FlowConfig(sample_steps=1, solver="euler", guidance=1.0)
 
 PRESETS: dict[str, ModelConfig] = {
     # The paper's size: 12 layers, 8 heads, width 512 in both stages.

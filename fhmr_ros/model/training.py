@@ -45,7 +45,7 @@ class TrainConfig:
     warmup: int = 100
     grad_clip: float = 1.0
     prefix_known_prob: float = 0.5     # Stage 2: share of windows with a known prefix
-    estimation_share: float = 0.5      # Stage 2: share of windows at flow time 0 (GENMO's
+    estimation_share: float = 0.9      # Stage 2: share of windows at flow time 0 (GENMO's
     #                                    estimation mode: noise in, a regression of x1 out)
     log_every: int = 50
     checkpoint_every: int = 250
