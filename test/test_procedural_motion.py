@@ -13,6 +13,7 @@ from fhmr_ros.data.procedural import (HELD_OUT_GAIT_ACTIONS, TEST_SEED_BASE, Lay
 from fhmr_ros.data.procedural.body_geometry import body_geometry
 from fhmr_ros.data.procedural.joints import LEG_ROWS, within_limits
 from fhmr_ros.data.procedural.sampling import HELD_OUT_SPEED_CURVATURE, LAYER_SEGMENTS
+from fhmr_ros.data.training_set import VALIDATION_SPLITS, DataConfig, motion_clips
 
 LEFT_FOOT, RIGHT_FOOT, LEFT_ANKLE, RIGHT_ANKLE = 10, 11, 7, 8
 STANCE_SPEED = 0.2        # m/s: a foot slower than this ...
@@ -204,3 +205,22 @@ def test_train_and_test_splits_are_disjoint():
     for gait, speeds, _ in HELD_OUT_SPEED_CURVATURE:
         assert any(seg.kind == gait and seg.speed >= speeds[0]
                    for spec in train for seg in spec.segments)
+
+
+def test_validation_splits_hold_no_training_or_test_clip(body_model, tmp_path):
+    """Both validation splits are procedural only and drawn with their own seed:
+    "validation" from the train sampler, "validation_unseen" from the test sampler, so that
+    every one of its clips holds a combination training never shows."""
+    seeds = {}
+    for split in ("train", *VALIDATION_SPLITS, "test"):
+        cfg = DataConfig(procedural_train=4, procedural_test=4,
+                         use_mocap=split in VALIDATION_SPLITS)     # no BVH clip is added
+        clips = motion_clips(split, cfg, body_model, tmp_path, log=lambda _: None)
+        assert [c.source for c in clips] == ["procedural"] * 4
+        seeds[split] = {int(c.name.rsplit("_", 1)[1]) for c in clips}
+    assert max(seeds["validation"]) < TEST_SEED_BASE and not seeds["validation"] & seeds["train"]
+    assert min(seeds["validation_unseen"]) >= TEST_SEED_BASE
+    assert not seeds["validation_unseen"] & seeds["test"]
+    for s in seeds["validation_unseen"]:
+        spec = sample_motion_spec(np.random.default_rng(s), "test", duration_s=(6.0, 12.0))
+        assert held_out_elements(spec)

@@ -1,7 +1,11 @@
 """The train and held-out test sets: procedural motion + retargeted BVH mocap, posed once.
 
-Validation (for choosing inference settings, never the test set): procedural clips from the
-training distribution drawn with the next seed, so none of them was trained on.
+Validation (for choosing inference settings, never the test set), procedural clips drawn
+with the next seed, so none of them was trained on or is a test clip:
+  "validation"         from the training distribution;
+  "validation_unseen"  from the test distribution: every clip holds a motion combination
+                       the train sampler never produces, as every procedural test clip
+                       does (settings that lean on the model generalising are judged here).
 Held-out test means: the BVH test subjects of shared/data/mocap/splits.json (people never
 trained on) and procedural sequences drawn from the test seed range and the parameter
 combinations the train sampler never produces (fhmr_ros/data/procedural). Test windows
@@ -20,7 +24,8 @@ from .motion import MotionClip, load_clips, save_clips
 from .procedural import procedural_clips
 from .windows import ClipGeometry, prepare_clip
 
-SPLITS = ("train", "validation", "test")
+SPLITS = ("train", "validation", "validation_unseen", "test")
+VALIDATION_SPLITS = ("validation", "validation_unseen")
 
 
 @dataclass(frozen=True)
@@ -39,8 +44,8 @@ def motion_clips(split: str, cfg: DataConfig, body: BodyModel, cache_dir: Path,
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; known: {SPLITS}")
     count = cfg.procedural_train if split == "train" else cfg.procedural_test
-    seed = cfg.seed + 1 if split == "validation" else cfg.seed
-    gen_split = "test" if split == "test" else "train"
+    seed = cfg.seed + 1 if split in VALIDATION_SPLITS else cfg.seed
+    gen_split = "test" if split in ("test", "validation_unseen") else "train"
     cache = Path(cache_dir) / f"procedural_{split}_{count}_{seed}_{cfg.fps:g}.npz"
     if cache.is_file():
         clips = load_clips(cache)
@@ -49,7 +54,7 @@ def motion_clips(split: str, cfg: DataConfig, body: BodyModel, cache_dir: Path,
         clips = procedural_clips(count, seed=seed, split=gen_split, body_model=body, fps=cfg.fps)
         cache.parent.mkdir(parents=True, exist_ok=True)
         save_clips(cache, clips)
-    if cfg.use_mocap and split != "validation":
+    if cfg.use_mocap and split not in VALIDATION_SPLITS:
         clips = clips + load_split(split, body, CorpusConfig(fps=cfg.fps))
     return clips
 

@@ -25,7 +25,7 @@ import torch
 from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
 from ..data.observations import DetectorNoiseConfig
-from ..data.training_set import DataConfig, clip_set
+from ..data.training_set import VALIDATION_SPLITS, DataConfig, clip_set
 from ..evaluation.evaluate import (COLUMNS, evaluate, held_out_sequences,
                                    per_joint_calibration)
 from ..evaluation.metrics import format_table
@@ -53,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--procedural", type=int, default=DataConfig.procedural_test,
                     help="number of held-out procedural sequences")
-    ap.add_argument("--split", choices=("test", "validation"), default="test",
-                    help="validation: unseen clips of the training distribution, for tuning")
+    ap.add_argument("--split", choices=("test", *VALIDATION_SPLITS), default="test",
+                    help="validation: unseen clips of the training distribution, for tuning; "
+                         "validation_unseen: of the test distribution (motion combinations "
+                         "training never shows), for tuning what must generalise")
     ap.add_argument("--world-velocity-weight", type=float, default=None,
                     help="override α of the world-position filter")
     ap.add_argument("--world-depth-velocity-weight", type=float, default=None,
