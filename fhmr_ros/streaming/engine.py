@@ -9,9 +9,10 @@ made to continue such frames carries their errors on (measured in the README, "K
 from another node"; a COCO-17 source does better holding them). Frames older than ``lag``
 grid frames at the window's end become final and are published; L = 0 is fully causal.
 Tracks due at the same time share one forward pass (CFG doubles the batch, not the
-passes; young tracks' shorter windows are padded in front and masked); when one track is due, tracks half-way to their next run join it, so
-tracks that started at different times fall into step. The world position filter
-(model/world.py) continues across chunks, so it stays causal and smooth.
+passes; young tracks' shorter windows are padded in front and masked); when one track is
+due, tracks half-way to their next run join it, so tracks that started at different times
+fall into step. The world position filter (model/world.py) continues across chunks, so it
+stays causal and smooth.
 A new run's first unpublished frames are cross-faded from the previous run's look-ahead
 for them into its own (``blend_frames``, at most the lag; model/sequence.py), so that the
 hand-over from published to newly generated frames does not jerk.
