@@ -1,6 +1,9 @@
 """Procedural SMPL-X motion: determinism and variety, requested speeds, planted feet that
 neither slide nor sink (checked by forward kinematics and on the mesh), joint limits,
-running flight, sitting, upright walking, continuity and the held-out test split."""
+running flight, sitting, upright walking, continuity, the held-out test split and the
+split cache."""
+
+import multiprocessing
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from fhmr_ros.data.procedural import (HELD_OUT_GAIT_ACTIONS, TEST_SEED_BASE, Lay
 from fhmr_ros.data.procedural.body_geometry import body_geometry
 from fhmr_ros.data.procedural.joints import LEG_ROWS, within_limits
 from fhmr_ros.data.procedural.sampling import HELD_OUT_SPEED_CURVATURE, LAYER_SEGMENTS
+from fhmr_ros.data.motion import load_clips, save_clips
 from fhmr_ros.data.training_set import VALIDATION_SPLITS, DataConfig, motion_clips
 
 LEFT_FOOT, RIGHT_FOOT, LEFT_ANKLE, RIGHT_ANKLE = 10, 11, 7, 8
@@ -224,3 +228,29 @@ def test_validation_splits_hold_no_training_or_test_clip(body_model, tmp_path):
     for s in seeds["validation_unseen"]:
         spec = sample_motion_spec(np.random.default_rng(s), "test", duration_s=(6.0, 12.0))
         assert held_out_elements(spec)
+
+
+def _save_after(barrier, path, clips):
+    barrier.wait()
+    save_clips(path, clips)
+
+
+def test_split_cache_written_by_processes_at_once_reads_back(train_clips, tmp_path):
+    """Two training ranks build the same split cache at once; the file they leave holds
+    every clip intact (not two interleaved writes), with no temporary file left over."""
+    ctx = multiprocessing.get_context("fork")
+    clips = train_clips[:6]
+    path = tmp_path / "cache" / "split.npz"       # the folder is created by the writer
+    barrier = ctx.Barrier(3)
+    procs = [ctx.Process(target=_save_after, args=(barrier, path, clips)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    back = load_clips(path)
+    assert [c.name for c in back] == [c.name for c in clips]
+    for a, b in zip(back, clips):
+        np.testing.assert_array_equal(a.body_pose, b.body_pose)
+        np.testing.assert_array_equal(a.transl, b.transl)
+    assert [f.name for f in path.parent.iterdir()] == ["split.npz"]

@@ -430,7 +430,7 @@ def write_standin_model(path: str | os.PathLike) -> Path:
     """Write the stand-in model to ``path`` (a ``.npz`` file) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # one per process: ranks may race
     np.savez_compressed(tmp, **build_standin_model())
     tmp.replace(path)  # atomic: a concurrent reader never sees a half-written file
     return path

@@ -181,8 +181,5 @@ def load_split(split: str, body_model: BodyModel | None = None,
         clip = load_motion_file(f, root, body_model, config.retarget).resample(config.fps)
         clips += chunk_clip(clip, config.max_seconds)
     if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp.npz")
-        save_clips(tmp, clips)
-        tmp.replace(cache)   # atomic: a concurrent reader never sees a half-written file
+        save_clips(cache, clips)
     return clips

@@ -7,6 +7,9 @@ geometry/gravity_view.py). Rotations are axis-angle in SMPL-X order.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -77,13 +80,21 @@ class MotionClip:
 
 
 def save_clips(path, clips: list[MotionClip]) -> None:
-    """Store clips in one .npz (the preprocessing cache)."""
+    """Store clips in one .npz (the preprocessing cache), creating its folder.
+
+    Written to a per-process temporary file and renamed: training ranks that build the same
+    cache at once never interleave their writes, and a reader never sees a half-written file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
     arrays = {}
     for i, c in enumerate(clips):
         arrays.update({f"{i}/global_orient": c.global_orient, f"{i}/body_pose": c.body_pose,
                        f"{i}/transl": c.transl, f"{i}/betas": c.betas,
                        f"{i}/meta": np.array([c.name, c.source, repr(c.fps)])})
-    np.savez_compressed(path, count=np.array(len(clips)), **arrays)
+    np.savez_compressed(tmp, count=np.array(len(clips)), **arrays)
+    tmp.replace(path)
 
 
 def load_clips(path) -> list[MotionClip]:

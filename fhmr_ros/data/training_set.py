@@ -52,7 +52,6 @@ def motion_clips(split: str, cfg: DataConfig, body: BodyModel, cache_dir: Path,
     else:
         log(f"generating {count} procedural {split} sequences (cached in {cache})")
         clips = procedural_clips(count, seed=seed, split=gen_split, body_model=body, fps=cfg.fps)
-        cache.parent.mkdir(parents=True, exist_ok=True)
         save_clips(cache, clips)
     if cfg.use_mocap and split not in VALIDATION_SPLITS:
         clips = clips + load_split(split, body, CorpusConfig(fps=cfg.fps))
