@@ -236,8 +236,9 @@ def _save_after(barrier, path, clips):
 
 
 def test_split_cache_written_by_processes_at_once_reads_back(train_clips, tmp_path):
-    """Two training ranks build the same split cache at once; the file they leave holds
-    every clip intact (not two interleaved writes), with no temporary file left over."""
+    """Commands that build the same cache at once (training and evaluation share the mocap
+    cache) leave a file that holds every clip intact, not interleaved writes, and no
+    temporary file."""
     ctx = multiprocessing.get_context("fork")
     clips = train_clips[:6]
     path = tmp_path / "cache" / "split.npz"       # the folder is created by the writer

@@ -82,8 +82,9 @@ class MotionClip:
 def save_clips(path, clips: list[MotionClip]) -> None:
     """Store clips in one .npz (the preprocessing cache), creating its folder.
 
-    Written to a per-process temporary file and renamed: training ranks that build the same
-    cache at once never interleave their writes, and a reader never sees a half-written file.
+    Written to a per-process temporary file and renamed: commands that build the same cache
+    at once (the mocap cache under $FHMR_CACHE is shared by training and evaluation) never
+    interleave their writes, and a reader never sees a half-written file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
