@@ -24,7 +24,20 @@ from .motion import MotionClip, load_clips, save_clips
 from .procedural import procedural_clips
 from .windows import ClipGeometry, prepare_clip
 
-SPLITS = ("train", "validation", "validation_unseen", "test")
+
+@dataclass(frozen=True)
+class SplitSource:
+    """Where one split's clips come from."""
+    sampler: str        # procedural sampler: "train", or "test" (held-out combinations)
+    seed_offset: int    # added to DataConfig.seed
+    mocap: bool         # add the BVH clips of the same-named split of splits.json
+
+
+SPLIT_SOURCES = {"train": SplitSource("train", 0, mocap=True),
+                 "validation": SplitSource("train", 1, mocap=False),
+                 "validation_unseen": SplitSource("test", 1, mocap=False),
+                 "test": SplitSource("test", 0, mocap=True)}
+SPLITS = tuple(SPLIT_SOURCES)
 VALIDATION_SPLITS = ("validation", "validation_unseen")
 
 
@@ -43,17 +56,18 @@ def motion_clips(split: str, cfg: DataConfig, body: BodyModel, cache_dir: Path,
     """All clips of a split (procedural + mocap), generated once and cached."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; known: {SPLITS}")
+    source = SPLIT_SOURCES[split]
     count = cfg.procedural_train if split == "train" else cfg.procedural_test
-    seed = cfg.seed + 1 if split in VALIDATION_SPLITS else cfg.seed
-    gen_split = "test" if split in ("test", "validation_unseen") else "train"
+    seed = cfg.seed + source.seed_offset
     cache = Path(cache_dir) / f"procedural_{split}_{count}_{seed}_{cfg.fps:g}.npz"
     if cache.is_file():
         clips = load_clips(cache)
     else:
         log(f"generating {count} procedural {split} sequences (cached in {cache})")
-        clips = procedural_clips(count, seed=seed, split=gen_split, body_model=body, fps=cfg.fps)
+        clips = procedural_clips(count, seed=seed, split=source.sampler, body_model=body,
+                                 fps=cfg.fps)
         save_clips(cache, clips)
-    if cfg.use_mocap and split not in VALIDATION_SPLITS:
+    if cfg.use_mocap and source.mocap:
         clips = clips + load_split(split, body, CorpusConfig(fps=cfg.fps))
     return clips
 
