@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache_dirs import cache_dir
 from .skeleton import NUM_JOINTS, SMPLX_JOINT_NAMES, SMPLX_PARENTS
 
 NUM_VERTICES = 10475
@@ -437,10 +438,8 @@ def write_standin_model(path: str | os.PathLike) -> Path:
 
 
 def default_standin_path() -> Path:
-    """Where the stand-in is cached: $FHMR_CACHE or $XDG_CACHE_HOME/fhmr_ros or ~/.cache."""
-    root = os.environ.get("FHMR_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "fhmr_ros")
-    return Path(root) / f"smplx_standin_v{STANDIN_VERSION}.npz"
+    """Where the stand-in is cached (in cache_dir())."""
+    return cache_dir() / f"smplx_standin_v{STANDIN_VERSION}.npz"
 
 
 def ensure_standin_model(path: str | os.PathLike | None = None) -> Path:

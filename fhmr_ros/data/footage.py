@@ -13,15 +13,17 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..cache_dirs import user_cache_dir
+
 FOOTAGE_FILES = ("vtest.avi", "messi5.jpg", "basketball1.png", "basketball2.png")
 
 
 def footage_dir() -> Path:
-    """$FHMR_FOOTAGE, else $XDG_CACHE_HOME/fhmr_ros/footage (~/.cache by default)."""
+    """$FHMR_FOOTAGE, else footage/ in user_cache_dir() (where scripts/fetch_footage.sh
+    puts it)."""
     if os.environ.get("FHMR_FOOTAGE"):
         return Path(os.environ["FHMR_FOOTAGE"])
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache / "fhmr_ros" / "footage"
+    return user_cache_dir() / "footage"
 
 
 def footage_path(name: str) -> Path:

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
+from ..cache_dirs import cache_dir
 from .amass import load_amass
 from .bvh import read_bvh
 from .motion import MotionClip, load_clips, save_clips
@@ -133,12 +134,6 @@ def load_motion_file(path: Path, root: Path, body_model: BodyModel,
                         config=retarget).clip
 
 
-def default_cache_dir() -> Path:
-    """$FHMR_CACHE, else $XDG_CACHE_HOME/fhmr_ros, else ~/.cache/fhmr_ros."""
-    return Path(os.environ.get("FHMR_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "fhmr_ros"))
-
-
 def _cache_key(files: list[Path], root: Path, config: CorpusConfig,
                body_model: BodyModel) -> str:
     """sha1 over the version, the configuration, the rig maps, the body model's shape arrays
@@ -172,7 +167,7 @@ def load_split(split: str, body_model: BodyModel | None = None,
     cache = None
     if use_cache:
         key = _cache_key(files, root, config, body_model)
-        cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        cache = Path(cache_dir) if cache_dir is not None else cache_dir()
         cache = cache / f"mocap_{split}_{key}.npz"
         if cache.is_file():
             return load_clips(cache)

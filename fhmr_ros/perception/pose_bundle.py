@@ -16,6 +16,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..cache_dirs import cache_dir
+
 BUNDLE_NAME = "mediapipe_pose_full.task"
 
 # Bundle member name -> (file in the mediapipe package, input mean, input std).
@@ -27,11 +29,8 @@ _MEMBERS = {
 
 
 def pose_bundle_path() -> Path:
-    """$FHMR_CACHE, else $XDG_CACHE_HOME/fhmr_ros, else ~/.cache/fhmr_ros; then
-    models/mediapipe_pose_full.task."""
-    root = os.environ.get("FHMR_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "fhmr_ros")
-    return Path(root) / "models" / BUNDLE_NAME
+    """models/mediapipe_pose_full.task in cache_dir()."""
+    return cache_dir() / "models" / BUNDLE_NAME
 
 
 def import_mediapipe():
