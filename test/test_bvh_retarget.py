@@ -384,7 +384,8 @@ def test_split_loader_keeps_subjects_apart_and_caches(tmp_path, body_model, monk
         raise AssertionError("the cached split was retargeted again")
 
     monkeypatch.setattr(mocap_corpus, "retarget_bvh", no_retargeting)
-    cached = load_split("test", body_model, config, root=corpus, cache_dir=cache)
+    monkeypatch.setenv("FHMR_CACHE", str(cache))    # the default folder finds the same file
+    cached = load_split("test", body_model, config, root=corpus)
     assert len(list(cache.iterdir())) == 2
     assert [c.name for c in cached] == [c.name for c in loaded["test"]]
     np.testing.assert_allclose(cached[1].body_pose, loaded["test"][1].body_pose)
