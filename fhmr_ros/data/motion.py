@@ -8,9 +8,8 @@ geometry/gravity_view.py). Rotations are axis-angle in SMPL-X order.
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import torch
