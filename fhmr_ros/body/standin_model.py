@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cache_dirs import cache_dir
+from ..cache_files import cache_dir, written_atomically
 from .skeleton import NUM_JOINTS, SMPLX_JOINT_NAMES, SMPLX_PARENTS
 
 NUM_VERTICES = 10475
@@ -430,10 +430,8 @@ def _skinning_weights(parts: list[_Part], part_of: np.ndarray, owner: np.ndarray
 def write_standin_model(path: str | os.PathLike) -> Path:
     """Write the stand-in model to ``path`` (a ``.npz`` file) and return the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # one per process: ranks may race
-    np.savez_compressed(tmp, **build_standin_model())
-    tmp.replace(path)  # atomic: a concurrent reader never sees a half-written file
+    with written_atomically(path) as tmp:     # training ranks may write it at once
+        np.savez_compressed(tmp, **build_standin_model())
     return path
 
 

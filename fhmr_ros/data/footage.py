@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..cache_dirs import user_cache_dir
+from ..cache_files import user_cache_dir
 
 FOOTAGE_FILES = ("vtest.avi", "messi5.jpg", "basketball1.png", "basketball2.png")
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
-from .. import cache_dirs
+from .. import cache_files
 from .amass import load_amass
 from .bvh import read_bvh
 from .motion import MotionClip, load_clips, save_clips
@@ -167,7 +167,7 @@ def load_split(split: str, body_model: BodyModel | None = None,
     cache = None
     if use_cache:
         key = _cache_key(files, root, config, body_model)
-        cache = Path(cache_dir) if cache_dir is not None else cache_dirs.cache_dir()
+        cache = Path(cache_dir) if cache_dir is not None else cache_files.cache_dir()
         cache = cache / f"mocap_{split}_{key}.npz"
         if cache.is_file():
             return load_clips(cache)

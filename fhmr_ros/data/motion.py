@@ -7,12 +7,12 @@ geometry/gravity_view.py). Rotations are axis-angle in SMPL-X order.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import torch
+
+from ..cache_files import written_atomically
 
 from ..geometry.rotations import slerp_frames
 
@@ -79,22 +79,16 @@ class MotionClip:
 
 
 def save_clips(path, clips: list[MotionClip]) -> None:
-    """Store clips in one .npz (the preprocessing cache), creating its folder.
-
-    Written to a per-process temporary file and renamed: commands that build the same cache
-    at once (the mocap cache under $FHMR_CACHE is shared by training and evaluation) never
-    interleave their writes, and a reader never sees a half-written file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    """Store clips in one .npz (the preprocessing cache), creating its folder; written
+    atomically, as the mocap cache under $FHMR_CACHE is shared by training and evaluation
+    run at once."""
     arrays = {}
     for i, c in enumerate(clips):
         arrays.update({f"{i}/global_orient": c.global_orient, f"{i}/body_pose": c.body_pose,
                        f"{i}/transl": c.transl, f"{i}/betas": c.betas,
                        f"{i}/meta": np.array([c.name, c.source, repr(c.fps)])})
-    np.savez_compressed(tmp, count=np.array(len(clips)), **arrays)
-    tmp.replace(path)
+    with written_atomically(path) as tmp:
+        np.savez_compressed(tmp, count=np.array(len(clips)), **arrays)
 
 
 def load_clips(path) -> list[MotionClip]:

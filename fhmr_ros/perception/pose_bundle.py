@@ -13,10 +13,9 @@ solution API, so we attach the metadata ourselves and zip them: no network neede
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
-from ..cache_dirs import cache_dir
+from ..cache_files import cache_dir, written_atomically
 
 BUNDLE_NAME = "mediapipe_pose_full.task"
 
@@ -77,16 +76,8 @@ def ensure_pose_bundle(path: str | os.PathLike | None = None) -> Path:
                                     "reinstall it with `make setup`")
         members[member] = _with_image_metadata(metadata_writer, source.read_bytes(),
                                                source.name, mean, std)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        model_asset_bundle_utils.create_model_asset_bundle(members, tmp)
-        os.chmod(tmp, 0o644)                               # mkstemp makes it owner-only
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with written_atomically(path) as tmp:
+        model_asset_bundle_utils.create_model_asset_bundle(members, str(tmp))
     return path
 
 
