@@ -3,8 +3,6 @@ neither slide nor sink (checked by forward kinematics and on the mesh), joint li
 running flight, sitting, upright walking, continuity, the held-out test split and the
 split cache."""
 
-import multiprocessing
-
 import numpy as np
 import pytest
 import torch
@@ -230,25 +228,13 @@ def test_validation_splits_hold_no_training_or_test_clip(body_model, tmp_path):
         assert held_out_elements(spec)
 
 
-def _save_after(barrier, path, clips):
-    barrier.wait()
-    save_clips(path, clips)
-
-
-def test_split_cache_written_by_processes_at_once_reads_back(train_clips, tmp_path):
+def test_split_cache_written_by_processes_at_once_reads_back(train_clips, tmp_path, at_once):
     """Commands that build the same cache at once (training and evaluation share the mocap
     cache) leave a file that holds every clip intact, not interleaved writes, and no
     temporary file."""
-    ctx = multiprocessing.get_context("fork")
     clips = train_clips[:6]
     path = tmp_path / "cache" / "split.npz"       # the folder is created by the writer
-    barrier = ctx.Barrier(3)
-    procs = [ctx.Process(target=_save_after, args=(barrier, path, clips)) for _ in range(3)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=120)
-    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert at_once(lambda: save_clips(path, clips)) == [0, 0, 0]
     back = load_clips(path)
     assert [c.name for c in back] == [c.name for c in clips]
     for a, b in zip(back, clips):

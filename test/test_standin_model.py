@@ -1,8 +1,6 @@
 """The generated stand-in body model: SMPL-X file format, loads through real smplx, and
 behaves like a body (symmetric T-pose, shape changes height, skinning is hierarchical)."""
 
-import multiprocessing
-
 import numpy as np
 import pytest
 import torch
@@ -132,22 +130,10 @@ def test_ensure_generates_once(tmp_path):
     assert ensure_standin_model(path).stat().st_mtime_ns == mtime
 
 
-def _ensure_after(barrier, path):
-    barrier.wait()
-    ensure_standin_model(path)
-
-
-def test_processes_generating_it_at_once_all_succeed(tmp_path):
+def test_processes_generating_it_at_once_all_succeed(tmp_path, at_once):
     """Two torchrun ranks on a fresh machine both find no stand-in and both write it; each
     must end with the file (a shared temporary name made the slower one fail)."""
-    ctx = multiprocessing.get_context("fork")
     path = tmp_path / "m.npz"
-    barrier = ctx.Barrier(3)
-    procs = [ctx.Process(target=_ensure_after, args=(barrier, path)) for _ in range(3)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=120)
-    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert at_once(lambda: ensure_standin_model(path)) == [0, 0, 0]
     assert np.load(path)["v_template"].shape == (NUM_VERTICES, 3)
     assert sorted(f.name for f in tmp_path.iterdir()) == ["m.npz"]
