@@ -29,14 +29,14 @@ demo: setup
 	  fhmr-export artifacts/demo/video/results.npz --out artifacts/demo/export/video && \
 	  fhmr-export artifacts/demo/node/recording.mcap --out artifacts/demo/export/node
 
-# The shipped lite checkpoint: stage 1 (anchor temporal loss at weight 10; 10000 steps),
+# The shipped lite checkpoint: stage 1 (anchor temporal loss at weight 10; 20000 steps),
 # stage 2 (stage 1 frozen; 90 % of its windows in GENMO's estimation mode, at flow time 0;
 # 20000 steps), then the same-size baseline without temporal losses (20000 steps; each
 # network's temporal weight chosen on validation), with long body-part occlusions in 30 % of
 # the clips; resumable (re-run continues from artifacts/train/lite/*_state.pt); two
 # processes, one thread each (DistributedDataParallel on gloo: both cores).
 TRAIN := OMP_NUM_THREADS=1 torchrun --standalone --nproc_per_node 2 -m fhmr_ros.tools.train \
-  --preset lite --out artifacts/train/lite --steps 10000 --stage-steps stage2=20000,baseline=20000 \
+  --preset lite --out artifacts/train/lite --steps 20000 \
   --part-occlusion-prob 0.3 --threads 1
 train: setup
 	$(RUN) $(TRAIN) --stages stage1,stage2 && \

@@ -225,7 +225,9 @@ def harness():
 
 def test_humans_arrive_for_every_image_with_its_stamp_and_frame(harness):
     got = {round(stamp_to_sec(m.header.stamp), 6) for m in harness.humans}
-    assert got == harness.stamps
+    # on failure: which stamps, and the node's own counts of what it refused or dropped
+    assert got == harness.stamps, (f"no HumanStateArray for {sorted(harness.stamps - got)}; "
+                                   f"node diagnostics: {harness.diagnostic_values()}")
     for m in harness.humans:
         assert m.header.frame_id == CAMERA_FRAME and m.world_frame_id == "odom"
 
