@@ -36,8 +36,7 @@ demo: setup
 # the clips; resumable (re-run continues from artifacts/train/lite/*_state.pt); two
 # processes, one thread each (DistributedDataParallel on gloo: both cores).
 TRAIN := OMP_NUM_THREADS=1 torchrun --standalone --nproc_per_node 2 -m fhmr_ros.tools.train \
-  --preset lite --out artifacts/train/lite --steps 20000 \
-  --part-occlusion-prob 0.3 --threads 1
+  --preset lite --out artifacts/train/lite --steps 20000 --part-occlusion-prob 0.3 --threads 1
 train: setup
 	$(RUN) $(TRAIN) --stages stage1,stage2 && \
 	  $(TRAIN) --stages baseline --without temporal --ship models

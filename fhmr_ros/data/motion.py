@@ -13,7 +13,6 @@ import numpy as np
 import torch
 
 from ..cache_files import written_atomically
-
 from ..geometry.rotations import slerp_frames
 
 SMPLX_NUM_BETAS = 10
