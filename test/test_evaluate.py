@@ -2,6 +2,8 @@
 
 import math
 
+import pytest
+
 from fhmr_ros.body.keypoints import keypoint_format
 from fhmr_ros.data.procedural import procedural_clips
 from fhmr_ros.data.windows import prepare_clip
@@ -66,3 +68,23 @@ def test_evaluate_the_nodes_streaming_path(body_model):
                     vertices=False)["two_stage"]
     assert 0 < coco["mpjpe"] < 250 and coco["mpjpe"] != row["mpjpe"]
     assert "pve" in row and "pve" not in coco
+
+
+def test_stage2_on_the_baselines_anchor(body_model):
+    """Mode baseline_anchor (the diagnostic of how much Stage 1's anchor costs): Stage 2
+    completes the baseline's anchor, offline and on the streaming path alike. So its torso
+    is the baseline's exactly, and its limbs are Stage 2's own."""
+    model = load_checkpoint(default_checkpoint("lite"))
+    clip = procedural_clips(1, seed=5, split="test", body_model=body_model)[0].slice(0, 120)
+    geo = prepare_clip(clip, body_model, keypoint_format("mediapipe33"))
+    seqs = held_out_sequences([geo], "mediapipe33")
+    for streaming in (None, StreamingConfig(stride=8, lag=4)):
+        rows = evaluate(model, body_model, seqs, ["baseline", "baseline_anchor"],
+                        model.default_sampling(seed=0), streaming, vertices=False)
+        base, swapped = rows["baseline"], rows["baseline_anchor"]
+        assert math.isclose(swapped["mpjpe/torso"], base["mpjpe/torso"], rel_tol=1e-6)
+        assert abs(swapped["mpjpe/non_torso"] - base["mpjpe/non_torso"]) > 0.1
+    model.baseline = None
+    with pytest.raises(ValueError, match="no baseline network"):
+        evaluate(model, body_model, seqs, ["baseline_anchor"], model.default_sampling(seed=0),
+                 vertices=False)

@@ -23,7 +23,10 @@ from .representation import ANCHOR_DIM, DIM, BodyVariables, decode
 from .stage2 import Stage2
 from .world import camera_to_world, fuse_world_pelvis, world_root_rotation, world_to_camera
 
-MODES = ("two_stage", "stage1", "baseline")
+# two_stage: FactorizedHMR; stage1: the anchor alone; baseline: the deterministic model;
+# baseline_anchor: Stage 2 completing the baseline's anchor instead of Stage 1's (a
+# diagnostic: what a Stage 1 as good as the baseline at the anchor would give)
+MODES = ("two_stage", "stage1", "baseline", "baseline_anchor")
 
 
 def joint_source() -> Tensor:
@@ -84,10 +87,20 @@ class FactorizedHMR(nn.Module):
         opts.update({k: v for k, v in overrides.items() if v is not None})
         return SamplingOptions(**opts)
 
-    def anchor(self, inputs: FrameInputs, frame_mask: Tensor | None = None) -> Tensor:
-        """Normalised anchor (B, T, 61). frame_mask (B, T) bool: False marks the padding in
+    def anchor(self, inputs: FrameInputs, frame_mask: Tensor | None = None,
+               mode: str = "two_stage") -> Tensor:
+        """Normalised anchor (B, T, 61): Stage 1's, or in mode baseline_anchor the
+        baseline's first 61 variables. frame_mask (B, T) bool: False marks the padding in
         front of windows shorter than the batch's (model/transformer.py)."""
+        if mode == "baseline_anchor":
+            return self.baseline_network()(inputs, frame_mask)[..., :ANCHOR_DIM]
         return self.stage1(inputs, frame_mask)
+
+    def baseline_network(self) -> DeterministicRegressor:
+        """The same-size deterministic model (ValueError if the checkpoint has none)."""
+        if self.baseline is None:
+            raise ValueError("this checkpoint has no baseline network")
+        return self.baseline
 
     def complete(self, inputs: FrameInputs, anchor: Tensor, opts: SamplingOptions,
                  x_known: Tensor | None = None, known: Tensor | None = None,

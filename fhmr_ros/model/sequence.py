@@ -65,10 +65,9 @@ def infer_sequence(model: FactorizedHMR, inputs: FrameInputs, T_world_camera: Te
     W = window or model.cfg.window
     S = stride or max(W // 2, 1)
     if mode == "baseline":
-        if model.baseline is None:
-            raise ValueError("this checkpoint has no baseline network")
-        return model.decode(blend_windows(model.baseline, inputs, W, S), T_world_camera)
-    anchor = blend_windows(model.stage1, inputs, W, S)                      # (B, T, 61)
+        return model.decode(blend_windows(model.baseline_network(), inputs, W, S),
+                            T_world_camera)
+    anchor = blend_windows(lambda x: model.anchor(x, mode=mode), inputs, W, S)  # (B, T, 61)
     if mode == "stage1":
         return model.decode(model.stage1_only(anchor), T_world_camera)
     opts = opts or model.default_sampling()

@@ -56,7 +56,7 @@ class StreamingConfig:
     min_frames: int = 8          # a track's first run waits for this many grid frames
     max_gap_s: float = 0.3       # longer detection gaps are unobserved, not interpolated
     max_idle_s: float = 1.0      # a track unseen this long is finished and forgotten
-    mode: str = "two_stage"      # or "stage1", "baseline" (fhmr_ros.model.pipeline.MODES)
+    mode: str = "two_stage"      # or another of fhmr_ros.model.pipeline.MODES
     steps: int | None = None     # sampling overrides (None: the checkpoint's defaults)
     guidance: float | None = None
     guidance_until: float | None = None
@@ -275,9 +275,9 @@ class StreamingEngine:
                 known[b, end - len(states):end] = True
         samples = None
         if self.cfg.mode == "baseline":
-            x = self.model.baseline(inputs, frame_mask)
+            x = self.model.baseline_network()(inputs, frame_mask)
         else:
-            anchor = self.model.anchor(inputs, frame_mask)              # (B, T, 61)
+            anchor = self.model.anchor(inputs, frame_mask, self.cfg.mode)  # (B, T, 61)
             if self.cfg.mode == "stage1":
                 x = self.model.stage1_only(anchor)
             else:
