@@ -1,6 +1,6 @@
 """One-time conversion of TFJS graph models to ONNX (run by scripts/convert_pose_models.sh).
 
-    python convert_pose_models.py MODEL.json OUT.onnx
+    python convert_pose_models.py MODEL.json OUT.onnx [OUTPUT ...]
 
 A TFJS graph model is a TensorFlow GraphDef written as JSON (``modelTopology``) plus binary
 weight shards (``weightsManifest``; weights quantised to float16 are widened back). The
@@ -9,6 +9,11 @@ split back into TensorFlow ops (``_FusedConv2D`` / ``FusedDepthwiseConv2dNative`
 convolution -> BiasAdd -> activation), and tf2onnx converts it. The ONNX file keeps large
 float weights in float16 (the TFJS weights were float16 already, so nothing is lost) behind
 a Cast that onnxruntime folds into float32 constants when it loads the model.
+
+Naming some of the signature's outputs (e.g. ``ld_3d output_poseflag`` of BlazePose) keeps
+only them and the part of the graph they need: onnxruntime computes every node of a graph
+whatever outputs a call asks for, so BlazePose's unused segmentation mask, heatmaps and
+world landmarks would otherwise cost more than half of its time.
 
 Needs tensorflow-cpu, tf2onnx and onnx (the conversion venv of convert_pose_models.sh),
 never the project's own environment.
@@ -126,19 +131,26 @@ def tensor_names(signature_part: dict) -> list[str]:
             for v in signature_part.values()]
 
 
-def convert(src: Path, dst: Path) -> None:
+def convert(src: Path, dst: Path, outputs: list[str]) -> None:
+    """``outputs``: the signature's output keys to keep (empty: all)."""
     model = json.loads(src.read_text())
     graph = graph_def(model, read_weights(model, src.parent))
     signature = model.get("signature") or model["userDefinedMetadata"]["signature"]
+    unknown = set(outputs) - set(signature["outputs"])
+    if unknown:
+        raise ValueError(f"{src}: no outputs {sorted(unknown)}; it has "
+                         f"{sorted(signature['outputs'])}")
+    kept = {k: v for k, v in signature["outputs"].items() if not outputs or k in outputs}
     proto, _ = tf2onnx.convert.from_graph_def(
         graph, input_names=tensor_names(signature["inputs"]),
-        output_names=tensor_names(signature["outputs"]), opset=OPSET)
+        output_names=tensor_names(kept), opset=OPSET)
     proto = float16_storage(proto)
     onnx.checker.check_model(proto)
     dst.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(proto, dst)
-    print(f"[convert] {src.name} -> {dst} ({dst.stat().st_size / 1e6:.1f} MB)")
+    print(f"[convert] {src.name} -> {dst} ({dst.stat().st_size / 1e6:.1f} MB; outputs "
+          f"{', '.join(kept)})")
 
 
 if __name__ == "__main__":
-    convert(Path(sys.argv[1]), Path(sys.argv[2]))
+    convert(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])

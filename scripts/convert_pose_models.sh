@@ -9,7 +9,7 @@
 #      BlazePose; the tarball's integrity is checked against the pinned sha512)
 #   2. a throw-away venv with tensorflow-cpu, tf2onnx and onnx (pinned)
 #   3. scripts/convert_pose_models.py: TFJS graph -> TF GraphDef -> ONNX (opset 17), weights
-#      stored as float16 (they were float16 in the TFJS files)
+#      stored as float16 (they were float16 in the TFJS files), only the outputs read kept
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 out="$(realpath -m "${1:-$here/models/pose}")"
@@ -30,8 +30,12 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --disable-pip-version-check -q \
   tensorflow-cpu==2.18.0 tf2onnx==1.17.0 onnx==1.16.2 2> >(grep -v 'is ignored' >&2)
 
-for name in movenet-multipose blazepose-full; do
+# name, then the outputs kept (none named: all); BlazePose keeps its image landmarks and
+# pose flag, without the segmentation mask, heatmaps and world landmarks nobody reads
+for spec in "movenet-multipose" "blazepose-full ld_3d output_poseflag"; do
+  read -r name outputs <<< "$spec"
+  # shellcheck disable=SC2086
   "$work/venv/bin/python" "$here/scripts/convert_pose_models.py" \
-    "$work/package/models/$name.json" "$out/${name//-/_}.onnx" 2>&1 | grep '^\[convert\]'
+    "$work/package/models/$name.json" "$out/${name//-/_}.onnx" $outputs 2>&1 | grep '^\[convert\]'
 done
 echo "[convert] done; the licence notice is models/pose/NOTICE.md"
