@@ -32,7 +32,8 @@ python3 -m venv "$work/venv"
 
 # name, then the outputs kept (none named: all); BlazePose keeps its image landmarks and
 # pose flag, without the segmentation mask, heatmaps and world landmarks nobody reads
-for spec in "movenet-multipose" "blazepose-full ld_3d output_poseflag"; do
+for spec in "movenet-multipose" "blazepose-full ld_3d output_poseflag" \
+            "blazepose-lite ld_3d output_poseflag"; do
   read -r name outputs <<< "$spec"
   # shellcheck disable=SC2086
   "$work/venv/bin/python" "$here/scripts/convert_pose_models.py" \

@@ -29,7 +29,7 @@ from visualization_msgs.msg import MarkerArray
 
 from fhmr_ros.body.keypoints import keypoint_format
 from fhmr_ros.data.footage import read_image
-from fhmr_ros.msg import HumanStateArray
+from fhmr_ros.msg import HumanStateArray, HumanTrajectoryArray
 from fhmr_ros.ros.camera_info import camera_info_msg
 from fhmr_ros.ros.image_conversion import bgr_to_image_msg
 from fhmr_ros.ros.odometry import odometry_msg, sec_to_stamp, stamp_to_sec
@@ -94,8 +94,11 @@ class Harness:
         self.pub_odom = self.node.create_publisher(
             Odometry, f"{NS}/odom", QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE))
         self.humans, self.tf, self.markers, self.diagnostics = [], [], [], []
+        self.trajectories = []
         self.node.create_subscription(HumanStateArray, f"{NS}/fhmr_node/humans",
                                       self.humans.append, 100)
+        self.node.create_subscription(HumanTrajectoryArray, f"{NS}/fhmr_node/trajectories",
+                                      self.trajectories.append, 100)
         self.node.create_subscription(TFMessage, "/tf", self.tf.append, 100)
         self.node.create_subscription(MarkerArray, f"{NS}/fhmr_node/markers",
                                       self.markers.append, 100)
@@ -290,6 +293,29 @@ def test_tf_markers_and_diagnostics_arrive(harness):
     assert {"skeleton", "id", "trajectory"} <= namespaces
     values = harness.diagnostic_values()
     assert float(values["output_rate_hz"]) >= 0 and values["model_device"] == "cpu"
+
+
+def test_trajectories_hold_each_persons_published_world_pelvis_oldest_first(harness):
+    """~/trajectories (sent while someone reads it) ends, at each image, with that image's
+    pelvis_pose_world of every person, after the person's earlier samples."""
+    humans = {round(stamp_to_sec(m.header.stamp), 6): m for m in harness.humans}
+    # each image's trajectories follow its humans: the fixture waited for the humans only
+    harness.spin(5.0, until=lambda: len(harness.trajectories) >= len(humans))
+    checked = 0
+    for arr in harness.trajectories:
+        m = humans[round(stamp_to_sec(arr.header.stamp), 6)]
+        assert arr.header.frame_id == "odom"
+        by_id = {t.track_id: t for t in arr.trajectories}
+        for h in m.humans:
+            points = by_id[h.track_id].points
+            stamps = [stamp_to_sec(p.stamp) for p in points]
+            assert stamps == sorted(stamps) and stamps[-1] == stamp_to_sec(m.header.stamp)
+            last, want = points[-1].pelvis_pose.position, h.pelvis_pose_world.position
+            assert np.allclose([last.x, last.y, last.z], [want.x, want.y, want.z], atol=1e-6)
+            checked += 1
+    assert len(harness.trajectories) == len(harness.humans) and checked >= 0.9 * FRAMES
+    longest = max(len(t.points) for arr in harness.trajectories for t in arr.trajectories)
+    assert longest >= 0.9 * FRAMES            # the main player's whole history
 
 
 def test_bad_input_is_counted_and_the_node_keeps_answering(harness):
@@ -595,6 +621,7 @@ NO_SUCH_GPU = (("device:=cuda:7", "GPU(s) are visible") if torch_cuda_available(
     ("camera_extrinsics:=[1.0, 2.0]", "camera_extrinsics must be"),
     ("camera_extrinsics:=[0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]", "non-zero quaternion"),
     ("image_transport:=theora", "raw or compressed"),
+    ("landmarks:=heavy", "landmarks must be one of full, lite"),
 ])
 def test_startup_problems_stop_the_node_with_a_clear_message(param, name):
     with open(CORRUPT, "wb") as f:

@@ -26,7 +26,7 @@ import numpy as np
 from .boxes import square_around
 from .onnx_session import make_session, pose_model_path
 
-MODEL_FILE = "blazepose_full.onnx"
+NETWORKS = ("full", "lite")          # models/pose/blazepose_<network>.onnx
 CROP = 256
 NUM_LANDMARKS = 33
 
@@ -35,7 +35,13 @@ NUM_LANDMARKS = 33
 class LandmarkConfig:
     crop_scale: float = 1.25        # crop side / the box's longer side
     max_batch: int = 16             # crops per network call
-    model_path: str | None = None   # default: models/pose/blazepose_full.onnx
+    network: str = "full"           # full | lite (faster, less exact; README "2D front-end")
+    model_path: str | None = None   # default: models/pose/blazepose_<network>.onnx
+
+    def __post_init__(self) -> None:
+        if self.network not in NETWORKS:
+            raise ValueError(f"BlazePose landmark network must be one of {NETWORKS}, got "
+                             f"{self.network!r}")
 
 
 @dataclass
@@ -54,8 +60,9 @@ class BlazePoseLandmarks:
     def __init__(self, config: LandmarkConfig | None = None, device: str = "cpu",
                  threads: int = 0) -> None:
         self.config = config or LandmarkConfig()
-        self.session = make_session(self.config.model_path or pose_model_path(MODEL_FILE),
-                                    device, threads)
+        self.session = make_session(
+            self.config.model_path or pose_model_path(f"blazepose_{self.config.network}.onnx"),
+            device, threads)
         self._input = self.session.get_inputs()[0].name
         shapes = {o.name: o.shape for o in self.session.get_outputs()}
         # outputs by shape: (N, 195) landmarks, (N, 1) pose flag

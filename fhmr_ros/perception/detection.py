@@ -84,14 +84,16 @@ def make_detector(name: str, **options) -> KeypointDetector:
 
 
 def make_stream_detector(name: str, device: str = "cpu", threads: int = 0,
-                         max_people: int | None = None) -> KeypointDetector:
+                         max_people: int | None = None,
+                         landmarks: str = "full") -> KeypointDetector:
     """The detector a stream runner (the node, fhmr-video) uses: built-in backends get the
-    runtime's device and threads where they run on one (movenet_blazepose) and may find
-    ``max_people`` (tracked people + a margin, so that the excess can be counted); a
-    plugin is built without options."""
+    runtime's device and threads where they run on one (movenet_blazepose), with its
+    BlazePose ``landmarks`` network (full | lite), and may find ``max_people`` (tracked
+    people + a margin, so that the excess can be counted); a plugin is built without
+    options."""
     if name not in BUILT_IN:
         return make_detector(name)
     options = {} if max_people is None else {"max_people": max_people}
     if name == "movenet_blazepose":
-        options.update(device=device, threads=threads)
+        options.update(device=device, threads=threads, landmarks={"network": landmarks})
     return make_detector(name, **options)

@@ -21,7 +21,8 @@ and the node's per-stage milliseconds per image from /diagnostics.
 
 Scenes (real footage): one person (basketball1.png's left player on a 640 x 480 grey
 canvas, a still repeated) at 20 Hz, and the crowd (vtest.avi from frame 0, 768 x 576,
-consecutive frames: pedestrians walking, ~5 in view) at 10 Hz.
+consecutive frames: pedestrians walking, ~5 in view) at 10 Hz (``--crowd-hz``: faster, to
+find how many images a second the node can answer).
 
 `fhmr-bench soak --minutes M` plays the crowd as a looping recording does (`ros2 bag play
 --loop`): at 10 Hz, with the recording's own stamps, so they jump back by the loop's
@@ -71,13 +72,15 @@ class Scene:
     rate_hz: float
 
 
-def scenes() -> list[Scene]:
+def scenes(rate_hz: dict[str, float] | None = None) -> list[Scene]:
+    """The two scenes; ``rate_hz`` overrides a scene's input rate by its first word."""
+    rate_hz = {"one": 20.0, "crowd": 10.0, **(rate_hz or {})}
     player = read_image("basketball1.png")[:, :400]                   # the left player
     canvas = np.full((480, 640, 3), 110, np.uint8)
     canvas[:, 120:520] = player
     crowd = vtest_frames(list(range(400)))
-    return [Scene("one person", [canvas], 20.0),
-            Scene("crowd (vtest.avi)", [crowd[i] for i in range(400)], 10.0)]
+    return [Scene("one person", [canvas], rate_hz["one"]),
+            Scene("crowd (vtest.avi)", [crowd[i] for i in range(400)], rate_hz["crowd"])]
 
 
 class Camera:
@@ -228,7 +231,7 @@ def bench_node(args) -> int:
               "| p95 | max | in the node p50/p95 | dropped (whole run) | " + " | ".join(
                   f"{st} ms p50/p95" for st in STAGES) + " |")
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(STAGES))
-        for scene in scenes():
+        for scene in scenes({"crowd": args.crowd_hz}):
             if args.scenes and scene.name.split()[0] not in args.scenes:
                 continue
             node = start_node(args, args.transport)

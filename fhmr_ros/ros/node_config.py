@@ -13,6 +13,7 @@ from rclpy.exceptions import ParameterException, ParameterUninitializedException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
+from ..perception.blazepose_landmarks import NETWORKS
 from ..streaming.engine import StreamingConfig
 
 
@@ -41,6 +42,7 @@ class NodeConfig:
     static_camera_height_m: float = 1.5   # static camera: height above the ground
     # detection, tracking, streaming
     detector: str = "movenet_blazepose"  # | mediapipe | an installed plugin's name
+    landmarks: str = "full"              # movenet_blazepose's BlazePose network: full | lite
     search_every: int = 4                # whole-image person search every N images
     max_people: int = 8                  # tracks kept; more people are counted, not tracked
     window: int = 0                      # model frames per window (0 = checkpoint's)
@@ -73,6 +75,9 @@ class NodeConfig:
                 raise ValueError(f"parameter {name} must be > 0, got {getattr(self, name)}")
         if self.input not in ("image", "keypoints"):
             raise ValueError(f"parameter input must be image or keypoints, got {self.input!r}")
+        if self.landmarks not in NETWORKS:
+            raise ValueError(f"parameter landmarks must be one of {', '.join(NETWORKS)}, got "
+                             f"{self.landmarks!r}")
         if self.image_transport not in ("raw", "compressed"):
             raise ValueError(f"parameter image_transport must be raw or compressed, got "
                              f"{self.image_transport!r}")
@@ -131,6 +136,8 @@ DESCRIPTIONS = {
     "static_camera_height_m": "static camera (no odometry): height above the ground in m",
     "detector": "keypoint detector: movenet_blazepose (ONNX, default), mediapipe, or the "
                 "name of an installed plugin (entry point group fhmr_ros.detectors)",
+    "landmarks": "BlazePose landmark network of movenet_blazepose: full (default) or lite "
+                 "(faster, less exact; measured in README '2D front-end')",
     "search_every": "a region-following detector (movenet_blazepose) searches the whole "
                     "image for new people every this many images (and after a track is "
                     "lost); in between it follows the tracked people",

@@ -40,15 +40,17 @@ class OutputMessages:
     def frame_messages(self, frame: ImageFrame, image: np.ndarray | None,
                        wanted: Callable[[str], bool]) -> list[tuple[str, object]]:
         """(output, message) pairs of one image, in publishing order; ``wanted(output)``
-        says whether a costly optional output (markers) has a reader."""
+        says whether a costly optional output has a reader: the markers, and the trajectories
+        (every person's whole history, ~2 ms per 100 samples to serialise)."""
         cfg = self.cfg
         stamp = sec_to_stamp(frame.stamp)
         camera_frame = self.camera_frame(frame)
         out: list[tuple[str, object]] = [
-            ("humans", self.outputs.humans_msg(frame, camera_frame, cfg.world_frame)),
-            ("trajectories", trajectory_array_msg(
+            ("humans", self.outputs.humans_msg(frame, camera_frame, cfg.world_frame))]
+        if wanted("trajectories"):          # kept either way: a new reader gets it whole
+            out.append(("trajectories", trajectory_array_msg(
                 {tid: list(s) for tid, s in self.outputs.trajectories.items()}, stamp,
-                cfg.world_frame))]
+                cfg.world_frame)))
         results = [frame.results[t] for t in sorted(frame.results)]
         if cfg.publish_tf and results:
             transforms = []

@@ -175,8 +175,9 @@ def bench_detector(args) -> int:
     """Recall, precision and time of the detector candidates on the labelled footage."""
     from ..data.footage import vtest_frames
     from ..evaluation.detection_recall import load_labels, score_each_image
+    from ..perception.blazepose_landmarks import NETWORKS
     from ..perception.detection import make_detector
-    from ..perception.movenet_multipose import MultiPoseSearch
+    from ..perception.movenet_multipose import MultiPoseConfig, MultiPoseSearch
 
     images = load_labels(args.labels)
     last = max(i.video_frame for i in images if i.video_frame is not None)
@@ -197,20 +198,21 @@ def bench_detector(args) -> int:
               f"{v.precision:.3f} | {stills} | {np.percentile(times, 50):.0f} | "
               f"{np.percentile(times, 95):.0f} | {np.mean(times):.0f} |", flush=True)
 
-    default = make_detector("movenet_blazepose", threads=args.threads)
-    search = default.searcher
     for sizes in ((256,), (512,), (256, 512), (256, 640)):
-        searcher = MultiPoseSearch(replace(search.config, input_sizes=sizes),
-                                   threads=args.threads)
+        searcher = MultiPoseSearch(MultiPoseConfig(input_sizes=sizes), threads=args.threads)
         counts, times = score_each_image(lambda im: searcher.search(im).boxes, images, frames)
         row(f"MoveNet MultiPose alone, inputs {sizes}", "COCO-17", counts, times)
-    counts, times = score_each_image(lambda im: [p.bbox for p in default.detect(im)],
-                                     images, frames)
-    row("movenet_blazepose, whole-image search on every image", "MediaPipe-33", counts, times)
-    for every in (2, 4, 8):
-        counts, times, searches = _tracked_counts(default, images, frames, every)
-        row(f"movenet_blazepose behind the tracker, search every {every} "
-            f"({searches} searches in {len(times)} frames)", "MediaPipe-33", counts, times)
+    for network in NETWORKS:         # the default (full) with every search schedule
+        detector = make_detector("movenet_blazepose", threads=args.threads,
+                                 landmarks={"network": network})
+        name = f"movenet_blazepose, {network} landmarks"
+        counts, times = score_each_image(lambda im: [p.bbox for p in detector.detect(im)],
+                                         images, frames)
+        row(f"{name}, whole-image search on every image", "MediaPipe-33", counts, times)
+        for every in (2, 4, 8) if network == "full" else (4,):
+            counts, times, searches = _tracked_counts(detector, images, frames, every)
+            row(f"{name} behind the tracker, search every {every} "
+                f"({searches} searches in {len(times)} frames)", "MediaPipe-33", counts, times)
     if not args.no_mediapipe:
         mediapipe = make_detector("mediapipe")
         counts, times = score_each_image(lambda im: [p.bbox for p in mediapipe.detect(im)],
@@ -244,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     n.add_argument("--warmup", type=float, default=5.0, help="seconds sent before measuring")
     n.add_argument("--seconds", type=float, default=30.0, help="seconds measured per scene")
     n.add_argument("--scenes", nargs="*", default=None, help="'one' and/or 'crowd'")
+    n.add_argument("--crowd-hz", type=float, default=10.0,
+                   help="the crowd's input rate (the target is set at 10 Hz)")
     n.add_argument("-p", "--param", action="append", default=[],
                    help="a node parameter, name:=value (repeatable)")
     k = sub.add_parser("soak", help="fhmr_node for a long time on a looping recording: "

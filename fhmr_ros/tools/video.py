@@ -40,6 +40,7 @@ from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
 from ..model.checkpoint import default_checkpoint, load_checkpoint
 from ..model.pipeline import joint_source
+from ..perception.blazepose_landmarks import NETWORKS
 from ..perception.detection import make_stream_detector
 from ..perception.onnx_session import default_threads
 from ..perception.tracker import MultiPersonTracker, TrackState
@@ -218,7 +219,8 @@ def build_pipeline(args, model) -> HumanPipeline:
     """Detector, tracker and engine; perception and model run at the same time, so each
     gets half the threads."""
     detector = make_stream_detector(args.detector, args.device,
-                                    share_threads(default_threads()))
+                                    share_threads(default_threads()),
+                                    landmarks=args.landmarks)
     engine = StreamingEngine(model, StreamingConfig(stride=args.stride, lag=args.lag,
                                                     steps=args.steps), args.device)
     return HumanPipeline(detector, MultiPersonTracker(), engine)
@@ -333,6 +335,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="'movenet_blazepose', 'mediapipe' or an installed plugin's name "
                          "(a KeypointDetector declared in the entry point group "
                          "fhmr_ros.detectors)")
+    ap.add_argument("--landmarks", choices=NETWORKS, default="full",
+                    help="movenet_blazepose's BlazePose landmark network (lite: faster, "
+                         "less exact)")
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--body-model", type=Path, default=None,
                     help="SMPL-X .npz for the rendered mesh (default: the stand-in)")
