@@ -622,12 +622,15 @@ NO_SUCH_GPU = (("device:=cuda:7", "GPU(s) are visible") if torch_cuda_available(
     ("camera_extrinsics:=[0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]", "non-zero quaternion"),
     ("image_transport:=theora", "raw or compressed"),
     ("landmarks:=heavy", "landmarks must be one of full, lite"),
+    ("detector:=no_such_detector", "unknown detector 'no_such_detector'"),
+    (("detector:=mediapipe", "landmarks:=lite"), "applies to the movenet_blazepose detector"),
 ])
 def test_startup_problems_stop_the_node_with_a_clear_message(param, name):
     with open(CORRUPT, "wb") as f:
         f.write(b"not a checkpoint" * 64)
+    params = param if isinstance(param, tuple) else (param,)
     proc = subprocess.run([sys.executable, "-m", "fhmr_ros.ros.node", "--ros-args",
-                           "-r", f"__ns:={NS}_missing", "-p", param],
+                           "-r", f"__ns:={NS}_missing", *(a for p in params for a in ("-p", p))],
                           capture_output=True, text=True, timeout=120)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out

@@ -90,7 +90,11 @@ def make_stream_detector(name: str, device: str = "cpu", threads: int = 0,
     runtime's device and threads where they run on one (movenet_blazepose), with its
     BlazePose ``landmarks`` network (full | lite), and may find ``max_people`` (tracked
     people + a margin, so that the excess can be counted); a plugin is built without
-    options."""
+    options. ValueError: an unknown name, or other ``landmarks`` than full for a detector
+    without BlazePose landmarks."""
+    if landmarks != "full" and name != "movenet_blazepose":
+        raise ValueError(f"landmarks {landmarks!r} applies to the movenet_blazepose detector "
+                         f"only, not to {name!r}")
     if name not in BUILT_IN:
         return make_detector(name)
     options = {} if max_people is None else {"max_people": max_people}

@@ -171,7 +171,7 @@ def build_pipeline(cfg: NodeConfig, model, detector_threads: int) -> HumanPipeli
         try:
             detector = make_stream_detector(cfg.detector, cfg.device, detector_threads,
                                             cfg.max_people + EXTRA_DETECTIONS, cfg.landmarks)
-        except (FileNotFoundError, ImportError) as e:     # the message names file and fix
+        except (FileNotFoundError, ImportError, ValueError) as e:   # the message says why
             raise StartupError(f"detector {cfg.detector!r}: {e}") from e
     tracker = MultiPersonTracker(TrackerConfig(max_tracks=cfg.max_people,
                                                first_id=run_first_id()))

@@ -41,7 +41,7 @@ class OutputMessages:
                        wanted: Callable[[str], bool]) -> list[tuple[str, object]]:
         """(output, message) pairs of one image, in publishing order; ``wanted(output)``
         says whether a costly optional output has a reader: the markers, and the trajectories
-        (every person's whole history, ~2 ms per 100 samples to serialise)."""
+        (every person's whole history: ~12 ms to serialise for 6 people x 300 samples)."""
         cfg = self.cfg
         stamp = sec_to_stamp(frame.stamp)
         camera_frame = self.camera_frame(frame)
