@@ -16,7 +16,11 @@ from fhmr_ros.geometry.rotations import (axis_angle_to_matrix, geodesic_angle,
                                          rotation_about_axis)
 from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
 from fhmr_ros.model.inputs import FrameInputs, build_inputs
+from fhmr_ros.perception.detection import PersonDetection
+from fhmr_ros.perception.external_keypoints import KeypointsFrame, box_around
+from fhmr_ros.perception.tracker import MultiPersonTracker
 from fhmr_ros.streaming.engine import PersonObservation, StreamingConfig, StreamingEngine
+from fhmr_ros.streaming.human_pipeline import HumanPipeline
 from fhmr_ros.streaming.pose_buffer import PoseBuffer
 from fhmr_ros.streaming.root_alignment import RootAligner
 from fhmr_ros.streaming.track_stream import TrackStream
@@ -231,6 +235,66 @@ def test_tracks_are_batched_and_idle_tracks_finish(model, sequence):
     rel = lambda j: j - j[:1]  # noqa: E731
     assert np.linalg.norm(rel(a[10]) - rel(b[10]), axis=-1).mean() < 0.02
     assert np.linalg.norm(a[10][0] - b[10][0]) < 0.1
+
+
+def test_an_unseen_persons_held_back_frames_go_out_and_the_track_goes_on(model, sequence):
+    """Person 2 is unseen from frame 40 to 51 (0.4 s): once unseen_wait_s (0.3 s) has
+    passed, the frames the lag held back are published (with waiting only until the
+    person came back); when they return the track goes on, every frame published once.
+    Person 3, seen in frames 60-61 (too few to run) and again from 80, is dropped 0.3 s
+    after frame 61 and starts afresh."""
+    def run(unseen_wait_s):
+        engine = StreamingEngine(model, StreamingConfig(stride=8, lag=4,
+                                                        unseen_wait_s=unseen_wait_s))
+        K = sequence.K[0].numpy()
+        published_at, third = {}, []        # track 2's frame -> image it came with; track 3's
+        for t in range(91):
+            people = [PersonObservation(1, sequence.keypoints[0, t].numpy(), None)]
+            if not 40 <= t < 52:
+                people.append(PersonObservation(2, sequence.keypoints[0, t].numpy(), None))
+            if t in (60, 61) or t >= 80:
+                people.append(PersonObservation(3, sequence.keypoints[0, t].numpy(), None))
+            if t == 71 and unseen_wait_s < 0.5:     # dropped with image 70
+                assert 3 not in engine.tracks and engine.stats.short_tracks_dropped == 1
+            out = (engine.flush() if t == 90 else
+                   engine.update(t / FPS, sequence.T_world_camera[0, t].numpy(), K, people))
+            for r in out:
+                if r.track_id == 2:
+                    assert r.frame not in published_at
+                    published_at[r.frame] = t
+                third += [round(r.stamp * FPS)] if r.track_id == 3 else []
+        return engine, published_at, third
+
+    engine, at, third = run(0.3)
+    assert sorted(at) == list(range(90)) and engine.stats.unseen_runs == 1
+    assert third == list(range(80, 90))
+    assert max(at[f] for f in range(40)) == 48          # 0.3 s (9 frames) after frame 39
+    waiting, at, _ = run(1.0)                            # the engine's idle time: no early run
+    assert sorted(at) == list(range(90)) and waiting.stats.unseen_runs == 0
+    assert max(at[f] for f in range(40)) >= 52           # until the person came back
+
+
+def test_a_track_the_tracker_deleted_leaves_the_engine_at_once(model, sequence):
+    """Person B appears in two images only: the tracker deletes the tentative track at its
+    first miss, and the engine lets go of it on that image, not after max_idle_s (images
+    that list B would wait for it until then)."""
+    K = sequence.K[0].numpy()
+    size = (int(2 * K[0, 2]), int(2 * K[1, 2]))
+    pipeline = HumanPipeline(None, MultiPersonTracker(), StreamingEngine(model, StreamingConfig()))
+
+    def person(t, shift):
+        kp = sequence.keypoints[0, t].numpy().copy()
+        kp[:, 0] += shift
+        return PersonDetection(box_around(kp), kp, 1.0, "mediapipe33")
+
+    for t in range(4):
+        people = [person(t, 0.0)] + ([person(t, 300.0)] if t < 2 else [])
+        out = pipeline.process(KeypointsFrame(size, people), t / FPS, K,
+                               sequence.T_world_camera[0, t].numpy())
+        ids = {tr.track_id for tr in out.tracks}
+        assert set(pipeline.engine.tracks) == ids, t
+        assert len(ids) == (2 if t < 2 else 1)
+    assert pipeline.engine.stats.short_tracks_dropped == 1
 
 
 def test_a_padded_window_gives_what_it_gives_alone(model, sequence):

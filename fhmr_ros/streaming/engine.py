@@ -13,6 +13,12 @@ passes; young tracks' shorter windows are padded in front and masked); when one 
 due, tracks half-way to their next run join it, so tracks that started at different times
 fall into step. The world position filter (model/world.py) continues across chunks, so it
 stays causal and smooth.
+A track nobody has seen for ``unseen_wait_s`` (out of view, hidden, missed) has its held-back
+frames published by a run without look-ahead, as if it had ended: an image is
+published when all its people are, so one person's gap would otherwise hold up every later
+image until they came back or ``max_idle_s`` ended them. If they come back, the track goes on
+(the next run starts after the published frames, without a cross-fade); a track still too
+short to run (``min_frames``) is dropped instead, and starts afresh should they come back.
 A new run's first unpublished frames are cross-faded from the previous run's look-ahead
 for them into its own (``blend_frames``, at most the lag; model/sequence.py), so that the
 hand-over from published to newly generated frames does not jerk.
@@ -56,6 +62,7 @@ class StreamingConfig:
     min_frames: int = 8          # a track's first run waits for this many grid frames
     max_gap_s: float = 0.3       # longer detection gaps are unobserved, not interpolated
     max_idle_s: float = 1.0      # a track unseen this long is finished and forgotten
+    unseen_wait_s: float = 0.3   # ... this long: the frames its lag holds back are published
     mode: str = "two_stage"      # or another of fhmr_ros.model.pipeline.MODES
     steps: int | None = None     # sampling overrides (None: the checkpoint's defaults)
     guidance: float | None = None
@@ -75,6 +82,8 @@ class StreamingConfig:
             raise ValueError(f"unknown mode {self.mode!r}; known: {MODES}")
         if self.stride < 1 or self.lag < 0 or self.min_frames < 1:
             raise ValueError("stride and min_frames must be >= 1 and lag >= 0")
+        if not 0 <= self.unseen_wait_s <= self.max_idle_s:
+            raise ValueError("unseen_wait_s must lie in [0, max_idle_s]")
         if self.known_frames < 0:
             raise ValueError("known_frames must be >= 0")
 
@@ -142,6 +151,7 @@ class EngineStats:
     tracks_started: int = 0
     tracks_finished: int = 0
     short_tracks_dropped: int = 0   # finished before min_frames grid frames: no output
+    unseen_runs: int = 0            # runs that published unseen tracks' last frames early
     last_batch: int = 0
     last_run_ms: float = 0.0
     run_ms: list[float] = field(default_factory=list)
@@ -197,6 +207,16 @@ class StreamingEngine:
         for tid in [t for t, tr in self.tracks.items()
                     if stamp - tr.last_seen > self.cfg.max_idle_s]:
             results += self.finish(tid)
+        seen = {p.track_id for p in people}
+        unseen = [tr for tid, tr in self.tracks.items() if tid not in seen
+                  and tr.num_emitted < tr.num_frames
+                  and stamp - tr.last_seen >= self.cfg.unseen_wait_s]
+        for tr in [tr for tr in unseen if tr.num_frames < self.cfg.min_frames]:
+            self.finish(tr.track_id)        # too short to run: should they return, afresh
+        unseen = [tr for tr in unseen if tr.num_frames >= self.cfg.min_frames]
+        if unseen:                  # their held-back frames go out without more look-ahead
+            self.stats.unseen_runs += 1
+            results += self._run(unseen, final=True)
         ready = [tr for tr in self.tracks.values() if tr.num_frames >= self.cfg.min_frames]
         new = lambda tr: tr.num_frames - tr.num_at_last_run  # noqa: E731
         if any(new(tr) >= self.cfg.stride for tr in ready):

@@ -543,6 +543,7 @@ class StreamRuntime:
             "model_runs": engine.stats.runs,
             "frames_published": engine.stats.frames_published,
             "short_tracks_dropped": engine.stats.short_tracks_dropped,
+            "unseen_runs": engine.stats.unseen_runs,
             "people_over_limit": tracker.num_rejected_over_limit,
             "detections_ignored_low_score": tracker.num_ignored_low_score,
             "detections_ignored_invalid": tracker.num_ignored_invalid,
