@@ -15,7 +15,8 @@ memory segment drops raw best-effort images above ~512 KB before the node ever s
 Per scene, after a warm-up (not counted), for the images sent in the measured window
 (images go on for TAIL_S after it): sustained rate = their HumanStateArrays received within
 the window per second; latency = receive time − the image's stamp (queue, detector,
-tracker, the stride and look-ahead lag, the model, message building and DDS), p50/p95/max; "in the node": the node's own receive-to-publish latency (its /diagnostics,
+tracker, the stride and look-ahead lag, the model, message building and DDS),
+p50/p95/max; "in the node": the node's own receive-to-publish latency (its /diagnostics,
 the last 200 images); dropped = the node's own count of images it could not keep up with;
 and the node's per-stage milliseconds per image from /diagnostics.
 
