@@ -248,21 +248,25 @@ def test_an_unseen_persons_held_back_frames_go_out_and_the_track_goes_on(model, 
                                                         unseen_wait_s=unseen_wait_s))
         K = sequence.K[0].numpy()
         published_at, third = {}, []        # track 2's frame -> image it came with; track 3's
-        for t in range(91):
+
+        def collect(results, t):
+            for r in results:
+                if r.track_id == 2:
+                    assert r.frame not in published_at
+                    published_at[r.frame] = t
+                elif r.track_id == 3:
+                    third.append(round(r.stamp * FPS))
+
+        for t in range(90):
             people = [PersonObservation(1, sequence.keypoints[0, t].numpy(), None)]
             if not 40 <= t < 52:
                 people.append(PersonObservation(2, sequence.keypoints[0, t].numpy(), None))
             if t in (60, 61) or t >= 80:
                 people.append(PersonObservation(3, sequence.keypoints[0, t].numpy(), None))
-            if t == 71 and unseen_wait_s < 0.5:     # dropped with image 70
+            collect(engine.update(t / FPS, sequence.T_world_camera[0, t].numpy(), K, people), t)
+            if t == 70 and unseen_wait_s < 0.5:     # 0.3 s after frame 61
                 assert 3 not in engine.tracks and engine.stats.short_tracks_dropped == 1
-            out = (engine.flush() if t == 90 else
-                   engine.update(t / FPS, sequence.T_world_camera[0, t].numpy(), K, people))
-            for r in out:
-                if r.track_id == 2:
-                    assert r.frame not in published_at
-                    published_at[r.frame] = t
-                third += [round(r.stamp * FPS)] if r.track_id == 3 else []
+        collect(engine.flush(), 90)
         return engine, published_at, third
 
     engine, at, third = run(0.3)
