@@ -25,7 +25,7 @@ demo: setup
 	  python -m fhmr_ros.tools.model_demo --out artifacts/demo && \
 	  fhmr-video $${FHMR_FOOTAGE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/fhmr_ros/footage}/vtest.avi \
 	    --out artifacts/demo/video $(DEMO_VIDEO_ARGS) && \
-	  python -m fhmr_ros.ros.node_demo --out artifacts/demo/node && \
+	  python -m fhmr_ros.tools.node_demo --out artifacts/demo/node && \
 	  fhmr-export artifacts/demo/video/results.npz --out artifacts/demo/export/video && \
 	  fhmr-export artifacts/demo/node/recording.mcap --out artifacts/demo/export/node
 

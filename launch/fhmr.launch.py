@@ -4,8 +4,9 @@
         world_frame:=odom device:=cuda preset:=full rviz:=true
 
 Arguments: camera (namespace of image + camera_info), image / camera_info / odom topics,
-image_transport, world_frame, camera_frame, device, preset, params_file, namespace,
-autostart (false: the lifecycle node waits for a lifecycle manager), rviz.
+params_file, namespace, rviz, and the node parameters of NODE_ARGUMENTS (image_transport,
+world_frame, camera_frame, device, preset, autostart), whose defaults and descriptions come
+from the one settings table, fhmr_ros/streaming/settings.py (docs/parameters.md).
 """
 
 import os
@@ -17,6 +18,20 @@ from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
+
+from fhmr_ros.streaming.settings import SPECS, defaults
+
+# node parameters that are also launch arguments
+NODE_ARGUMENTS = ("image_transport", "world_frame", "camera_frame", "device", "preset",
+                  "autostart")
+
+
+def parameter_argument(name: str) -> DeclareLaunchArgument:
+    """A launch argument for node parameter ``name``, default and description from the
+    settings."""
+    default = defaults()[name]
+    text = str(default).lower() if isinstance(default, bool) else str(default)
+    return DeclareLaunchArgument(name, default_value=text, description=SPECS[name].description)
 
 
 def generate_launch_description() -> LaunchDescription:
@@ -31,30 +46,17 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument("camera_info", default_value=[arg("camera"), "/camera_info"],
                               description="camera_info topic"),
         DeclareLaunchArgument("odom", default_value="/odom", description="odometry topic"),
-        DeclareLaunchArgument("image_transport", default_value="raw",
-                              description="raw or compressed"),
-        DeclareLaunchArgument("world_frame", default_value="odom",
-                              description="world frame of the outputs (odometry's frame)"),
-        DeclareLaunchArgument("camera_frame", default_value="",
-                              description="camera optical frame ('' = the image's frame_id)"),
-        DeclareLaunchArgument("device", default_value="cpu", description="cpu, cuda, cuda:1"),
-        DeclareLaunchArgument("preset", default_value="lite", description="lite or full"),
         DeclareLaunchArgument("params_file",
                               default_value=os.path.join(share, "config", "fhmr.yaml"),
                               description="node parameters (YAML)"),
-        DeclareLaunchArgument("autostart", default_value="true",
-                              description="configure and activate at start-up; false: "
-                                          "wait for a lifecycle manager"),
         DeclareLaunchArgument("rviz", default_value="false", description="start RViz"),
-    ]
+    ] + [parameter_argument(name) for name in NODE_ARGUMENTS]
     node = Node(
         package="fhmr_ros", executable="fhmr_node", name="fhmr_node",
         namespace=arg("namespace"), output="screen",
         parameters=[arg("params_file"), {
-            "world_frame": arg("world_frame"), "camera_frame": arg("camera_frame"),
-            "device": arg("device"), "preset": arg("preset"),
-            "image_transport": arg("image_transport"),
-            "autostart": ParameterValue(arg("autostart"), value_type=bool)}],
+            name: ParameterValue(arg(name), value_type=type(defaults()[name]))
+            for name in NODE_ARGUMENTS}],
         remappings=[("image", arg("image")),
                     ("image/compressed", [arg("image"), "/compressed"]),
                     ("camera_info", arg("camera_info")), ("odom", arg("odom"))])

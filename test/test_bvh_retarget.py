@@ -363,6 +363,14 @@ def test_real_splits_are_disjoint():
 
 
 @needs_corpus
+def test_a_split_loads_only_the_motion_sets_asked_for():
+    every = split_files("test")
+    default = split_files("test", sets=CorpusConfig().sets)
+    assert default and {f.relative_to(MOCAP).parts[0] for f in default} == {"reactidle"}
+    assert set(default) < set(every)      # the corpus's CMU subjects wait for their rig map
+
+
+@needs_corpus
 def test_split_loader_keeps_subjects_apart_and_caches(tmp_path, body_model, monkeypatch):
     """On a small corpus made of truncated real clips: 2 train subjects, 1 test subject."""
     corpus, cache = tmp_path / "mocap", tmp_path / "cache"

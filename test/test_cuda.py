@@ -78,12 +78,13 @@ def test_training_on_cuda_in_bf16_lowers_the_loss(stage, body_model, tmp_path):
 
     from fhmr_ros.body.keypoints import keypoint_format
     from fhmr_ros.data.mocap_corpus import CorpusConfig, load_split
-    from fhmr_ros.data.windows import WindowSampler, prepare_clip
+    from fhmr_ros.data.windows import prepare_clip
     from fhmr_ros.model.config import TransformerConfig, preset
-    from fhmr_ros.model.losses import BodyGeometry
+    from fhmr_ros.model.kinematics import BodyGeometry
     from fhmr_ros.model.pipeline import FactorizedHMR
     from fhmr_ros.model.representation import encode
-    from fhmr_ros.model.training import TrainConfig, train_stage
+    from fhmr_ros.training.trainer import TrainConfig, train_stage
+    from fhmr_ros.training.window_sampler import WindowSampler
 
     torch.manual_seed(0)
     fmt = keypoint_format("mediapipe33")

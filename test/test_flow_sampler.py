@@ -6,15 +6,14 @@ import torch
 from fhmr_ros.body.body_model import BodyModel
 from fhmr_ros.model.config import preset
 from fhmr_ros.model.flow_sampler import guided_velocity, sample_flow
-from fhmr_ros.model.inputs import FrameInputs
-from fhmr_ros.tools import bench
-from fhmr_ros.model.losses import BodyGeometry
+from fhmr_ros.model.inputs import FrameInputs, random_inputs
+from fhmr_ros.model.kinematics import BodyGeometry
 from fhmr_ros.model.pipeline import FactorizedHMR
 from fhmr_ros.model.representation import ANCHOR_DIM, DIM
 
 
-def random_inputs(B: int, T: int) -> FrameInputs:
-    return bench.random_inputs(B, T, generator=torch.Generator().manual_seed(0))
+def seeded_inputs(B: int, T: int) -> FrameInputs:
+    return random_inputs(B, T, generator=torch.Generator().manual_seed(0))
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +30,7 @@ def model(standin_path):
 @pytest.mark.parametrize("solver", ["euler", "midpoint"])
 def test_known_coordinates_are_exactly_unchanged(model, solver):
     B, T = 2, 16
-    inputs = random_inputs(B, T)
+    inputs = seeded_inputs(B, T)
     anchor = torch.randn(B, T, ANCHOR_DIM)
     x_known = torch.randn(B, T, DIM)
     known = torch.zeros(B, T, DIM, dtype=torch.bool)
@@ -45,7 +44,7 @@ def test_known_coordinates_are_exactly_unchanged(model, solver):
 
 def test_guidance_one_equals_conditional_pass(model):
     B, T = 2, 12
-    inputs = random_inputs(B, T)
+    inputs = seeded_inputs(B, T)
     anchor = torch.randn(B, T, ANCHOR_DIM)
     known = torch.zeros(B, T, DIM, dtype=torch.bool)
     known[..., :ANCHOR_DIM] = True
@@ -69,7 +68,7 @@ def test_guidance_one_equals_conditional_pass(model):
 
 
 def test_sampling_is_seedable_and_hypotheses_differ(model):
-    inputs = random_inputs(1, 10)
+    inputs = seeded_inputs(1, 10)
     anchor = torch.randn(1, 10, ANCHOR_DIM)
     a = model.complete(inputs, anchor, model.default_sampling(seed=7, hypotheses=3))
     b = model.complete(inputs, anchor, model.default_sampling(seed=7, hypotheses=3))
@@ -111,7 +110,7 @@ def test_window_hand_overs_are_cross_faded(model):
 
     ramp = crossfade(torch.zeros(4, 2), torch.ones(4, 2))
     torch.testing.assert_close(ramp[:, 0], torch.tensor([0.2, 0.4, 0.6, 0.8]))
-    inputs = random_inputs(1, 96)
+    inputs = seeded_inputs(1, 96)
     T_wc = torch.eye(4).expand(1, 96, 4, 4)
     hard, blended = (infer_sequence(model, inputs, T_wc, "two_stage",
                                     model.default_sampling(seed=0, blend_frames=b))

@@ -1,4 +1,5 @@
-"""The library below fhmr_ros/ros imports in a clean interpreter where ROS cannot be found."""
+"""The library outside fhmr_ros/ros (and the commands that are not ROS commands) imports in a
+clean interpreter where ROS cannot be found; the runtime path loads no training code."""
 
 import subprocess
 import sys
@@ -18,10 +19,12 @@ class NoRos:
         return None
 
 sys.meta_path.insert(0, NoRos())
+# the commands that talk to ROS (fhmr-bag, fhmr-bench node's driver, the node demo)
+ROS_COMMANDS = ("fhmr_ros.tools.bag", "fhmr_ros.tools.node_bench", "fhmr_ros.tools.node_demo")
 import fhmr_ros
 names = []
 for info in pkgutil.walk_packages(fhmr_ros.__path__, "fhmr_ros."):
-    if info.name.startswith(("fhmr_ros.ros", "fhmr_ros.msg")):
+    if info.name.startswith(("fhmr_ros.ros", "fhmr_ros.msg")) or info.name in ROS_COMMANDS:
         continue
     importlib.import_module(info.name)
     names.append(info.name)
@@ -40,10 +43,10 @@ def test_library_imports_without_ros():
         assert module in names.split()
 
 
-def test_the_runtime_path_does_not_import_the_training_data_package():
+def test_the_runtime_path_loads_no_training_data_or_tool_code():
     """Perception -> streaming -> model inference, as the node runs it, without ROS."""
     code = ("import sys\n"
-            "import fhmr_ros.streaming.stream_runtime, fhmr_ros.model.checkpoint\n"
+            "import fhmr_ros.streaming.runtime_builder, fhmr_ros.model.checkpoint\n"
             "import fhmr_ros.perception.movenet_blazepose_detector\n"
             "print(' '.join(m for m in sys.modules if m.startswith('fhmr_ros.')))")
     out = subprocess.run([sys.executable, "-I", "-c",
@@ -54,4 +57,4 @@ def test_the_runtime_path_does_not_import_the_training_data_package():
     loaded = out.stdout.split()
     assert "fhmr_ros.streaming.engine" in loaded
     assert not [m for m in loaded if m.startswith(("fhmr_ros.data", "fhmr_ros.evaluation",
-                                                   "fhmr_ros.tools"))], loaded
+                                                   "fhmr_ros.training", "fhmr_ros.tools"))], loaded

@@ -1,5 +1,5 @@
 """MCAP recordings without rosbag2 (fhmr_ros.ros.mcap_io) and the camera player
-(fhmr_ros.tools.player): real messages, real footage, real DDS."""
+(fhmr_ros/ros/video_stream.py, playback.py, tools/player.py): real messages, real footage, real DDS."""
 
 import math
 import os
@@ -32,7 +32,7 @@ from fhmr_ros.ros.mcap_io import (McapFormatError, McapRecorder, message_class,
                                   message_definition, read_messages, topics)
 from fhmr_ros.ros.odometry import (odometry_msg, pose_to_matrix, sec_to_stamp,
                                    stamp_to_sec)
-from fhmr_ros.tools.player import Motion, bag_messages, write_video_bag
+from fhmr_ros.ros.video_stream import Motion, bag_messages, write_video_bag
 
 with warnings.catch_warnings():   # the module warns on import that mcap_ros2.decoder is newer
     warnings.simplefilter("ignore", DeprecationWarning)

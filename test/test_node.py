@@ -622,7 +622,7 @@ NO_SUCH_GPU = (("device:=cuda:7", "GPU(s) are visible") if torch_cuda_available(
     ("stride:=2.5", "stride"),
     ("camera_extrinsics:=[1.0, 2.0]", "camera_extrinsics must be"),
     ("camera_extrinsics:=[0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]", "non-zero quaternion"),
-    ("image_transport:=theora", "raw or compressed"),
+    ("image_transport:=theora", "image_transport must be one of raw, compressed"),
     ("landmarks:=heavy", "landmarks must be one of full, lite"),
     ("detector:=no_such_detector", "unknown detector 'no_such_detector'"),
     (("detector:=mediapipe", "landmarks:=lite"), "applies to the movenet_blazepose detector"),
@@ -653,16 +653,3 @@ def test_a_missing_pose_network_stops_the_node_with_a_clear_message(tmp_path):
     assert proc.returncode == 1, out
     assert "movenet_multipose.onnx not found" in out and "convert_pose_models.sh" in out
     assert "Traceback" not in out
-
-
-def test_config_yaml_lists_every_parameter():
-    import yaml
-
-    from fhmr_ros.ros.node_config import DESCRIPTIONS, NodeConfig
-
-    path = os.path.join(os.path.dirname(__file__), "..", "config", "fhmr.yaml")
-    params = yaml.safe_load(open(path))["fhmr_node"]["ros__parameters"]
-    assert set(params) == set(NodeConfig.__dataclass_fields__) == set(DESCRIPTIONS)
-    for key, value in params.items():
-        default = getattr(NodeConfig(), key)
-        assert value == (list(default) if isinstance(default, tuple) else default), key

@@ -15,7 +15,7 @@ from fhmr_ros.data.procedural.body_geometry import body_geometry
 from fhmr_ros.data.procedural.joints import LEG_ROWS, within_limits
 from fhmr_ros.data.procedural.sampling import HELD_OUT_SPEED_CURVATURE, LAYER_SEGMENTS
 from fhmr_ros.data.motion import load_clips, save_clips
-from fhmr_ros.data.training_set import VALIDATION_SPLITS, DataConfig, motion_clips
+from fhmr_ros.data.clip_sets import VALIDATION_SPLITS, DataConfig, motion_clips
 
 LEFT_FOOT, RIGHT_FOOT, LEFT_ANKLE, RIGHT_ANKLE = 10, 11, 7, 8
 STANCE_SPEED = 0.2        # m/s: a foot slower than this ...

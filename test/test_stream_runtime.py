@@ -267,7 +267,7 @@ def test_stopping_midway_discards_what_is_pending_counted_and_a_restart_is_fresh
     counts = runtime.counters.snapshot()
     assert discarded > 0 and counts["images_discarded"] == discarded
     assert accounted(counts) + discarded == 16
-    assert runtime.idle() and not runtime.pipeline.engine.tracks
+    assert runtime.idle() and not runtime.pipeline.live_tracks()
     runtime.start()
     for i in range(6):
         runtime.add_image(1.0 + 0.1 * i, "cam", frames[100 + i], wait=True)

@@ -10,16 +10,17 @@ import torch
 from fhmr_ros.body.body_model import BodyModel
 from fhmr_ros.body.keypoints import keypoint_format
 from fhmr_ros.data.mocap_corpus import CorpusConfig, load_split
-from fhmr_ros.data.windows import WindowSampler, prepare_clip
+from fhmr_ros.data.windows import prepare_clip
 from fhmr_ros.model.checkpoint import load_checkpoint, save_checkpoint
 from fhmr_ros.model.config import ModelConfig, TransformerConfig, preset
-from fhmr_ros.model.losses import BodyGeometry
+from fhmr_ros.model.inputs import random_inputs
+from fhmr_ros.model.kinematics import BodyGeometry
 from fhmr_ros.model.pipeline import FactorizedHMR
 from fhmr_ros.model.representation import LAYOUT, encode
-from fhmr_ros.model.training import TrainConfig, stage2_flow_times, stage2_loss, train_stage
 from fhmr_ros.geometry.rotations import matrix_to_rot6d, rot6d_to_matrix
-from fhmr_ros.model.losses import LossWeights, temporal_terms
-from fhmr_ros.tools import bench
+from fhmr_ros.training.losses import LossWeights, temporal_terms
+from fhmr_ros.training.trainer import TrainConfig, stage2_flow_times, stage2_loss, train_stage
+from fhmr_ros.training.window_sampler import WindowSampler
 from fhmr_ros.tools.train import main as train_main
 
 TINY = TransformerConfig(width=64, layers=2, heads=2, mlp_ratio=2.0, dropout=0.0)
@@ -266,7 +267,7 @@ def test_the_medium_preset_is_a_larger_lite_and_its_checkpoint_names_it(standin_
     assert (medium.cfg.window, medium.cfg.flow) == (lite.cfg.window, lite.cfg.flow)
     loaded = load_checkpoint(save_checkpoint(medium, tmp_path / "m.pt", half=False))
     assert loaded.cfg == medium.cfg
-    inputs = bench.random_inputs(1, 16, generator=torch.Generator().manual_seed(0))
+    inputs = random_inputs(1, 16, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         torch.testing.assert_close(loaded.anchor(inputs), medium.eval().anchor(inputs))
 

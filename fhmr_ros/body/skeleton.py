@@ -38,6 +38,9 @@ BODY_PARENTS = SMPLX_PARENTS[:NUM_BODY_JOINTS]
 TORSO_JOINTS: tuple[int, ...] = (0, 3, 6, 9, 12, 13, 14, 15)
 # Completed by Stage 2: limbs.
 NON_TORSO_JOINTS: tuple[int, ...] = (1, 2, 4, 5, 7, 8, 10, 11, 16, 17, 18, 19, 20, 21)
+# Foot contact, sliding and the floor: ankles and feet (7, 8, 10, 11).
+FOOT_JOINTS: tuple[int, ...] = tuple(
+    BODY_JOINT_NAMES.index(n) for n in ("left_ankle", "right_ankle", "left_foot", "right_foot"))
 
 # Left/right mirror of the 55 joints (index of the mirrored joint).
 def _mirror_index(name: str) -> int:

@@ -336,11 +336,8 @@ def build_standin_model() -> dict[str, np.ndarray]:
         [_shape_directions(verts, region, axis_point, J),
          np.zeros((NUM_VERTICES, 3, NUM_EXPRESSION_DIRS))], axis=2)
 
-    # Ears: the head vertices furthest out to each side at ear height.
-    head = np.flatnonzero(part_of == [p.name for p in parts].index("head"))
-    ear_score = np.abs(verts[head, 0]) - 3.0 * np.abs(verts[head, 1] - 0.32)
-    landmarks["lear"] = head[np.argmax(np.where(verts[head, 0] > 0, ear_score, -np.inf))]
-    landmarks["rear"] = head[np.argmax(np.where(verts[head, 0] < 0, ear_score, -np.inf))]
+    names = [p.name for p in parts]
+    landmarks.update(_ear_landmarks(verts, np.flatnonzero(part_of == names.index("head"))))
 
     # Move each landmark vertex to the index smplx expects for it.
     perm = _landmark_permutation(landmarks)
@@ -350,14 +347,7 @@ def build_standin_model() -> dict[str, np.ndarray]:
     faces = inverse[faces]
     part_of, region = part_of[perm], region[perm]
 
-    # Face landmarks (iBUG 68 minus the jaw line) and the jaw-line contour, on front faces.
-    face_centroids = verts[faces].mean(1)
-    front = np.flatnonzero(np.isin(part_of[faces[:, 0]], [
-        [p.name for p in parts].index(n) for n in ("head", "jaw", "nose")])
-        & (face_centroids[:, 2] > 0.05))
-    targets = _face_landmark_targets()
-    lmk_faces = _nearest_front_faces(verts, faces, front, targets[17:])
-    contour_faces = _nearest_front_faces(verts, faces, front, targets[:17])
+    lmk_faces, contour_faces = _face_landmark_faces(verts, faces, part_of, names)
 
     kintree = np.stack([np.asarray(SMPLX_PARENTS), np.arange(NUM_JOINTS)])
     kintree[0, 0] = 2**32 - 1  # SMPL-X files store the root's parent as uint32 max
@@ -377,6 +367,25 @@ def build_standin_model() -> dict[str, np.ndarray]:
         "dynamic_lmk_bary_coords": np.full((79, 17, 3), 1.0 / 3.0),
         "standin_version": np.asarray(STANDIN_VERSION),
     }
+
+
+def _ear_landmarks(verts: np.ndarray, head: np.ndarray) -> dict[str, int]:
+    """Ears: the head vertices (indices ``head``) furthest out to each side at ear height."""
+    ear_score = np.abs(verts[head, 0]) - 3.0 * np.abs(verts[head, 1] - 0.32)
+    return {"lear": head[np.argmax(np.where(verts[head, 0] > 0, ear_score, -np.inf))],
+            "rear": head[np.argmax(np.where(verts[head, 0] < 0, ear_score, -np.inf))]}
+
+
+def _face_landmark_faces(verts: np.ndarray, faces: np.ndarray, part_of: np.ndarray,
+                         names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Faces of the face landmarks (iBUG 68 minus the jaw line, (51,)) and of the jaw-line
+    contour ((17,)), among the front faces of the head, jaw and nose parts."""
+    face_centroids = verts[faces].mean(1)
+    front = np.flatnonzero(np.isin(part_of[faces[:, 0]], [
+        names.index(n) for n in ("head", "jaw", "nose")]) & (face_centroids[:, 2] > 0.05))
+    targets = _face_landmark_targets()
+    return (_nearest_front_faces(verts, faces, front, targets[17:]),
+            _nearest_front_faces(verts, faces, front, targets[:17]))
 
 
 def _part_landmarks(part: _Part, v: np.ndarray, offset: int) -> dict[str, int]:

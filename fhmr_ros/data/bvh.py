@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..geometry.rotations import rotation_about_axis_np
+
 ROTATION_CHANNELS = ("Xrotation", "Yrotation", "Zrotation")
 POSITION_CHANNELS = ("Xposition", "Yposition", "Zposition")
 END_SITE_SUFFIX = ":end"
@@ -232,20 +234,6 @@ def _parse_motion_header(tail: str) -> tuple[int, float, str]:
     return frames, frame_time, lines[2] if len(lines) > 2 else ""
 
 
-def _axis_rotation(axis: str, angle_rad: np.ndarray) -> np.ndarray:
-    """(T, 3, 3) rotation by ``angle_rad`` (T,) about the x, y or z axis."""
-    c, s = np.cos(angle_rad), np.sin(angle_rad)
-    R = np.zeros(angle_rad.shape + (3, 3))
-    i, j = {"X": (1, 2), "Y": (2, 0), "Z": (0, 1)}[axis]
-    k = 3 - i - j
-    R[..., k, k] = 1.0
-    R[..., i, i] = c
-    R[..., j, j] = c
-    R[..., i, j] = -s
-    R[..., j, i] = s
-    return R
-
-
 def local_transforms(bvh: BvhFile, joint: int) -> tuple[np.ndarray, np.ndarray]:
     """Local rotation (T, 3, 3) and translation (T, 3) of one joint, all frames.
 
@@ -259,7 +247,7 @@ def local_transforms(bvh: BvhFile, joint: int) -> tuple[np.ndarray, np.ndarray]:
     t = np.broadcast_to(j.offset, (T, 3)).copy()
     for k, channel in enumerate(j.channels):
         if channel in ROTATION_CHANNELS:
-            R = R @ _axis_rotation(channel[0], np.deg2rad(values[:, k]))
+            R = R @ rotation_about_axis_np(channel[0], np.deg2rad(values[:, k]))
         else:
             t[:, POSITION_CHANNELS.index(channel)] = values[:, k]
     return R, t

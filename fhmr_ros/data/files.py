@@ -1,4 +1,4 @@
-"""The offline file contract: OBS.npz in, PRED.npz out (see README, "Offline inference").
+"""The offline file contract: OBS.npz in, PRED.npz out (docs/offline_tools.md, "Offline inference").
 
 OBS.npz
   keypoints        (T, K, 3) pixels u, v and confidence in [0, 1] (0 = unobserved)

@@ -69,3 +69,32 @@ def vtest_frames(indices: list[int]) -> dict[int, np.ndarray]:
     if len(frames) < len(wanted):
         raise ValueError(f"vtest.avi has no frames {sorted(wanted - set(frames))}")
     return frames
+
+
+def video_frames(path: Path, start: int, count: int | None):
+    """(index, BGR frame) from ``start`` for at most ``count`` frames."""
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise ValueError(f"cannot open video {path}")
+    cap.set(cv2.CAP_PROP_POS_FRAMES, start)
+    i = start
+    try:
+        while count is None or i < start + count:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            yield i, frame
+            i += 1
+    finally:
+        cap.release()
+
+
+def video_info(path: Path) -> tuple[float, int, int, int]:
+    """(fps, width, height, frame count) as the container reports them."""
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise ValueError(f"cannot open video {path}")
+    info = (cap.get(cv2.CAP_PROP_FPS), int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+            int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)), int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+    cap.release()
+    return info

@@ -39,6 +39,9 @@ MOTION_SUFFIXES = (".bvh", ".bvh.gz", ".npz")
 
 @dataclass(frozen=True)
 class CorpusConfig:
+    # the motion sets a split loads: those with a rig map the shipped models were built on;
+    # the corpus's CMU subjects come in with their rig map (issue: real motion in training)
+    sets: tuple[str, ...] = ("reactidle",)
     fps: float = 30.0                   # resample every clip to this rate
     max_seconds: float = 20.0           # longer clips are cut into equal chunks of at most this
     retarget: RetargetConfig = field(default_factory=RetargetConfig)
@@ -91,9 +94,11 @@ def subject_of(clip_name: str) -> str:
     return "/".join(clip_name.split("/")[:2])
 
 
-def split_files(split: str, root: str | os.PathLike | None = None) -> list[Path]:
+def split_files(split: str, root: str | os.PathLike | None = None,
+                sets: tuple[str, ...] | None = None) -> list[Path]:
     """Motion files of one split's subjects, sorted (subjects with no folder are skipped:
-    the corpus README lists subjects whose files were not obtained)."""
+    the corpus README lists subjects whose files were not obtained); ``sets``: only the
+    subjects of these motion sets (None: all)."""
     root = find_mocap_dir(root)
     splits = read_splits(root)
     if split not in splits:
@@ -101,6 +106,8 @@ def split_files(split: str, root: str | os.PathLike | None = None) -> list[Path]
                                f"(has {sorted(splits)})")
     files: list[Path] = []
     for subject in splits[split]:
+        if sets is not None and subject.split("/")[0] not in sets:
+            continue
         folder = root / subject
         if folder.is_dir():
             files += sorted(p for p in folder.iterdir() if p.name.endswith(MOTION_SUFFIXES))
@@ -161,7 +168,7 @@ def load_split(split: str, body_model: BodyModel | None = None,
     if body_model is None:
         body_model = BodyModel(ensure_standin_model())
     root = find_mocap_dir(root)
-    files = split_files(split, root)
+    files = split_files(split, root, config.sets)
     if not files:
         raise MocapCorpusError(f"split {split!r} of {root} has no motion files")
     cache = None

@@ -45,7 +45,8 @@ import numpy as np
 import torch
 
 from ..body.body_model import BodyModel
-from ..body.skeleton import BODY_JOINT_NAMES, BODY_PARENTS, NUM_BODY_JOINTS, children
+from ..body.skeleton import (BODY_JOINT_NAMES, BODY_PARENTS, FOOT_JOINTS, NUM_BODY_JOINTS,
+                             children)
 from ..geometry.gravity_view import UPRIGHT_FACING_X
 from ..geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from .bvh import BvhFile, forward_kinematics, rest_positions
@@ -54,8 +55,6 @@ from .motion import SMPLX_NUM_BETAS, MotionClip
 SPINE = tuple(BODY_JOINT_NAMES.index(n) for n in ("spine1", "spine2", "spine3"))
 NECK = BODY_JOINT_NAMES.index("neck")
 SPINE_ITERATIONS = 3
-FOOT_JOINTS = tuple(BODY_JOINT_NAMES.index(n) for n in
-                    ("left_ankle", "right_ankle", "left_foot", "right_foot"))
 
 
 def _axis_vector(spec: str) -> np.ndarray:

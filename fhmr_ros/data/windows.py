@@ -1,4 +1,5 @@
-"""Training and evaluation samples: a motion window seen by a simulated robot camera.
+"""Labelled windows for training and evaluation: a motion window seen by a simulated robot
+camera.
 
 For a clip, the body is posed once (ClipGeometry: world joints, detector keypoints, root
 rotations, local velocities, contacts). A sample then takes a window, places a camera rig
@@ -20,7 +21,6 @@ from ..body.keypoints import KeypointFormat
 from ..geometry.rotations import axis_angle_to_matrix
 from ..geometry.trajectory import local_root_velocity
 from ..model.inputs import FrameInputs, build_inputs
-from ..model.losses import WorldTruth
 from ..model.representation import CONTACT_JOINTS, BodyVariables
 from .camera_rigs import CameraRigConfig, sample_camera_rig
 from .motion import MotionClip
@@ -76,6 +76,14 @@ def prepare_clip(clip: MotionClip, body: BodyModel, fmt: KeypointFormat,
         R_world_root=R.numpy(), local_rotations=axis_angle_to_matrix(
             torch.from_numpy(clip.body_pose)).numpy(),
         root_velocity=vel.numpy(), contact=contact_targets(jw, clip.fps))
+
+
+@dataclass
+class WorldTruth:
+    """The true world motion of a window (the world-trajectory loss and world metrics)."""
+
+    R_world_root: Tensor    # (B, T, 3, 3)
+    pelvis_world: Tensor    # (B, T, 3)
 
 
 @dataclass
@@ -169,24 +177,3 @@ def make_batch(rng: np.random.Generator, items: list[tuple[ClipGeometry, int]], 
                  T_world_camera=T_odom, T_world_camera_true=T_true,
                  keypoint_visible=torch.from_numpy(np.stack([s.visible for s in samples])),
                  keypoints=keypoints, K=K, names=[s.name for s in samples])
-
-
-class WindowSampler:
-    """Random training windows, clips weighted by their number of windows."""
-
-    def __init__(self, clips: list[ClipGeometry], window: int, fmt: KeypointFormat,
-                 rig_cfg: CameraRigConfig | None = None,
-                 noise_cfg: DetectorNoiseConfig | None = None) -> None:
-        self.clips = [c for c in clips if c.clip.num_frames >= window]
-        if not self.clips:
-            raise ValueError(f"no clip has the {window} frames a window needs")
-        counts = np.array([c.clip.num_frames - window + 1 for c in self.clips], dtype=float)
-        self.p = counts / counts.sum()
-        self.window, self.fmt = window, fmt
-        self.rig_cfg, self.noise_cfg = rig_cfg, noise_cfg
-
-    def batch(self, rng: np.random.Generator, size: int) -> Batch:
-        idx = rng.choice(len(self.clips), size=size, p=self.p)
-        items = [(self.clips[i], int(rng.integers(0, self.clips[i].clip.num_frames
-                                                   - self.window + 1))) for i in idx]
-        return make_batch(rng, items, self.window, self.fmt, self.rig_cfg, self.noise_cfg)

@@ -18,12 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..body.skeleton import SMPLX_JOINT_NAMES
+from ..body.skeleton import FOOT_JOINTS, SMPLX_JOINT_NAMES
 
 M_TO_MM = 1000.0
-# SMPL-X body joints used for foot contact and sliding: ankles and feet (7, 8, 10, 11).
-FOOT_JOINTS: tuple[int, ...] = tuple(
-    SMPLX_JOINT_NAMES.index(n) for n in ("left_ankle", "right_ankle", "left_foot", "right_foot"))
 WORLD_CHUNK = 100  # WHAM/GVHMR evaluate world metrics on 100-frame segments
 
 

@@ -29,7 +29,7 @@ import torch
 from scipy.ndimage import gaussian_filter1d
 
 from ..body.body_model import BodyModel
-from ..evaluation.metrics import FOOT_JOINTS
+from ..body.skeleton import FOOT_JOINTS
 from ..geometry.rotations import (axis_angle_to_quaternion, quaternion_to_axis_angle,
                                   slerp_frames)
 from .joint_tables import joint_angles

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -66,3 +69,20 @@ def cliff_bbox_features(center_size: Tensor, K: Tensor) -> Tensor:
     principal = torch.stack([K[..., 0, 2], K[..., 1, 2]], dim=-1)
     return torch.cat([(center_size[..., :2] - principal) / f[..., None],
                       center_size[..., 2:] / f[..., None]], dim=-1)
+
+
+def default_intrinsics(width: int, height: int) -> np.ndarray:
+    """(3, 3): focal length = image diagonal in pixels, principal point at the centre."""
+    f = math.hypot(width, height)
+    return np.array([[f, 0, width / 2], [0, f, height / 2], [0, 0, 1]], np.float64)
+
+
+def parse_intrinsics(text: str) -> np.ndarray:
+    """"FX,FY,CX,CY" (pixels, the commands' --intrinsics) -> (3, 3)."""
+    try:
+        fx, fy, cx, cy = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"--intrinsics wants FX,FY,CX,CY in pixels, got {text!r}") from None
+    if min(fx, fy) <= 0:
+        raise ValueError("--intrinsics: focal lengths must be positive")
+    return np.array([[fx, 0, cx], [0, fy, cy], [0, 0, 1]], np.float64)

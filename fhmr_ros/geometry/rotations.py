@@ -8,6 +8,7 @@ Built on roma (well-tested kernels); this module fixes the conventions in one pl
 
 from __future__ import annotations
 
+import numpy as np
 import roma
 import torch
 from torch import Tensor
@@ -101,14 +102,34 @@ def rot6d_to_axis_angle(r6: Tensor) -> Tensor:
 
 
 def rotation_about_axis(axis: str, angle: Tensor | float) -> Tensor:
-    """Matrix (..., 3, 3) of a rotation by ``angle`` (rad) about the x, y or z axis."""
-    angle = torch.as_tensor(angle, dtype=torch.get_default_dtype())
+    """Matrix (..., 3, 3) of a rotation by ``angle`` (rad, (...)) about the x, y or z axis
+    (either case); a floating-point tensor keeps its dtype."""
+    angle = torch.as_tensor(angle)
+    if not angle.is_floating_point():
+        angle = angle.to(torch.get_default_dtype())
+    axis = axis.lower()
     c, s = torch.cos(angle), torch.sin(angle)
     o, z = torch.ones_like(angle), torch.zeros_like(angle)
     rows = {"x": ((o, z, z), (z, c, -s), (z, s, c)),
             "y": ((c, z, s), (z, o, z), (-s, z, c)),
             "z": ((c, -s, z), (s, c, z), (z, z, o))}[axis]
     return torch.stack([torch.stack(r, dim=-1) for r in rows], dim=-2)
+
+
+def rotation_about_axis_np(axis: str, angle: np.ndarray | float) -> np.ndarray:
+    """``rotation_about_axis`` for NumPy (..., 3, 3), without a round trip through torch
+    (the procedural generator calls it inside its solvers)."""
+    c, s = np.cos(angle), np.sin(angle)
+    o, z = np.ones_like(c), np.zeros_like(c)
+    rows = {"x": ((o, z, z), (z, c, -s), (z, s, c)),
+            "y": ((c, z, s), (z, o, z), (-s, z, c)),
+            "z": ((c, -s, z), (s, c, z), (z, z, o))}[axis.lower()]
+    return np.stack([np.stack(r, -1) for r in rows], -2)
+
+
+def quaternion_to_matrix_np(q: np.ndarray) -> np.ndarray:
+    """``quaternion_to_matrix`` for NumPy: (..., 4) (x, y, z, w) -> (..., 3, 3) float64."""
+    return quaternion_to_matrix(torch.from_numpy(np.asarray(q, dtype=np.float64))).numpy()
 
 
 def geodesic_angle(R1: Tensor, R2: Tensor) -> Tensor:

@@ -12,7 +12,7 @@ import torch
 
 from ..shipped_models import models_dir
 from .config import ModelConfig
-from .losses import BodyGeometry
+from .kinematics import BodyGeometry
 from .pipeline import FactorizedHMR
 
 FORMAT = "fhmr_ros/checkpoint/v1"
@@ -44,7 +44,7 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu"
         raise FileNotFoundError(
             f"model checkpoint not found: {path}. The lite checkpoints ship in the repository's "
             f"models/ folder (set $FHMR_MODELS to use another folder); train your own with "
-            f"`fhmr-train` (see README, 'Training').")
+            f"`fhmr-train` (see docs/training.md).")
     try:    # tensors and plain containers only: a checkpoint cannot run code when loaded
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 -- torch raises many kinds for a damaged file

@@ -89,7 +89,7 @@ PRESETS: dict[str, ModelConfig] = {
                         stage2=LITE_TRANSFORMER, flow=LITE_FLOW),
     # lite's sampling with ~2.3x the transformer compute per frame (6 layers, width 160):
     # the largest that keeps Stage 1 + Stage 2 within 10 ms per streaming frame at stride 8
-    # on 2 CPU cores (README, model latency).
+    # on 2 CPU cores (docs/benchmarks.md, Model latency).
     "medium": ModelConfig(preset="medium", window=64, stage1=MEDIUM_TRANSFORMER,
                           stage2=MEDIUM_TRANSFORMER, flow=LITE_FLOW),
 }

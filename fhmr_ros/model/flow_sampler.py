@@ -1,7 +1,8 @@
 """Fixed-step ODE sampler for masked conditional flow matching, with inpainting and CFG.
 
-Path: x_t = (1 − t) x0 + t x1, x0 ~ N(0, τ² I); the network predicts dx/dt = x1 − x0.
-Known coordinates (mask m) hold their values x_k at every t: the state starts as
+Path (model/flow_path.py): x_t = (1 − t) x0 + t x1, x0 ~ N(0, τ² I); the network predicts
+dx/dt = x1 − x0. Known coordinates (mask m) hold their values x_k at every t: the state
+starts as
     x_0 = m ⊙ x_k + (1 − m) ⊙ ε
 and after every step (and inside the midpoint step) x ← m ⊙ x_k + (1 − m) ⊙ x.
 Euler:     x_{t+h} = x_t + h v(x_t, t)
@@ -18,6 +19,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from .flow_path import hold_known
 from .stage2 import Stage2
 
 # (x (B, T, D), t) -> v (B, T, D); one time t for the whole batch, a Python float, so that
@@ -60,7 +62,7 @@ def sample_flow(velocity: VelocityFn, x_known: Tensor, known: Tensor, steps: int
         raise ValueError(f"steps must be >= 1, got {steps}")
     noise = torch.randn(x_known.shape, generator=generator, device=x_known.device,
                         dtype=x_known.dtype) * temperature
-    impose = lambda x: torch.where(known, x_known, x)  # noqa: E731
+    impose = lambda x: hold_known(x, x_known, known)  # noqa: E731
     x = impose(noise)
     h = 1.0 / steps
     for i in range(steps):

@@ -83,3 +83,14 @@ def build_inputs(keypoints: Tensor, K: Tensor, T_world_camera: Tensor,
     cam = torch.cat([motion.delta_rot6d, motion.delta_transl, motion.gravity], dim=-1)
     return FrameInputs(rays=rays, confidence=conf, bbox=cliff, bbox_valid=valid,
                        camera_motion=cam)
+
+
+def random_inputs(B: int, T: int, K: int = 33, device: torch.device | str = "cpu",
+                  generator: torch.Generator | None = None) -> FrameInputs:
+    """Plausibly scaled random model inputs (B, T) for K keypoints (benchmarks, tests)."""
+    g = generator
+    return FrameInputs(rays=torch.randn(B, T, K, 2, generator=g) * 0.2,
+                       confidence=torch.rand(B, T, K, generator=g),
+                       bbox=torch.randn(B, T, 3, generator=g) * 0.1,
+                       bbox_valid=torch.ones(B, T, dtype=torch.bool),
+                       camera_motion=torch.randn(B, T, 12, generator=g) * 0.01).to(device)

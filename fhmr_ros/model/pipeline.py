@@ -7,6 +7,7 @@ model/sequence.py, per-track streaming state in fhmr_ros/streaming.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from torch import Tensor, nn
@@ -16,7 +17,7 @@ from ..geometry.rotations import matrix_to_axis_angle
 from .config import ModelConfig
 from .flow_sampler import guided_velocity, sample_flow
 from .inputs import FrameInputs
-from .losses import BodyGeometry
+from .kinematics import BodyGeometry
 from .normalizer import Normalizer
 from .regressor import DeterministicRegressor
 from .representation import ANCHOR_DIM, DIM, BodyVariables, decode
@@ -27,6 +28,12 @@ from .world import camera_to_world, fuse_world_pelvis, world_root_rotation, worl
 # baseline_anchor: Stage 2 completing the baseline's anchor instead of Stage 1's (a
 # diagnostic: what a Stage 1 as good as the baseline at the anchor would give)
 MODES = ("two_stage", "stage1", "baseline", "baseline_anchor")
+
+
+def check_mode(mode: str) -> None:
+    """ValueError naming the known modes for one that is not."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; known: {MODES}")
 
 
 def joint_source() -> Tensor:
@@ -64,6 +71,7 @@ class Prediction:
     root_velocity: Tensor          # (B, T, 3) heading frame, m/s
     contact: Tensor                # (B, T, 4) left/right foot, left/right hand
     joints_camera_samples: Tensor | None = None   # (N, B, T, 22, 3) with N hypotheses
+    R_world_root: Tensor | None = None            # (B, T, 3, 3): global_orient_world's matrix
 
 
 class FactorizedHMR(nn.Module):
@@ -95,6 +103,24 @@ class FactorizedHMR(nn.Module):
         if mode == "baseline_anchor":
             return self.baseline_network()(inputs, frame_mask)[..., :ANCHOR_DIM]
         return self.stage1(inputs, frame_mask)
+
+    def deterministic_pass(self, mode: str) -> Callable[..., Tensor]:
+        """What ``mode`` runs before any sampling, (inputs, frame_mask=None) -> normalised:
+        the baseline's whole state (B, T, D) in mode baseline, else the anchor (B, T, 61).
+        With ``state_without_sampling`` the one place that says what each mode runs."""
+        check_mode(mode)
+        if mode == "baseline":
+            return self.baseline_network()
+        return lambda inputs, frame_mask=None: self.anchor(inputs, frame_mask, mode)
+
+    def state_without_sampling(self, mode: str, first: Tensor) -> Tensor | None:
+        """The normalised state (B, T, D) of a mode that does not sample (baseline, stage1)
+        from its ``deterministic_pass`` output; None where Stage 2 completes ``first``."""
+        if mode == "baseline":
+            return first
+        if mode == "stage1":
+            return self.stage1_only(first)
+        return None
 
     def baseline_network(self) -> DeterministicRegressor:
         """The same-size deterministic model (ValueError if the checkpoint has none)."""
@@ -163,7 +189,7 @@ class FactorizedHMR(nn.Module):
         the camera-frame pelvis is that same point seen from the camera,
         p_c = R_wcᵀ (p_w − o_wc), so camera and world outputs agree exactly through
         T_world_camera. (Chosen on held-out data: the filtered position is as accurate as
-        the per-frame one and far smoother in both frames; README, Evaluation.)"""
+        the per-frame one and far smoother in both frames; docs/robot.md, One place per person.)"""
         v = self._variables(x)
         decoded_pelvis = v.pelvis_camera                                     # (B, T, 3)
         if pelvis_camera is not None:
@@ -195,4 +221,4 @@ class FactorizedHMR(nn.Module):
             global_orient_world=matrix_to_axis_angle(R_wr), transl_world=pelvis_world - J0,
             joints_world=pelvis_world[..., None, :] + rel_world, pelvis_world=pelvis_world,
             root_velocity=v.root_velocity, contact=v.contact.clamp(0, 1),
-            joints_camera_samples=joints_samples)
+            joints_camera_samples=joints_samples, R_world_root=R_wr)

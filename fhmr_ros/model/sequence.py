@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from .inputs import FrameInputs
-from .pipeline import MODES, FactorizedHMR, Prediction, SamplingOptions
+from .pipeline import FactorizedHMR, Prediction, SamplingOptions
 from .representation import DIM
 
 
@@ -60,16 +60,13 @@ def infer_sequence(model: FactorizedHMR, inputs: FrameInputs, T_world_camera: Te
                    mode: str = "two_stage", opts: SamplingOptions | None = None,
                    window: int | None = None, stride: int | None = None) -> Prediction:
     """Whole-sequence prediction for a batch of sequences (B, T)."""
-    if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; known: {MODES}")
     W = window or model.cfg.window
     S = stride or max(W // 2, 1)
-    if mode == "baseline":
-        return model.decode(blend_windows(model.baseline_network(), inputs, W, S),
-                            T_world_camera)
-    anchor = blend_windows(lambda x: model.anchor(x, mode=mode), inputs, W, S)  # (B, T, 61)
-    if mode == "stage1":
-        return model.decode(model.stage1_only(anchor), T_world_camera)
+    first = blend_windows(model.deterministic_pass(mode), inputs, W, S)
+    state = model.state_without_sampling(mode, first)
+    if state is not None:
+        return model.decode(state, T_world_camera)
+    anchor = first                                        # (B, T, 61)
     opts = opts or model.default_sampling()
     B, T, _ = anchor.shape
     x = anchor.new_zeros(B, T, DIM)

@@ -4,7 +4,7 @@ Input per frame: the current state x_t (normalised, D dims) with its known-mask,
 time t, and the condition c = observation token (or the learned null token when dropped
 for classifier-free guidance) + camera-context token + anchor embedding.
 The network predicts the clean sample x̂1 = f_θ(x_t, t, c) and the velocity follows from
-the linear path x_t = (1 − t) x0 + t x1:
+the flow path (model/flow_path.py):
     v_θ = (x̂1 − x_t) / (1 − t)  ≈  x1 − x0.
 (Predicting x̂1 rather than v directly is the same flow; it trains faster on small models and
 keeps every intermediate estimate a plausible motion.)
@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from .config import ModelConfig
 from .encoders import ContextEncoder, ObservationEncoder, sinusoidal
+from .flow_path import velocity_from_clean
 from .inputs import FrameInputs
 from .representation import ANCHOR_DIM, DIM
 from .transformer import RopeTransformer
@@ -58,7 +59,6 @@ class Stage2(nn.Module):
         return self.head(self.net(h, frame_mask))
 
     def velocity(self, x_t: Tensor, known: Tensor, t: Tensor, cond: Tensor,
-                 frame_mask: Tensor | None = None, min_remaining: float = 1e-3) -> Tensor:
+                 frame_mask: Tensor | None = None) -> Tensor:
         """v_θ (B, T, D) = (x̂1 − x_t) / (1 − t)."""
-        remaining = (1 - t).clamp(min=min_remaining)[:, None, None]
-        return (self(x_t, known, t, cond, frame_mask) - x_t) / remaining
+        return velocity_from_clean(self(x_t, known, t, cond, frame_mask), x_t, t)

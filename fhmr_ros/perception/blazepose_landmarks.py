@@ -35,7 +35,7 @@ NUM_LANDMARKS = 33
 class LandmarkConfig:
     crop_scale: float = 1.25        # crop side / the box's longer side
     max_batch: int = 16             # crops per network call
-    network: str = "full"           # full | lite (faster, less exact; README "2D front-end")
+    network: str = "full"           # full | lite (faster, less exact; docs/benchmarks.md)
     model_path: str | None = None   # default: models/pose/blazepose_<network>.onnx
 
     def __post_init__(self) -> None:

@@ -7,7 +7,7 @@ is one of ``input_sizes`` (each side rounded to a multiple of 32; x and y are sc
 separately, so normalised outputs map back exactly). A large input finds small people
 (at quadratic cost) but loses people who fill the frame, whom the network's native 256
 finds, so the search runs at every size and merges the people by non-maximum suppression
-(measured in README, "Detection").
+(measured in docs/benchmarks.md, "2D front-end").
 
 Six is the network's limit, so people who are already tracked can be hidden from it:
 ``search(image, hide=boxes)`` paints those boxes in the image's mean colour first, and the

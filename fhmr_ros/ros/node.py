@@ -14,8 +14,10 @@ A lifecycle node (rclpy.lifecycle; FhmrNode says what each transition does); wit
 
 A thin layer over the ROS-free runtime core (fhmr_ros/streaming/stream_runtime.py), which
 holds the queue, the stamp rules, the perception and model threads, resets, flushing and
-the counters: callbacks convert messages and hand them to it; it hands complete images
-back, and they are published (fhmr_ros/ros/output_messages.py). Bad input is logged
+the counters; its builder is fhmr_ros/ros/node_runtime.py, its parameters
+fhmr_ros/streaming/settings.py. Callbacks hand messages to the input adapters
+(fhmr_ros/ros/input_adapters.py); complete images come back and are published
+(fhmr_ros/ros/output_messages.py). Bad input is logged
 (throttled), counted in /diagnostics and skipped; a failing callback is counted too, and
 the node keeps running.
 """
@@ -25,16 +27,14 @@ from __future__ import annotations
 import functools
 import gc
 import sys
-from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import rclpy
 import torch
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
-from rcl_interfaces.msg import SetParametersResult
+from diagnostic_msgs.msg import DiagnosticArray
 from nav_msgs.msg import Odometry
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.executors import ExternalShutdownException
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.publisher import Publisher
@@ -43,81 +43,20 @@ from rclpy.qos import (DurabilityPolicy, QoSProfile, ReliabilityPolicy,
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from visualization_msgs.msg import MarkerArray
 
-from fhmr_ros.body.body_model import BodyModel
-from fhmr_ros.body.decimated_mesh import DecimatedBody
-from fhmr_ros.body.standin_model import ensure_standin_model
-from fhmr_ros.model.checkpoint import default_checkpoint, load_checkpoint
 from fhmr_ros.msg import HumanStateArray, HumanTrajectoryArray, PersonKeypointsArray
-from fhmr_ros.perception.detection import make_stream_detector
 from fhmr_ros.perception.onnx_session import default_threads
-from fhmr_ros.perception.tracker import MultiPersonTracker, TrackerConfig, run_first_id
-from fhmr_ros.streaming.camera_pose import (CameraPoses, pose_from_xyz_quaternion,
-                                            static_world_camera)
-from fhmr_ros.streaming.engine import StreamingConfig, StreamingEngine
+from fhmr_ros.perception.tracker import run_first_id
 from fhmr_ros.streaming.frame_assembler import ImageFrame
-from fhmr_ros.streaming.human_pipeline import EXTRA_DETECTIONS, HumanPipeline
-from fhmr_ros.streaming.stream_runtime import (OutputSink, RuntimeConfig, StreamRuntime,
-                                               share_threads)
+from fhmr_ros.streaming.runtime_builder import StartupError
+from fhmr_ros.streaming.settings import LIVE, NodeSettings
+from fhmr_ros.streaming.stream_runtime import StreamRuntime
 
-from .camera_info import (CameraInfoError, distortion_from_camera_info,
-                          intrinsics_from_camera_info)
-from .diagnostics import diagnostic_array, diagnostic_status
-from .image_conversion import compressed_to_bgr, image_to_bgr
-from .keypoints_input import keypoints_from_msg
-from .node_config import LIVE, NodeConfig, declare_parameters, read_config
-from .odometry import OdometryError, odometry_pose, stamp_to_sec
+from .diagnostics import runtime_diagnostics
+from .input_adapters import (TF_TOPICS, feed_camera_info, feed_image, feed_odometry,
+                             feed_transforms)
+from .node_parameters import declare_parameters, read_settings
+from .node_runtime import build_node_runtime
 from .output_messages import OUTPUT_TOPICS, OutputMessages
-from .tf_frames import is_person_frame
-
-
-TF_TOPICS = {"/tf": False, "/tf_static": True}     # topic -> its transforms are static
-
-
-class StartupError(RuntimeError):
-    """A file or package the node needs is missing; the message names it and how to get
-    it."""
-
-
-def load_model(cfg: NodeConfig):
-    path = Path(cfg.checkpoint) if cfg.checkpoint else default_checkpoint(cfg.preset)
-    if not path.is_file():
-        raise StartupError(
-            f"model checkpoint {path} not found. The lite checkpoint ships in the package's "
-            "models/ folder; train another preset with `fhmr-train --preset medium|full --ship "
-            "models` (see README, Training), or set the 'checkpoint' parameter to a file.")
-    check_device(cfg.device)
-    try:
-        return load_checkpoint(path, cfg.device)
-    except ValueError as e:
-        raise StartupError(f"{e}. Point the 'checkpoint' parameter at a checkpoint written "
-                           "by fhmr-train, or leave it empty for the shipped one.") from e
-
-
-def check_device(device: str) -> None:
-    """A CUDA device that this torch cannot use is a start-up error, not an assertion."""
-    if not device.startswith("cuda"):
-        return
-    if not torch.cuda.is_available():
-        why = ("this torch is built without CUDA" if torch.version.cuda is None
-               else "no GPU is visible (driver, CUDA_VISIBLE_DEVICES?)")
-        raise StartupError(f"device {device!r} asked for, but {why}: set device:=cpu, or "
-                           "install a CUDA build of torch on a machine with an NVIDIA GPU.")
-    index = int(device.split(":")[1]) if ":" in device else 0
-    if index >= torch.cuda.device_count():
-        raise StartupError(f"device {device!r} asked for, but only "
-                           f"{torch.cuda.device_count()} GPU(s) are visible")
-
-
-def load_body(cfg: NodeConfig) -> BodyModel:
-    if not cfg.body_model_path:
-        return BodyModel(ensure_standin_model())
-    path = Path(cfg.body_model_path)
-    if not path.is_file():
-        raise StartupError(
-            f"body model {path} not found. SMPL-X files are licence-gated: register at "
-            "https://smpl-x.is.tue.mpg.de, download SMPLX_NEUTRAL.npz and point "
-            "'body_model_path' at it, or leave it empty to use the generated stand-in.")
-    return BodyModel(path)
 
 
 def counted_callback(method):
@@ -131,60 +70,6 @@ def counted_callback(method):
             self.runtime.counters.warn("callback_errors",
                                        f"{method.__name__} failed: {e!r}")
     return wrapper
-
-
-def build_runtime(cfg: NodeConfig, make_sink: Callable[[OutputMessages], OutputSink],
-                  log: Callable[[str], None] | None = None) -> StreamRuntime:
-    """Model, pose networks, tracker, engine and the runtime core around them, for the node
-    and for fhmr-bag. ``make_sink`` gets the message builder and returns where complete
-    images go. Raises StartupError naming the problem and its fix."""
-    model = load_model(cfg)
-    body = load_body(cfg)
-    pipeline = build_pipeline(cfg, model, share_threads(cfg.threads or default_threads()))
-    model_format = model.cfg.inputs.keypoint_format
-    messages = OutputMessages(cfg, pipeline.detector.keypoint_format if pipeline.detector
-                              else model_format,
-                              DecimatedBody(body) if cfg.mesh_markers else None)
-    try:
-        extrinsics = (pose_from_xyz_quaternion(cfg.camera_extrinsics)
-                      if cfg.camera_extrinsics else None)        # None: from TF
-    except ValueError as e:
-        raise StartupError(f"invalid parameter camera_extrinsics: {e}") from e
-    poses = CameraPoses(extrinsics, static_world_camera(cfg.static_camera_pitch_deg,
-                                                        cfg.static_camera_height_m),
-                        cfg.use_odometry, cfg.base_frame)
-    decode = (decode_image(cfg.max_image_pixels) if cfg.input == "image" else
-              lambda msg: keypoints_from_msg(msg, model_format))
-    return StreamRuntime(pipeline, poses, decode, make_sink(messages),
-                         RuntimeConfig(cfg.queue_size, cfg.odom_wait_s, cfg.flush_idle_s), log)
-
-
-def build_pipeline(cfg: NodeConfig, model, detector_threads: int) -> HumanPipeline:
-    """Detector (none when another node's keypoints come in), tracker and engine."""
-    engine = StreamingEngine(model, StreamingConfig(
-        window=cfg.window or None, stride=cfg.stride, lag=cfg.lag, steps=cfg.steps or None,
-        known_frames=cfg.known_frames, hypotheses=cfg.hypotheses, max_gap_s=cfg.max_gap_s,
-        align_root=cfg.align_root),
-        cfg.device)
-    detector = None
-    if cfg.input == "image":
-        try:
-            detector = make_stream_detector(cfg.detector, cfg.device, detector_threads,
-                                            cfg.max_people + EXTRA_DETECTIONS, cfg.landmarks)
-        except (FileNotFoundError, ImportError, ValueError) as e:   # the message says why
-            raise StartupError(f"detector {cfg.detector!r}: {e}") from e
-    tracker = MultiPersonTracker(TrackerConfig(max_tracks=cfg.max_people,
-                                               first_id=run_first_id()))
-    return HumanPipeline(detector, tracker, engine, search_every=cfg.search_every)
-
-
-def decode_image(max_pixels: int):
-    """Image or CompressedImage -> BGR (ImageError, a ValueError, for what cannot be read)."""
-    def decode(msg) -> np.ndarray:
-        if isinstance(msg, CompressedImage):
-            return compressed_to_bgr(msg, max_pixels)
-        return image_to_bgr(msg, max_pixels)
-    return decode
 
 
 def logged_transition(method):
@@ -212,7 +97,7 @@ class FhmrNode(LifecycleNode):
         super().__init__("fhmr_node", **kwargs)
         self.refused = declare_parameters(self)     # launch values refused: name -> why
         self.autostart = bool(self.get_parameter("autostart").value)
-        self.cfg: NodeConfig | None = None
+        self.cfg: NodeSettings | None = None
         self.runtime: StreamRuntime | None = None
         self.messages: OutputMessages | None = None
         self.configure_error = ""
@@ -226,8 +111,9 @@ class FhmrNode(LifecycleNode):
     def on_configure(self, state) -> TransitionCallbackReturn:
         try:
             cfg = self._config()
-            self.runtime = build_runtime(cfg, self._sink_with,
-                                         log=lambda text: self.get_logger().warning(text))
+            self.runtime = build_node_runtime(
+                cfg, self._sink_with, log=lambda text: self.get_logger().warning(text),
+                first_id=run_first_id())
         except StartupError as e:
             self.configure_error = str(e)
             self.get_logger().error(f"configure failed: {e}")
@@ -317,14 +203,14 @@ class FhmrNode(LifecycleNode):
         self._release()
         return TransitionCallbackReturn.SUCCESS        # back to unconfigured
 
-    def _config(self) -> NodeConfig:
-        """The parameters as a NodeConfig; StartupError naming a bad value and the fix."""
-        fix = ("Fix it in the params file or on the command line (config/fhmr.yaml documents "
-               "each one), or with `ros2 param set` while the node is unconfigured.")
+    def _config(self) -> NodeSettings:
+        """The parameters as a NodeSettings; StartupError naming a bad value and the fix."""
+        fix = ("Fix it in the params file or on the command line (docs/parameters.md "
+               "documents each one), or with `ros2 param set` while the node is unconfigured.")
         if self.refused:
             raise StartupError(f"invalid parameter: {next(iter(self.refused.values()))}. {fix}")
         try:
-            return read_config(self)
+            return read_settings(self)
         except ValueError as e:
             raise StartupError(f"invalid parameter: {e}. {fix}") from e
 
@@ -380,7 +266,7 @@ class FhmrNode(LifecycleNode):
         pipeline = self.runtime.pipeline
         pipeline.set_max_people(cfg.max_people)
         pipeline.set_search_every(cfg.search_every)
-        pipeline.engine.set_hypotheses(cfg.hypotheses)
+        pipeline.set_hypotheses(cfg.hypotheses)
         self.messages.cfg = self.cfg = cfg
         self.get_logger().info("parameters changed: " + ", ".join(
             f"{k} = {v}" for k, v in changes.items()))
@@ -430,86 +316,6 @@ class FhmrNode(LifecycleNode):
         self._diagnostics[0].publish(runtime_diagnostics(
             self.runtime, self.cfg, self.get_fully_qualified_name(),
             self.get_clock().now().to_msg(), active=bool(self._inputs)))
-
-
-def feed_image(runtime: StreamRuntime, msg, wait: bool = False) -> bool:
-    """An Image or CompressedImage message into the runtime (decoded by its perception
-    thread); ``wait``: block while the queue is full instead of dropping."""
-    return runtime.add_image(stamp_to_sec(msg.header.stamp), msg.header.frame_id, msg, wait)
-
-
-def feed_camera_info(runtime: StreamRuntime, msg: CameraInfo) -> bool:
-    """Intrinsics and lens distortion from camera_info; False when refused (counted)."""
-    try:
-        K = intrinsics_from_camera_info(msg)
-        distortion = distortion_from_camera_info(msg)
-    except CameraInfoError as e:
-        runtime.counters.warn("bad_camera_info", f"camera_info refused: {e}")
-        return False
-    runtime.set_camera_info(K, (int(msg.width), int(msg.height)), msg.header.frame_id,
-                            distortion)
-    return True
-
-
-def feed_odometry(runtime: StreamRuntime, msg: Odometry, world_frame: str,
-                  base_frame: str) -> bool:
-    """One odometry pose; False when refused (counted). Odometry in another frame than
-    ``world_frame``, or of another child frame than ``base_frame``, is used but counted:
-    the world outputs would be labelled wrongly, or the extrinsics taken from the wrong
-    frame."""
-    try:
-        stamp, T = odometry_pose(msg)
-    except OdometryError as e:
-        runtime.counters.warn("bad_odometry", f"odometry refused: {e}")
-        return False
-    if msg.header.frame_id and msg.header.frame_id != world_frame:
-        runtime.counters.warn("odometry_frame_mismatch", f"odometry is in frame "
-                              f"{msg.header.frame_id!r}, but world outputs are labelled "
-                              f"{world_frame!r}: set the world_frame parameter to it")
-    if msg.child_frame_id and msg.child_frame_id != base_frame:
-        runtime.counters.warn("odometry_child_frame_mismatch", f"odometry moves frame "
-                              f"{msg.child_frame_id!r}, but the camera extrinsics are from "
-                              f"{base_frame!r}: set the base_frame parameter to it")
-    return runtime.add_odometry(stamp, T)
-
-
-def feed_transforms(runtime: StreamRuntime, msg, static: bool) -> int:
-    """A tf2_msgs/TFMessage from /tf (``static`` False) or /tf_static into the runtime's
-    transform tree; returns how many were taken (the refused ones are counted). The node's
-    own person frames (body_<id>, on /tf too) are skipped."""
-    taken = 0
-    for t in msg.transforms:
-        if is_person_frame(t.child_frame_id):
-            continue
-        tr, q = t.transform.translation, t.transform.rotation
-        try:
-            T = pose_from_xyz_quaternion([tr.x, tr.y, tr.z, q.x, q.y, q.z, q.w])
-        except ValueError as e:
-            runtime.counters.warn("bad_transforms", f"transform {t.header.frame_id!r} -> "
-                                  f"{t.child_frame_id!r} refused: {e}")
-            continue
-        taken += runtime.add_transform(t.header.frame_id, t.child_frame_id,
-                                       stamp_to_sec(t.header.stamp), T, static)
-    return taken
-
-
-def runtime_diagnostics(runtime: StreamRuntime, cfg: NodeConfig, hardware_id: str,
-                        stamp, active: bool = True) -> DiagnosticArray:
-    """The /diagnostics message: WARN while camera_info is missing or anything was refused
-    or dropped (the message lists the counts), with every number the runtime reports;
-    OK "inactive" while a configured lifecycle node is not active."""
-    problems = runtime.problems()
-    level, message = DiagnosticStatus.OK, "running"
-    if not active:
-        message = "inactive (configured; activate to process images)"
-    elif not runtime.has_camera_info:
-        level, message = DiagnosticStatus.WARN, "waiting for a valid camera_info"
-    elif problems:
-        level, message = DiagnosticStatus.WARN, "input problems: " + ", ".join(
-            f"{k} {v}" for k, v in problems.items())
-    values = {"model_device": cfg.device, "model_preset": cfg.preset, **runtime.values()}
-    return diagnostic_array(stamp, [diagnostic_status("fhmr_node: pipeline", hardware_id,
-                                                      level, message, values)])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,13 +10,13 @@ import numpy as np
 
 from fhmr_ros.body.decimated_mesh import DecimatedBody
 from fhmr_ros.streaming.frame_assembler import ImageFrame
+from fhmr_ros.streaming.settings import NodeSettings
 from fhmr_ros.visualization.overlay import RenderedPerson, render_people
 
 from .human_outputs import HumanOutputs
 from .image_conversion import bgr_to_image_msg
 from .markers import MarkerPerson, delete_all_markers, human_markers
 from .messages import trajectory_array_msg
-from .node_config import NodeConfig
 from .odometry import sec_to_stamp
 from .tf_frames import body_frame, joint_frames, person_frame, tf_message, transform_msg
 
@@ -27,7 +27,7 @@ DEFAULT_CAMERA_FRAME = "camera_optical_frame"
 
 
 class OutputMessages:
-    def __init__(self, cfg: NodeConfig, keypoint_format: str,
+    def __init__(self, cfg: NodeSettings, keypoint_format: str,
                  mesh: DecimatedBody | None) -> None:
         self.cfg = cfg
         self.outputs = HumanOutputs(keypoint_format, cfg.trajectory_length)

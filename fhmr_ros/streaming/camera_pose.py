@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from ..geometry.gravity_view import static_camera_pose
+from ..geometry.rotations import quaternion_to_matrix_np
 from .pose_buffer import PoseBuffer
 from .transform_tree import NotYetAvailable, TransformTree
 
@@ -58,11 +59,8 @@ def pose_from_xyz_quaternion(values) -> np.ndarray:
     if v.shape != (7,) or not np.isfinite(v).all() or np.linalg.norm(v[3:]) < 1e-9:
         raise ValueError(f"a pose needs [x, y, z, qx, qy, qz, qw] with a non-zero "
                          f"quaternion, got {list(values)}")
-    x, y, z, w = v[3:] / np.linalg.norm(v[3:])
     T = np.eye(4)
-    T[:3, :3] = [[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                 [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                 [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]]
+    T[:3, :3] = quaternion_to_matrix_np(v[3:])
     T[:3, 3] = v[:3]
     return T
 

@@ -5,7 +5,7 @@ its last W grid frames: Stage 1 gives the anchor, Stage 2 completes the rest wit
 coordinates = the anchor on every frame and, optionally, the states of the latest
 ``known_frames`` frames already published (temporal inpainting). By default none are held:
 a frame published near a window's end has seen only ``lag`` frames of the future, and a run
-made to continue such frames carries their errors on (measured in the README, "Keypoints
+made to continue such frames carries their errors on (measured in docs/evaluation.md, "Keypoints
 from another node"; a COCO-17 source does better holding them). Frames older than ``lag``
 grid frames at the window's end become final and are published; L = 0 is fully causal.
 Tracks due at the same time share one forward pass (CFG doubles the batch, not the
@@ -32,6 +32,7 @@ runner (tools/video.py) and the ROS node feed it the same way.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, replace
 
@@ -40,27 +41,30 @@ import torch
 from torch import Tensor
 
 from ..body.keypoints import keypoint_format
+from ..geometry.gravity_view import heading_rotation, heading_yaw
 from ..geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from ..model.inputs import bbox_from_keypoints, build_inputs
-from ..model.pipeline import MODES, FactorizedHMR, Prediction, joint_source
+from ..model.pipeline import FactorizedHMR, Prediction, check_mode, joint_source
 from ..model.representation import DIM
 from ..model.sequence import crossfade
 from ..model.world import predict_next_pelvis
-from .root_alignment import RootAligner, keypoint_pairs
 from .pose_buffer import PoseBuffer
+from .root_alignment import RootAligner, keypoint_pairs
+from .settings import NodeSettings
 from .track_stream import GridFrame, TrackStream
 
 
 @dataclass
 class StreamingConfig:
-    """Window W (None: the checkpoint's), stride S and lag L in model grid frames. The
-    stride and lag defaults are the node's (and fhmr-eval --streaming's, fhmr-bench's)."""
+    """Window W (None: the checkpoint's), stride S and lag L in model grid frames. What
+    the node has as a parameter defaults to the node's value (streaming/settings.py), so
+    fhmr-eval --streaming, fhmr-bench and fhmr-video run what the node runs."""
 
     window: int | None = None
-    stride: int = 8
-    lag: int = 4
+    stride: int = NodeSettings.stride
+    lag: int = NodeSettings.lag
     min_frames: int = 8          # a track's first run waits for this many grid frames
-    max_gap_s: float = 0.3       # longer detection gaps are unobserved, not interpolated
+    max_gap_s: float = NodeSettings.max_gap_s   # longer gaps: unobserved, not interpolated
     max_idle_s: float = 1.0      # a track unseen this long is finished and forgotten
     unseen_wait_s: float = 0.3   # ... this long: the frames its lag holds back are published
     mode: str = "two_stage"      # or another of fhmr_ros.model.pipeline.MODES
@@ -69,17 +73,16 @@ class StreamingConfig:
     guidance_until: float | None = None
     temperature: float | None = None
     blend_frames: int | None = None
-    known_frames: int = 0        # published frames a run holds known, the latest (≥ W: all)
-    hypotheses: int = 1          # > 1 adds per-joint uncertainty (spread of the samples)
+    known_frames: int = NodeSettings.known_frames   # published frames a run holds known
+    hypotheses: int = NodeSettings.hypotheses       # > 1: per-joint uncertainty (spread)
     seed: int | None = 0
-    align_root: bool = True      # move each pelvis so the skeleton fits the keypoints
+    align_root: bool = NodeSettings.align_root      # fit each pelvis to the keypoints
     align_depth_window: int = 30  # grid frames in the running median of the depth scale
     align_shift_window: int = 9   # ... and of the lateral shift
     align_min_confidence: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"unknown mode {self.mode!r}; known: {MODES}")
+        check_mode(self.mode)
         if self.stride < 1 or self.lag < 0 or self.min_frames < 1:
             raise ValueError("stride and min_frames must be >= 1 and lag >= 0")
         if not 0 <= self.unseen_wait_s <= self.max_idle_s:
@@ -121,6 +124,8 @@ class FrameResult:
     root_velocity: np.ndarray       # (3,) heading frame, m/s
     contact: np.ndarray             # (4,) feet, hands
     joint_source: np.ndarray        # (22,) uint8: 0 anchor, 1 completed
+    R_world_root: np.ndarray        # (3, 3) the world root orientation's matrix
+    velocity_world: np.ndarray      # (6,) pelvis: linear m/s, then angular rad/s (yaw rate)
     joint_uncertainty: np.ndarray | None = None  # (22,) m, with hypotheses > 1
 
     def seen_from(self, T_world_camera: np.ndarray) -> FrameResult:
@@ -182,6 +187,10 @@ class StreamingEngine:
         """Stage-2 samples per window from the next run on (a live parameter)."""
         self.cfg = replace(self.cfg, hypotheses=n)
         self.opts = replace(self.opts, hypotheses=n)
+
+    def track_ids(self) -> set[int]:
+        """Ids of the tracks held (each has frames still to run or to publish)."""
+        return set(self.tracks)
 
     def reset(self) -> None:
         """Forget every track and the camera history (e.g. time jumped backwards)."""
@@ -294,16 +303,12 @@ class StreamingEngine:
                 known_x[b, end - len(states):end] = torch.stack(states).to(self.device)
                 known[b, end - len(states):end] = True
         samples = None
-        if self.cfg.mode == "baseline":
-            x = self.model.baseline_network()(inputs, frame_mask)
-        else:
-            anchor = self.model.anchor(inputs, frame_mask, self.cfg.mode)  # (B, T, 61)
-            if self.cfg.mode == "stage1":
-                x = self.model.stage1_only(anchor)
-            else:
-                out = self.model.complete(inputs, anchor, self.opts, known_x, known, frame_mask)
-                x = out.mean(0)                                         # (B, T, D)
-                samples = out if self.opts.hypotheses > 1 else None
+        first = self.model.deterministic_pass(self.cfg.mode)(inputs, frame_mask)
+        x = self.model.state_without_sampling(self.cfg.mode, first)    # (B, T, D)
+        if x is None:                                                   # first: the anchor
+            out = self.model.complete(inputs, first, self.opts, known_x, known, frame_mask)
+            x = out.mean(0)
+            samples = out if self.opts.hypotheses > 1 else None
         results = []
         for b, (tr, frames) in enumerate(zip(group, windows)):
             start = tr.num_frames - lengths[b]
@@ -350,6 +355,7 @@ class StreamingEngine:
         if pred.joints_camera_samples is not None:   # (N, 1, T, 22, 3)
             s = pred.joints_camera_samples[:, 0]
             spread = s.std(0).norm(dim=-1).cpu().numpy().astype(np.float32)   # (T, 22)
+        velocity = self._world_velocity(tr, [f.stamp for f in frames], pred)   # (T, 6)
         out = []
         for i, f in enumerate(frames):
             out.append(FrameResult(
@@ -363,5 +369,24 @@ class StreamingEngine:
                 transl_world=p["transl_world"][i], joints_world=p["joints_world"][i],
                 pelvis_world=p["pelvis_world"][i], root_velocity=p["root_velocity"][i],
                 contact=p["contact"][i], joint_source=self._source,
+                R_world_root=p["R_world_root"][i], velocity_world=velocity[i],
                 joint_uncertainty=None if spread is None else spread[i]))
+        return out
+
+    @staticmethod
+    def _world_velocity(tr: TrackStream, stamps: list[float], pred: Prediction) -> np.ndarray:
+        """(T, 6) world velocity of the pelvis: linear v_w = H(R_wr) v_heading (the model
+        predicts v in the body's heading frame, H the heading rotation), and the yaw rate
+        about z, the wrapped change of heading yaw since the track's previous published
+        frame over their time difference (0 for a track's first frame)."""
+        R_wr = pred.R_world_root[0].double()                            # (T, 3, 3)
+        yaw = heading_yaw(R_wr)                                         # (T,)
+        linear = (heading_rotation(R_wr) @ pred.root_velocity[0].double()[..., None])[..., 0]
+        out = np.zeros((len(stamps), 6))
+        out[:, :3] = linear.cpu().numpy()
+        for i, (stamp, y) in enumerate(zip(stamps, yaw.tolist())):
+            if tr.last_heading is not None and stamp - tr.last_heading[0] > 1e-6:
+                d = y - tr.last_heading[1]
+                out[i, 5] = math.atan2(math.sin(d), math.cos(d)) / (stamp - tr.last_heading[0])
+            tr.last_heading = (stamp, y)
         return out

@@ -86,7 +86,7 @@ class HumanPipeline:
         timings = StageTimings(front.detector_ms, front.tracker_ms)
         t = time.perf_counter()
         live = {tr.track_id for tr in front.tracks}
-        results = [r for tid in [tid for tid in self.engine.tracks if tid not in live]
+        results = [r for tid in self.engine.track_ids() - live
                    for r in self.engine.finish(tid)]
         people = [self._observation(tr, K, distortion)
                   for tr in front.tracks if tr.detection is not None]
@@ -114,6 +114,35 @@ class HumanPipeline:
         if hasattr(detector_cfg, "max_people"):
             detector_cfg.max_people = n + EXTRA_DETECTIONS
 
+    def set_hypotheses(self, n: int) -> None:
+        """Stage-2 samples per window from the next run on (a live parameter)."""
+        self.engine.set_hypotheses(n)
+
+    @property
+    def fps(self) -> float:
+        """The model's frame grid (Hz)."""
+        return self.engine.fps
+
+    def live_tracks(self) -> set[int]:
+        """Ids of the tracks the engine still holds."""
+        return self.engine.track_ids()
+
+    def counts(self) -> dict[str, int]:
+        """Engine, tracker and detector counters, by the names /diagnostics reports."""
+        stats, tracker = self.engine.stats, self.tracker
+        return {
+            "tracks": len(self.engine.track_ids()),
+            "model_runs": stats.runs,
+            "frames_published": stats.frames_published,
+            "short_tracks_dropped": stats.short_tracks_dropped,
+            "unseen_runs": stats.unseen_runs,
+            "people_over_limit": tracker.num_rejected_over_limit,
+            "detections_ignored_low_score": tracker.num_ignored_low_score,
+            "detections_ignored_invalid": tracker.num_ignored_invalid,
+            **{f"detector_{k}": v for k, v in
+               dict(getattr(self.detector, "dropped", {})).items()},
+        }
+
     def set_search_every(self, n: int) -> None:
         """Search the whole image every ``n`` images from now on (a live parameter)."""
         self.front_end.schedule.search_every = n
@@ -124,5 +153,13 @@ class HumanPipeline:
 
     def reset(self) -> None:
         """Forget tracks and windows; track ids keep counting up."""
+        self.reset_front_end()
+        self.reset_estimates()
+
+    def reset_front_end(self) -> None:
+        """Forget the tracker's tracks and the detector's regions (the perception side)."""
         self.front_end.reset()
+
+    def reset_estimates(self) -> None:
+        """Forget the engine's tracks and windows (the model side)."""
         self.engine.reset()

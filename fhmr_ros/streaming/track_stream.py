@@ -60,6 +60,7 @@ class TrackStream:
         self.states: deque[Tensor] = deque(maxlen=held)      # (D,) published, normalised
         self.lookahead: Tensor = torch.empty(0)  # (L, D) frames num_emitted.. of the last run
         self.next_pelvis_world: Tensor | None = None          # (3,) world filter prediction
+        self.last_heading: tuple[float, float] | None = None  # (stamp, heading yaw) published
         self.aligner = aligner
         self._last: tuple[float, np.ndarray, np.ndarray] | None = None  # t, kp, bbox
 

@@ -9,11 +9,11 @@ Rows, each adding one ingredient to the row above (the paper's order):
   + Stage 2            flow matching on the rotations only: no joint-position branch, no
                        geometry losses, no classifier-free guidance;
   + composite target   Stage 2 also generates the camera-space joint positions;
-  + geometry losses    the geometry terms on the decoded sample (model/losses.py);
+  + geometry losses    the geometry terms on the decoded sample (training/losses.py);
   + CFG                conditions dropped in training, guidance w at sampling;
   + guidance on t < 0.5  the same network, guided only over the first half of the flow
                        (the last steps follow the conditional velocity alone);
-  + temporal losses    smoothness terms (model/losses.temporal_terms);
+  + temporal losses    smoothness terms (training/losses.temporal_terms);
   + estimation mode    90 % of Stage 2's training windows at flow time 0 (GENMO's
                        estimation mode; fhmr-train --estimation-share, its default);
   + 1 Euler step       the same network, sampled as shipped: one Euler step, no guidance

@@ -23,7 +23,7 @@ vtest frame up to the last label is processed; only the labelled ones are scored
 MediaPipe with HOG proposals.
 
 `node`: fhmr_node end to end in its own process, fed over DDS by the benchmark's process
-(fhmr_ros/ros/node_bench.py): sustained output rate, latency from an image's stamp to its
+(fhmr_ros/tools/node_bench.py): sustained output rate, latency from an image's stamp to its
 HumanStateArray, images dropped and the node's per-stage times, for one person at 20 Hz and
 the vtest.avi crowd at 10 Hz.
 
@@ -50,10 +50,11 @@ from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
 from ..evaluation.detection_recall import LABELS
 from ..model.config import preset
-from ..model.inputs import FrameInputs
-from ..model.losses import BodyGeometry
+from ..model.inputs import random_inputs
+from ..model.kinematics import BodyGeometry
 from ..model.pipeline import FactorizedHMR
 from ..streaming.engine import StreamingConfig
+from ..streaming.settings import NodeSettings
 
 
 @dataclass(frozen=True)
@@ -62,17 +63,6 @@ class Setting:
     steps: int
     guidance: float
     people: int
-
-
-def random_inputs(B: int, T: int, K: int = 33, device: torch.device | str = "cpu",
-                  generator: torch.Generator | None = None) -> FrameInputs:
-    """Plausibly scaled random model inputs (B, T) for K keypoints."""
-    g = generator
-    return FrameInputs(rays=torch.randn(B, T, K, 2, generator=g) * 0.2,
-                       confidence=torch.rand(B, T, K, generator=g),
-                       bbox=torch.randn(B, T, 3, generator=g) * 0.1,
-                       bbox_valid=torch.ones(B, T, dtype=torch.bool),
-                       camera_motion=torch.randn(B, T, 12, generator=g) * 0.01).to(device)
 
 
 def _sync(device: torch.device) -> None:
@@ -221,7 +211,7 @@ def bench_detector(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="fhmr-bench", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="what", required=True)
     m = sub.add_parser("model", help="Stage 1 / Stage 2 latency sweeps")
@@ -239,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--no-mediapipe", action="store_true", help="skip the MediaPipe row")
     n = sub.add_parser("node", help="fhmr_node end to end over DDS: sustained rate, latency, "
                        "per-stage times (needs the ROS environment: source scripts/ros_env.sh)")
-    n.add_argument("--preset", default="lite")
-    n.add_argument("--device", default="cpu")
+    n.add_argument("--preset", default=NodeSettings.preset)
+    n.add_argument("--device", default=NodeSettings.device)
     n.add_argument("--transport", choices=("compressed", "raw"), default="compressed",
                    help="JPEG images (image_transport:=compressed) or raw bgr8 sent reliably")
     n.add_argument("--warmup", type=float, default=5.0, help="seconds sent before measuring")
@@ -269,17 +259,21 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--device", default="cpu")
     a.add_argument("-p", "--param", action="append", default=[],
                    help="a node parameter, name:=value (repeatable)")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     if args.what == "detector":
         return bench_detector(args)
     if args.what == "node":
-        from ..ros.node_bench import bench_node   # rclpy: only for this subcommand
+        from .node_bench import bench_node   # rclpy: only for this subcommand
         return bench_node(args)
     if args.what == "soak":
-        from ..ros.node_bench import soak_node
+        from .node_bench import soak_node
         return soak_node(args)
     if args.what == "account":
-        from ..ros.node_bench import account_node
+        from .node_bench import account_node
         return account_node(args)
     if args.threads:
         torch.set_num_threads(args.threads)

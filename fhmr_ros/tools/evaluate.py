@@ -25,7 +25,7 @@ import torch
 from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
 from ..data.observations import DetectorNoiseConfig
-from ..data.training_set import VALIDATION_SPLITS, DataConfig, clip_set
+from ..data.clip_sets import VALIDATION_SPLITS, DataConfig, clip_set
 from ..evaluation.evaluate import (COLUMNS, evaluate, held_out_sequences,
                                    per_joint_calibration)
 from ..evaluation.metrics import format_table
@@ -34,7 +34,7 @@ from ..model.pipeline import MODES
 from ..streaming.engine import StreamingConfig
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="fhmr-eval", description=__doc__.split("\n")[0])
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=Path("artifacts/eval"))
@@ -84,6 +84,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part-occlusion", type=float, default=0.0, metavar="P",
                     help="stress test: in this share of the sequences one body part (an arm, "
                          "a leg, one side, the lower body) is hidden for a long stretch")
+    return ap
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = build_parser()
     args = ap.parse_args(argv)
     if args.observed_format is not None and not args.streaming:
         ap.error("--observed-format needs --streaming")

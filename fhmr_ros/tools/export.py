@@ -31,8 +31,9 @@ from pathlib import Path
 import numpy as np
 
 from ..body.body_model import BodyModel
+from ..body.skeleton import FOOT_JOINTS
 from ..body.standin_model import ensure_standin_model
-from ..evaluation.metrics import FOOT_JOINTS, foot_sliding, jitter
+from ..evaluation.metrics import foot_sliding, jitter
 from ..export.amass_writer import write_amass
 from ..export.bvh_writer import write_bvh
 from ..export.clean_up import CleanUpConfig, clean_up, world_joints

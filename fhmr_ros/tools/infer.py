@@ -37,7 +37,8 @@ def predict_observations(model: FactorizedHMR, obs: Observations, mode: str = "t
 def prediction_arrays(pred: Prediction, body: BodyModel | None = None) -> dict[str, np.ndarray]:
     """PRED.npz arrays for batch element 0. With ``body`` (the user's SMPL-X file) joints and
     transl are recomputed on that body so that its mesh sits where the model put the pelvis."""
-    p = {k: v[0] for k, v in vars(pred).items() if v is not None and k != "joints_camera_samples"}
+    p = {k: v[0] for k, v in vars(pred).items()
+         if v is not None and k not in ("joints_camera_samples", "R_world_root")}
     if body is not None:
         betas = p["betas"][None].expand(p["body_pose"].shape[0], -1)
         rel = body.body_joints(betas, p["global_orient_camera"], p["body_pose"])
@@ -57,7 +58,7 @@ def prediction_arrays(pred: Prediction, body: BodyModel | None = None) -> dict[s
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="fhmr-infer", description=__doc__.split("\n")[0])
-    ap.add_argument("obs", type=Path, help="OBS.npz (see README, 'Offline inference')")
+    ap.add_argument("obs", type=Path, help="OBS.npz (see docs/offline_tools.md)")
     ap.add_argument("--out", type=Path, required=True, help="PRED.npz to write")
     ap.add_argument("--checkpoint", type=Path, default=None,
                     help=f"model checkpoint (default {default_checkpoint('lite')})")

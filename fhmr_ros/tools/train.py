@@ -38,14 +38,15 @@ from ..body.body_model import BodyModel
 from ..body.keypoints import keypoint_format
 from ..body.standin_model import ensure_standin_model
 from ..data.observations import DetectorNoiseConfig
-from ..data.training_set import DataConfig, clip_set
-from ..data.windows import WindowSampler
+from ..data.clip_sets import DataConfig, clip_set
+from ..training.window_sampler import WindowSampler
 from ..model.checkpoint import NETWORKS, load_checkpoint, save_checkpoint
 from ..model.config import PRESETS, ModelConfig, parse_overrides, preset
-from ..model.losses import BodyGeometry, LossWeights
+from ..model.kinematics import BodyGeometry
+from ..training.losses import LossWeights
 from ..model.pipeline import FactorizedHMR
 from ..model.representation import encode
-from ..model.training import STAGES, TrainConfig, train_stage
+from ..training.trainer import STAGES, TrainConfig, train_stage
 
 INGREDIENTS = {"composite": "the joint-position branch of the composite target",
                "geometry": "the geometry losses",
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                          "; ".join(f"{k}: {v}" for k, v in INGREDIENTS.items()))
     ap.add_argument("--loss-weights", default="",
                     help="loss weights that differ from the defaults, e.g. "
-                         "accel=10,anchor_accel=5 (names: model.losses.LossWeights)")
+                         "accel=10,anchor_accel=5 (names: training.losses.LossWeights)")
     ap.add_argument("--body-model", type=Path, default=None,
                     help="SMPL-X .npz to train on (default: the generated stand-in)")
     ap.add_argument("--threads", type=int, default=None)

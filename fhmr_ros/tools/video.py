@@ -4,9 +4,11 @@
                [--camera-pitch DEG] [--camera-height M] [--start S] [--max-frames N]
                [--stride S] [--lag L] [--checkpoint PATH] [--body-model SMPLX.npz]
 
-The video runs through the ROS node's runtime core (fhmr_ros/streaming/stream_runtime.py:
-the same HumanPipeline, detector -> tracker -> streaming engine, with perception and model
-in two threads), every frame in order with stamps i / fps; nothing is dropped. The camera
+The video runs through the ROS node's runtime core, built by the node's builder from the
+node's settings (fhmr_ros/streaming/runtime_builder.py, settings.py: the same detector ->
+tracker -> streaming engine, perception and model in two threads; fhmr-video's own
+defaults are named in settings.OFFLINE_DIFFERENCES), every frame in order with stamps
+i / fps; nothing is dropped. The camera
 is static: the world frame is the camera frame levelled by gravity (z up), the camera
 tilted down by --camera-pitch and standing --camera-height above the ground plane z = 0.
 Without --intrinsics the focal length is the image diagonal in pixels (about 53° diagonal
@@ -15,7 +17,7 @@ field of view, CLIFF's convention), and the outputs say so.
 Writes to DIR:
   results.npz      one row per (video frame, person): SMPL-X parameters (camera and world),
                    joints, ids, joint sources, detections on the model grid; plus every raw
-                   detection, the intrinsics and the camera poses (README, "Video results")
+                   detection, the intrinsics and the camera poses (docs/offline_tools.md)
   overlay.mp4      skeleton + mesh per person on the video: torso (anchor) joints vs limbs
                    completed by Stage 2 in different colours, track ids
   frames/*.png     a few overlay frames
@@ -37,69 +39,26 @@ import numpy as np
 import torch
 
 from ..body.body_model import BodyModel
-from ..body.standin_model import ensure_standin_model
-from ..model.checkpoint import default_checkpoint, load_checkpoint
+from ..data.footage import video_frames, video_info
+from ..geometry.cameras import default_intrinsics, parse_intrinsics
 from ..model.pipeline import joint_source
 from ..perception.blazepose_landmarks import NETWORKS
-from ..perception.detection import make_stream_detector
-from ..perception.onnx_session import default_threads
-from ..perception.tracker import MultiPersonTracker, TrackState
-from ..streaming.camera_pose import CameraPoses, static_world_camera
-from ..streaming.engine import FrameResult, StreamingConfig, StreamingEngine
+from ..perception.tracker import TrackState
+from ..streaming.engine import FrameResult
 from ..streaming.frame_assembler import ImageFrame
-from ..streaming.human_pipeline import HumanPipeline
-from ..streaming.stream_runtime import RuntimeConfig, StreamRuntime, share_threads
+from ..streaming.runtime_builder import RuntimeParts, build_parts, build_runtime
+from ..streaming.settings import (OFFLINE_DIFFERENCES, NodeSettings, defaults,
+                                  settings_from_overrides)
+from ..streaming.stream_runtime import StreamRuntime
 from ..visualization.colors import SKELETON_LEGEND
 from ..visualization.overlay import RenderedPerson, draw_banner, draw_legend, render_people
 from ..visualization.trajectory_plot import plot_world_trajectories
 
+DEFAULTS = defaults()
+VIDEO = {**DEFAULTS, **OFFLINE_DIFFERENCES["fhmr-video"]}
 RESULT_FIELDS = ("betas", "global_orient_camera", "body_pose", "transl_camera",
                  "joints_camera", "global_orient_world", "transl_world", "joints_world",
                  "pelvis_world", "root_velocity", "contact", "keypoints", "bbox")
-
-
-def default_intrinsics(width: int, height: int) -> np.ndarray:
-    """(3, 3): focal length = image diagonal in pixels, principal point at the centre."""
-    f = math.hypot(width, height)
-    return np.array([[f, 0, width / 2], [0, f, height / 2], [0, 0, 1]], np.float64)
-
-
-def parse_intrinsics(text: str) -> np.ndarray:
-    try:
-        fx, fy, cx, cy = (float(v) for v in text.split(","))
-    except ValueError:
-        raise ValueError(f"--intrinsics wants FX,FY,CX,CY in pixels, got {text!r}") from None
-    if min(fx, fy) <= 0:
-        raise ValueError("--intrinsics: focal lengths must be positive")
-    return np.array([[fx, 0, cx], [0, fy, cy], [0, 0, 1]], np.float64)
-
-
-def video_frames(path: Path, start: int, count: int | None):
-    """(index, BGR frame) from ``start`` for at most ``count`` frames."""
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise ValueError(f"cannot open video {path}")
-    cap.set(cv2.CAP_PROP_POS_FRAMES, start)
-    i = start
-    try:
-        while count is None or i < start + count:
-            ok, frame = cap.read()
-            if not ok:
-                break
-            yield i, frame
-            i += 1
-    finally:
-        cap.release()
-
-
-def video_info(path: Path) -> tuple[float, int, int, int]:
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise ValueError(f"cannot open video {path}")
-    info = (cap.get(cv2.CAP_PROP_FPS), int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
-            int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)), int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
-    cap.release()
-    return info
 
 
 def save_results(path: Path, per_frame: dict[int, dict[int, FrameResult]],
@@ -215,15 +174,40 @@ class CollectedFrames:
         pass
 
 
-def build_pipeline(args, model) -> HumanPipeline:
-    """Detector, tracker and engine; perception and model run at the same time, so each
-    gets half the threads."""
-    detector = make_stream_detector(args.detector, args.device,
-                                    share_threads(default_threads()),
-                                    landmarks=args.landmarks)
-    engine = StreamingEngine(model, StreamingConfig(stride=args.stride, lag=args.lag,
-                                                    steps=args.steps), args.device)
-    return HumanPipeline(detector, MultiPersonTracker(), engine)
+def video_settings(args) -> NodeSettings:
+    """The node's settings with fhmr-video's own differences and the command line's."""
+    return settings_from_overrides({
+        **OFFLINE_DIFFERENCES["fhmr-video"], "stride": args.stride, "lag": args.lag,
+        "steps": args.steps or 0, "detector": args.detector, "landmarks": args.landmarks,
+        "device": args.device, "checkpoint": str(args.checkpoint or ""),
+        "body_model_path": str(args.body_model or ""), "use_odometry": False,
+        "static_camera_pitch_deg": args.camera_pitch,
+        "static_camera_height_m": args.camera_height})
+
+
+def stream_video(args, parts: RuntimeParts, K: np.ndarray, size: tuple[int, int], fps: float
+                 ) -> tuple[StreamRuntime, list[ImageFrame], int]:
+    """Every frame of the video through the runtime, in order, nothing dropped: (the
+    stopped runtime, the released images, the number of frames read)."""
+    sink = CollectedFrames()
+    runtime = build_runtime(video_settings(args), parts, lambda image: image, sink,
+                            refuse_zero_stamps=False)
+    runtime.set_camera_info(K, size)
+    runtime.start()
+    frames = 0
+    try:
+        for i, frame in video_frames(args.video, args.start, args.max_frames):
+            runtime.add_image(i / fps, "", frame, wait=True)
+            frames += 1
+            if args.progress and frames % 25 == 0:
+                print(f"fhmr-video: frame {i}: {len(parts.pipeline.live_tracks())} tracks",
+                      file=sys.stderr)
+        runtime.wait_until_idle(timeout_s=3600.0)
+    finally:
+        runtime.stop()
+    if frames == 0:
+        raise ValueError(f"no frames read from {args.video} (start {args.start})")
+    return runtime, sink.frames, frames
 
 
 def run(args) -> dict:
@@ -233,29 +217,9 @@ def run(args) -> dict:
         raise ValueError(f"{args.video} has no frame rate; give --fps")
     assumed = args.intrinsics is None
     K = default_intrinsics(width, height) if assumed else parse_intrinsics(args.intrinsics)
-    T_wc = static_world_camera(args.camera_pitch, args.camera_height)
-    model = load_checkpoint(args.checkpoint or default_checkpoint("lite"), args.device)
-    pipeline = build_pipeline(args, model)
-    sink = CollectedFrames()
-    runtime = StreamRuntime(pipeline, CameraPoses(np.eye(4), T_wc, use_odometry=False),
-                            lambda image: image, sink,
-                            RuntimeConfig(flush_idle_s=0.2, refuse_zero_stamps=False))
-    runtime.set_camera_info(K, (width, height))
-    runtime.start()
-    frames = 0
-    try:
-        for i, frame in video_frames(args.video, args.start, args.max_frames):
-            runtime.add_image(i / fps, "", frame, wait=True)
-            frames += 1
-            if args.progress and frames % 25 == 0:
-                print(f"fhmr-video: frame {i}: {len(pipeline.engine.tracks)} tracks",
-                      file=sys.stderr)
-        runtime.wait_until_idle(timeout_s=3600.0)
-    finally:
-        runtime.stop()
-    if frames == 0:
-        raise ValueError(f"no frames read from {args.video} (start {args.start})")
-    released = sink.frames
+    parts = build_parts(video_settings(args))
+    model, pipeline, T_wc = parts.model, parts.pipeline, parts.poses.static
+    runtime, released, frames = stream_video(args, parts, K, (width, height), fps)
     frame_of = lambda f: int(round(f.stamp * fps))  # noqa: E731  the image's video frame
     detections = [(frame_of(f), d) for f in released for d in f.detections]
     ids_seen = {t for f in released for t, info in f.expected.items()
@@ -272,7 +236,7 @@ def run(args) -> dict:
                 joint_source=joint_source().numpy())
     rows = save_results(args.out / "results.npz", per_frame, detections, meta)
     banner = f"focal length assumed: {K[0, 0]:.0f} px (no --intrinsics)" if assumed else None
-    body = BodyModel(args.body_model or ensure_standin_model())
+    body = parts.body
     render(args, per_frame, K, None if args.no_mesh else body, body.faces, banner,
            pick_png_frames(per_frame, args.pngs))
     tracks = defaultdict(list)
@@ -323,20 +287,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="pixels (default: focal = image diagonal, centred)")
     ap.add_argument("--static-camera", action="store_true", default=True,
                     help="the camera does not move (the only mode for plain videos)")
-    ap.add_argument("--camera-pitch", type=float, default=0.0,
-                    help="downward tilt of the camera in degrees (default 0: level)")
-    ap.add_argument("--camera-height", type=float, default=1.5,
-                    help="camera height above the ground in metres (default 1.5)")
+    ap.add_argument("--camera-pitch", type=float, default=DEFAULTS["static_camera_pitch_deg"],
+                    help="downward tilt of the camera in degrees (default: level)")
+    ap.add_argument("--camera-height", type=float, default=DEFAULTS["static_camera_height_m"],
+                    help="camera height above the ground in metres")
     ap.add_argument("--start", type=int, default=0, help="first frame")
     ap.add_argument("--max-frames", type=int, default=None)
-    ap.add_argument("--stride", type=int, default=16, help="engine stride (model frames)")
-    ap.add_argument("--lag", type=int, default=16, help="engine look-ahead (model frames)")
+    ap.add_argument("--stride", type=int, default=VIDEO["stride"],
+                    help="engine stride (model frames)")
+    ap.add_argument("--lag", type=int, default=VIDEO["lag"],
+                    help="engine look-ahead (model frames)")
     ap.add_argument("--steps", type=int, default=None, help="ODE steps (default: checkpoint)")
-    ap.add_argument("--detector", default="movenet_blazepose",
+    ap.add_argument("--detector", default=DEFAULTS["detector"],
                     help="'movenet_blazepose', 'mediapipe' or an installed plugin's name "
                          "(a KeypointDetector declared in the entry point group "
                          "fhmr_ros.detectors)")
-    ap.add_argument("--landmarks", choices=NETWORKS, default="full",
+    ap.add_argument("--landmarks", choices=NETWORKS, default=DEFAULTS["landmarks"],
                     help="movenet_blazepose's BlazePose landmark network (lite: faster, "
                          "less exact)")
     ap.add_argument("--checkpoint", type=Path, default=None)
@@ -344,7 +310,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="SMPL-X .npz for the rendered mesh (default: the stand-in)")
     ap.add_argument("--no-mesh", action="store_true", help="draw skeletons only")
     ap.add_argument("--pngs", type=int, default=4, help="overlay frames saved as PNG")
-    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--device", default=DEFAULTS["device"])
     ap.add_argument("--progress", action="store_true")
     return ap.parse_args(argv)
 

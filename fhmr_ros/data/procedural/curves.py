@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...geometry.rotations import rotation_about_axis_np
+
 
 def smoothstep(x: np.ndarray | float) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
@@ -77,15 +79,9 @@ def cumulative_integral(rate: np.ndarray, dt: float) -> np.ndarray:
 
 def rotation_z(yaw: np.ndarray) -> np.ndarray:
     """Rz(yaw) (..., 3, 3) about the world z axis."""
-    c, s = np.cos(yaw), np.sin(yaw)
-    o, z = np.ones_like(c), np.zeros_like(c)
-    return np.stack([np.stack([c, -s, z], -1), np.stack([s, c, z], -1),
-                     np.stack([z, z, o], -1)], -2)
+    return rotation_about_axis_np("z", yaw)
 
 
 def rotation_x(angle: np.ndarray) -> np.ndarray:
     """Rx(angle) (..., 3, 3)."""
-    c, s = np.cos(angle), np.sin(angle)
-    o, z = np.ones_like(c), np.zeros_like(c)
-    return np.stack([np.stack([o, z, z], -1), np.stack([z, c, -s], -1),
-                     np.stack([z, s, c], -1)], -2)
+    return rotation_about_axis_np("x", angle)

@@ -1,12 +1,12 @@
 """The node end to end on the demo stream (part of `make demo`).
 
-    python -m fhmr_ros.ros.node_demo --out artifacts/demo/node [--frames 40] [--rate 0.3]
+    python -m fhmr_ros.tools.node_demo --out artifacts/demo/node [--frames 40] [--rate 0.3]
 
 1. writes the demo stream, OpenCV's vtest.avi as JPEG-compressed images + camera_info +
    odometry + the camera's mount on /tf_static, into OUT/input.mcap (fhmr-player's
    recording path, no DDS); compressed, because raw 768 × 576 images sent best effort
    between processes lose frames here (Fast DDS's 512 KB shared-memory segments; see
-   README, "Using it on a real robot");
+   docs/robot.md);
 2. starts fhmr_node in its own process and `fhmr-player OUT/input.mcap` in another, which
    publishes the recording over DDS at ``rate`` × real time;
 3. records everything on the wire (inputs and the node's humans, trajectories, markers,
@@ -35,11 +35,10 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 
 from fhmr_ros.data.footage import footage_path
 from fhmr_ros.geometry.rotations import matrix_to_quaternion
+from fhmr_ros.ros.image_conversion import image_to_bgr
+from fhmr_ros.ros.mcap_io import McapRecorder, message_class, topics
+from fhmr_ros.ros.odometry import stamp_to_sec
 from fhmr_ros.streaming.camera_pose import static_world_camera
-
-from .image_conversion import image_to_bgr
-from .mcap_io import McapRecorder, message_class, topics
-from .odometry import stamp_to_sec
 
 VIDEO_FPS = 10.0
 
@@ -52,7 +51,7 @@ def camera_mount(pitch_deg: float, height_m: float) -> tuple[float, ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from fhmr_ros.tools.player import write_video_bag
+    from fhmr_ros.ros.video_stream import write_video_bag
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=Path("artifacts/demo/node"))

@@ -3,10 +3,10 @@
 import collections
 
 from fhmr_ros.data.footage import footage_path
-from fhmr_ros.ros import bag_tool
 from fhmr_ros.ros.mcap_io import read_messages
 from fhmr_ros.ros.odometry import stamp_to_sec
-from fhmr_ros.tools.player import write_video_bag
+from fhmr_ros.ros.video_stream import write_video_bag
+from fhmr_ros.tools import bag
 
 FRAMES = 12
 
@@ -16,7 +16,7 @@ def test_bag_gets_a_human_state_array_per_image(tmp_path):
     write_video_bag(footage_path("vtest.avi"), source, FRAMES, start_frame=45,
                     start_time=50.0, compressed=True)
     out = tmp_path / "out.mcap"
-    assert bag_tool.main([str(source), "--out", str(out), "--compressed",
+    assert bag.main([str(source), "--out", str(out), "--compressed",
                           "-p", "stride:=4", "-p", "lag:=4"]) == 0
     messages = list(read_messages(out))
     count = collections.Counter(m.topic for m in messages)
@@ -38,7 +38,7 @@ def test_bag_gets_a_human_state_array_per_image(tmp_path):
 def test_missing_topic_is_a_clear_error(tmp_path, capsys):
     source = tmp_path / "in.mcap"
     write_video_bag(footage_path("vtest.avi"), source, 2, start_time=1.0)
-    assert bag_tool.main([str(source), "--out", str(tmp_path / "o.mcap"),
+    assert bag.main([str(source), "--out", str(tmp_path / "o.mcap"),
                           "--image-topic", "/nope"]) == 2
     assert "no topic /nope" in capsys.readouterr().err
 
@@ -47,5 +47,5 @@ def test_writing_over_the_input_is_refused(tmp_path, capsys):
     source = tmp_path / "in.mcap"
     write_video_bag(footage_path("vtest.avi"), source, 2, start_time=1.0)
     size = source.stat().st_size
-    assert bag_tool.main([str(source), "--out", str(tmp_path / "." / "in.mcap")]) == 2
+    assert bag.main([str(source), "--out", str(tmp_path / "." / "in.mcap")]) == 2
     assert "is the input" in capsys.readouterr().err and source.stat().st_size == size

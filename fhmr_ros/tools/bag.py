@@ -21,18 +21,16 @@ from pathlib import Path
 
 import rclpy
 
-from fhmr_ros.streaming.frame_assembler import ImageFrame
-
-from .mcap_io import McapFormatError, McapRecorder, read_messages, topics
-from .node import (TF_TOPICS, StartupError, build_runtime, feed_camera_info, feed_image,
-                   feed_odometry, feed_transforms, runtime_diagnostics)
-from .node_config import config_from_overrides
-from .odometry import sec_to_stamp, stamp_to_sec
-from .output_messages import OUTPUT_TOPICS, OutputMessages
-
-NODE = "/fhmr_node"
-TOPICS = {output: topic.replace("~", NODE) for output, topic in OUTPUT_TOPICS.items()}
-
+from ..perception.tracker import run_first_id
+from ..ros.diagnostics import runtime_diagnostics
+from ..ros.input_adapters import (TF_TOPICS, feed_camera_info, feed_image, feed_odometry,
+                                  feed_transforms)
+from ..ros.mcap_io import McapFormatError, McapRecorder, read_messages, topics
+from ..ros.node_runtime import build_node_runtime
+from ..ros.odometry import sec_to_stamp, stamp_to_sec
+from ..ros.recording_sink import NODE, RecordingSink
+from ..streaming.runtime_builder import StartupError
+from ..streaming.settings import settings_from_overrides
 
 def parse_parameter(text: str) -> tuple[str, object]:
     """name:=value with a YAML-typed value, as `--ros-args -p` takes it."""
@@ -42,31 +40,6 @@ def parse_parameter(text: str) -> tuple[str, object]:
     if not sep:
         raise ValueError(f"-p wants name:=value, got {text!r}")
     return name, yaml.safe_load(value)
-
-
-class RecordingSink:
-    """Where the runtime's complete images go: every output, written to the recording."""
-
-    def __init__(self, recorder: McapRecorder, messages: OutputMessages) -> None:
-        self.recorder = recorder
-        self.messages = messages
-
-    def wants_image(self) -> bool:
-        return True
-
-    def _write(self, pairs, stamp: float) -> None:
-        for output, msg in pairs:
-            self.recorder.write(TOPICS[output], msg, int(round(stamp * 1e9)))
-
-    def publish(self, frame: ImageFrame, image) -> None:
-        self._write(self.messages.frame_messages(frame, image, lambda output: True),
-                    frame.stamp)
-
-    def forget(self, live_tracks: set[int]) -> None:
-        self.messages.forget(live_tracks)
-
-    def reset(self, stamp: float) -> None:
-        self._write(self.messages.reset_messages(stamp), stamp)
 
 
 def run(args) -> dict:
@@ -80,11 +53,12 @@ def run(args) -> dict:
     overrides = dict(parse_parameter(p) for p in args.param)
     overrides.update(image_transport="compressed" if args.compressed else "raw",
                      use_odometry=args.odom_topic in available)
-    cfg = config_from_overrides(overrides)
+    cfg = settings_from_overrides(overrides)
     counts = {"images": 0, "inputs": 0}
     last_stamp = 0.0
     with McapRecorder(args.out) as recorder:
-        runtime = build_runtime(cfg, lambda messages: RecordingSink(recorder, messages))
+        runtime = build_node_runtime(cfg, lambda messages: RecordingSink(recorder, messages),
+                                     first_id=run_first_id())
         runtime.start()
         try:
             reader = read_messages(args.input)

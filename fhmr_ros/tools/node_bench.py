@@ -52,15 +52,15 @@ from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from tf2_msgs.msg import TFMessage
 
 from fhmr_ros.data.footage import read_image, vtest_frames
+from fhmr_ros.geometry.rotations import rotation_about_axis_np
 from fhmr_ros.msg import HumanStateArray
+from fhmr_ros.ros.camera_info import camera_info_msg
+from fhmr_ros.ros.image_conversion import bgr_to_compressed_msg, bgr_to_image_msg
+from fhmr_ros.ros.odometry import odometry_msg, sec_to_stamp, stamp_to_sec
+from fhmr_ros.ros.playback import qos_for
+from fhmr_ros.ros.tf_frames import tf_message, transform_msg
 from fhmr_ros.streaming.camera_pose import FORWARD_CAMERA_MOUNT, pose_from_xyz_quaternion
-from fhmr_ros.streaming.stream_runtime import STAGES
-from fhmr_ros.tools.player import qos_for
-
-from .camera_info import camera_info_msg
-from .image_conversion import bgr_to_compressed_msg, bgr_to_image_msg
-from .odometry import odometry_msg, sec_to_stamp, stamp_to_sec
-from .tf_frames import tf_message, transform_msg
+from fhmr_ros.streaming.runtime_report import STAGES
 
 NS = "/fhmr_bench"
 CAMERA_FRAME = "camera_optical_frame"
@@ -330,7 +330,7 @@ DROP_REASONS = ("images_dropped_queue_full", "images_without_odometry",
 def turned(yaw: float) -> np.ndarray:
     """T_world_base (4, 4) of a base turned by ``yaw`` about z at the origin."""
     T = np.eye(4)
-    T[:2, :2] = [[np.cos(yaw), -np.sin(yaw)], [np.sin(yaw), np.cos(yaw)]]
+    T[:3, :3] = rotation_about_axis_np("z", yaw)
     return T
 
 

@@ -30,8 +30,9 @@ from tqdm import tqdm
 from ..data.windows import Batch
 from .losses import (LossWeights, anchor_terms, flow_matching_loss, geometry_terms,
                      regression_loss, temporal_terms)
-from .pipeline import FactorizedHMR
-from .representation import ANCHOR_DIM, DIM, LAYOUT, decode, encode
+from ..model.flow_path import hold_known, path_state
+from ..model.pipeline import FactorizedHMR
+from ..model.representation import ANCHOR_DIM, DIM, LAYOUT, decode, encode
 
 STAGES = ("stage1", "stage2", "baseline")
 
@@ -117,7 +118,7 @@ def stage2_flow_times(B: int, estimation_share: float, gen: torch.Generator) -> 
 def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, gen: torch.Generator,
                 cfg: TrainConfig) -> dict[str, Tensor]:
     """x1 = truth with the anchor replaced by frozen Stage-1 output (what sampling imposes);
-    x_t = (1 − t) x0 + t x1 on unknown coordinates, x1 on known ones.
+    x_t on the flow path (model/flow_path.py), x1 on known coordinates.
 
     The ablation's switches (``cfg``): without the composite target the joint-position
     branch is neither a flow target nor supervised by a geometry term (joint_branch, bone),
@@ -132,10 +133,10 @@ def stage2_loss(model: FactorizedHMR, batch: Batch, w: LossWeights, gen: torch.G
     known = stage2_known_mask(B, T, cfg.prefix_known_prob, gen).to(device)
     x0 = torch.randn(x1.shape, generator=gen).to(device)
     t = stage2_flow_times(B, cfg.estimation_share, gen).to(device)
-    x_t = torch.where(known, x1, (1 - t[:, None, None]) * x0 + t[:, None, None] * x1)
+    x_t = path_state(x0, x1, t, known)
     drop = (torch.rand(B, generator=gen) < model.cfg.flow.condition_drop_prob).to(device)
     cond = model.stage2.condition(batch.inputs, anchor, drop)
-    x1_hat = torch.where(known, x1, model.stage2(x_t, known, t, cond))
+    x1_hat = hold_known(model.stage2(x_t, known, t, cond), x1, known)
     untrained = known.clone()
     if not cfg.composite_target:
         untrained[..., LAYOUT["joints_rel"]] = True
@@ -200,32 +201,15 @@ def train_stage(model: FactorizedHMR, stage: str,
     rank, world = _world()
     if cfg.batch_size % world:
         raise ValueError(f"batch_size {cfg.batch_size} is not divisible by the {world} ranks")
-    frozen = [p for p in model.parameters() if p.requires_grad and
-              all(p is not q for q in net.parameters())]
-    for p in frozen:
-        p.requires_grad_(False)
+    frozen = _freeze_all_but(model, net)
     device = torch.device(cfg.device)
     runner = objective
     if world > 1:
         runner = torch.nn.parallel.DistributedDataParallel(
             objective, device_ids=[device.index] if device.type == "cuda" else None)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    seed = cfg.seed + STAGES.index(stage) * 1000
-    rng = np.random.default_rng(seed if world == 1 else [seed, rank])    # a stream per rank
-    gen = torch.Generator().manual_seed(cfg.seed if world == 1 else cfg.seed * 1000 + rank)
-    step, history = 0, []
-    if state_path.is_file():
-        state = torch.load(state_path, weights_only=True)
-        if state["stage"] == stage:
-            net.load_state_dict(state["net"])
-            opt.load_state_dict(state["optimizer"])
-            step, history = state["step"], state["history"]
-            rngs, gens = ((state["rng"], state["gen"]) if "world" in state
-                          else ([state["rng"]], [state["gen"]]))     # a one-process state
-            if len(rngs) == world:                   # the same ranks: their random streams
-                rng.bit_generator.state = rngs[rank]
-                gen.set_state(gens[rank])
-            log(f"[{stage}] resumed at step {step}")
+    rng, gen = _random_streams(cfg.seed, stage, rank, world)
+    step, history = _resume(state_path, stage, net, opt, rng, gen, rank, world, log)
     model.train()
     model.stage1.train(stage == "stage1")
     sums: dict[str, float] = {}
@@ -253,12 +237,7 @@ def train_stage(model: FactorizedHMR, stage: str,
                 sums[k] = sums.get(k, 0.0) + float(v.detach().mean())
             sums["total"] = sums.get("total", 0.0) + float(loss.detach())
             if step % cfg.log_every == 0 or step == cfg.steps:
-                n = cfg.log_every if step % cfg.log_every == 0 else step % cfg.log_every
-                seconds = time.perf_counter() - tic
-                entry = {"step": step, "lr": _lr(step - 1, cfg), "sec_per_step": seconds / n,
-                         "windows_per_s": n * cfg.batch_size / seconds,
-                         "data_share": data_s / seconds,
-                         **{k: v / n for k, v in sums.items()}}
+                entry = _history_entry(step, cfg, sums, time.perf_counter() - tic, data_s)
                 history.append(entry)
                 bar.set_postfix(loss=f"{entry['total']:.4g}")
                 if rank == 0:
@@ -286,6 +265,54 @@ def train_stage(model: FactorizedHMR, stage: str,
             log(f"[{stage}] {world} ranks finished with identical weights")
     model.eval()
     return history
+
+
+def _random_streams(seed: int, stage: str, rank: int, world: int
+                    ) -> tuple[np.random.Generator, torch.Generator]:
+    """The windows' (NumPy) and the objective's (torch) random streams: one per rank."""
+    data_seed = seed + STAGES.index(stage) * 1000
+    rng = np.random.default_rng(data_seed if world == 1 else [data_seed, rank])
+    return rng, torch.Generator().manual_seed(seed if world == 1 else seed * 1000 + rank)
+
+
+def _freeze_all_but(model: torch.nn.Module, net: torch.nn.Module) -> list[torch.nn.Parameter]:
+    """Stop the gradients of every trainable parameter of ``model`` outside ``net``;
+    returns them (to be unfrozen after the stage)."""
+    frozen = [p for p in model.parameters() if p.requires_grad and
+              all(p is not q for q in net.parameters())]
+    for p in frozen:
+        p.requires_grad_(False)
+    return frozen
+
+
+def _resume(state_path: Path, stage: str, net: torch.nn.Module, opt, rng: np.random.Generator,
+            gen: torch.Generator, rank: int, world: int, log: Callable[[str], None]
+            ) -> tuple[int, list[dict[str, float]]]:
+    """(step, history) of the stage's saved state, with the network, the optimiser and (for
+    the same number of ranks) the random streams restored; (0, []) without one."""
+    if not state_path.is_file():
+        return 0, []
+    state = torch.load(state_path, weights_only=True)
+    if state["stage"] != stage:
+        return 0, []
+    net.load_state_dict(state["net"])
+    opt.load_state_dict(state["optimizer"])
+    rngs, gens = ((state["rng"], state["gen"]) if "world" in state
+                  else ([state["rng"]], [state["gen"]]))     # a one-process state
+    if len(rngs) == world:                   # the same ranks: their random streams
+        rng.bit_generator.state = rngs[rank]
+        gen.set_state(gens[rank])
+    log(f"[{stage}] resumed at step {state['step']}")
+    return state["step"], state["history"]
+
+
+def _history_entry(step: int, cfg: TrainConfig, sums: dict[str, float], seconds: float,
+                   data_s: float) -> dict[str, float]:
+    """The logged means of the steps since the last entry, with the data throughput."""
+    n = cfg.log_every if step % cfg.log_every == 0 else step % cfg.log_every
+    return {"step": step, "lr": _lr(step - 1, cfg), "sec_per_step": seconds / n,
+            "windows_per_s": n * cfg.batch_size / seconds, "data_share": data_s / seconds,
+            **{k: v / n for k, v in sums.items()}}
 
 
 def _check_in_step(net: torch.nn.Module, world: int) -> None:

@@ -21,15 +21,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
-from ..body.body_model import forward_kinematics
 from ..body.skeleton import BODY_PARENTS, NON_TORSO_JOINTS
 from ..geometry.trajectory import rollout_root_trajectory
-from .config import parse_overrides
-from .representation import BodyVariables
+from ..data.windows import WorldTruth
+from ..model.config import parse_overrides
+from ..model.kinematics import BodyGeometry
+from ..model.representation import BodyVariables
 
 # Joints whose camera-space position the anchor alone determines (torso rotations + root).
 ANCHOR_POSITION_JOINTS = (0, 1, 2, 3, 6, 9, 12, 13, 14, 15, 16, 17)
@@ -44,7 +44,7 @@ class LossWeights:
     world: float = 2.0
     accel: float = 50.0              # joint acceleration (temporal_terms)
     anchor_accel: float = 10.0       # anchor acceleration in the camera frame (temporal_terms);
-    #                                  10 has the best validation MPJPE of 0/10/20/50 (README)
+    #                                  10 has the best validation MPJPE of 0/10/20/50 (docs/history.md)
     velocity_change: float = 1.0
 
     @classmethod
@@ -63,30 +63,6 @@ def bone_lengths(joints: Tensor) -> Tensor:
     """(..., 22, 3) -> (..., 21) lengths of the bones to joints 1..21."""
     parents = list(BODY_PARENTS[1:])
     return (joints[..., 1:, :] - joints[..., parents, :]).norm(dim=-1)
-
-
-class BodyGeometry(nn.Module):
-    """Forward kinematics from decoded variables, on the body model's shape space."""
-
-    def __init__(self, J_template: Tensor, J_shapedirs: Tensor) -> None:
-        super().__init__()
-        self.register_buffer("J_template", J_template.detach().clone())     # (22, 3)
-        self.register_buffer("J_shapedirs", J_shapedirs.detach().clone())   # (22, 3, 10)
-
-    def joints_rel(self, v: BodyVariables) -> Tensor:
-        """Root-aligned camera-space joints (..., T, 22, 3) of the rotation branch."""
-        rest = self.J_template + torch.einsum("jcb,...b->...jc", self.J_shapedirs, v.betas)
-        R = torch.cat([v.root_rotation[..., None, :, :], v.local_rotations], dim=-3)
-        J = forward_kinematics(rest, R)
-        return J - J[..., :1, :]
-
-
-@dataclass
-class WorldTruth:
-    """Ground truth needed by the world-trajectory loss."""
-
-    R_world_root: Tensor    # (B, T, 3, 3)
-    pelvis_world: Tensor    # (B, T, 3)
 
 
 def _per_sample(x: Tensor) -> Tensor:
