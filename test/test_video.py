@@ -9,6 +9,7 @@ import pytest
 
 from fhmr_ros.body.keypoints import MEDIAPIPE33
 from fhmr_ros.data.footage import footage_path
+from fhmr_ros.geometry.cameras import parse_intrinsics
 from fhmr_ros.streaming.camera_pose import static_world_camera
 from fhmr_ros.tools import video
 
@@ -89,8 +90,8 @@ def test_clear_errors(tmp_path, capsys):
     assert video.main([str(tmp_path / "missing.avi"), "--out", str(tmp_path)]) == 2
     assert "cannot open video" in capsys.readouterr().err
     with pytest.raises(ValueError, match="FX,FY,CX,CY"):
-        video.parse_intrinsics("500,500")
-    K = video.parse_intrinsics("500,510,320,240")
+        parse_intrinsics("500,500")
+    K = parse_intrinsics("500,510,320,240")
     assert K[0, 0] == 500 and K[1, 1] == 510 and K[0, 2] == 320
 
 

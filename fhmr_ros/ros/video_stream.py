@@ -9,7 +9,6 @@ where they are used.
 
 from __future__ import annotations
 
-import math
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import numpy as np
 
 from ..data.footage import video_frames, video_info
 from ..geometry.cameras import default_intrinsics
+from ..geometry.rotations import rotation_about_axis_np
 from ..streaming.camera_pose import FORWARD_CAMERA_MOUNT, pose_from_xyz_quaternion
 from .playback import TimedMessage, play
 
@@ -45,8 +45,7 @@ class Motion:
         if self.kind == "forward":
             T[0, 3] = self.speed * t
         elif self.kind == "turn":
-            c, s = math.cos(self.yaw_rate * t), math.sin(self.yaw_rate * t)
-            T[:2, :2] = [[c, -s], [s, c]]
+            T[:3, :3] = rotation_about_axis_np("z", self.yaw_rate * t)
         return T
 
     def twist(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:

@@ -108,6 +108,11 @@ class ImageQueue:
             self.lock.notify_all()
             return item
 
+    def accept(self) -> None:
+        """Take images from now on."""
+        with self.lock:
+            self.open = True
+
     def close(self) -> None:
         """Refuse images from now on and end every wait."""
         with self.lock:

@@ -104,7 +104,7 @@ class StreamRuntime:
         with self._lock:
             if self._running:
                 return
-            self.queue.open = True
+            self.queue.accept()
         self._workers = [threading.Thread(target=loop, name=f"fhmr_{name}", daemon=True)
                          for name, loop in (("perception", self._perception_loop),
                                             ("model", self._model_loop))]
