@@ -4,21 +4,24 @@ mocap corpus split loader."""
 import gzip
 import json
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
 
-from fhmr_ros.body.skeleton import BODY_JOINT_NAMES, BODY_PARENTS, NUM_BODY_JOINTS
+from fhmr_ros.body.skeleton import BODY_JOINT_NAMES, BODY_PARENTS, NUM_BODY_JOINTS, SMPLX_MIRROR
 from fhmr_ros.data import mocap_corpus
 from fhmr_ros.data.amass import AmassFormatError, load_amass
 from fhmr_ros.data.bvh import BvhParseError, forward_kinematics, parse_bvh, read_bvh
+from fhmr_ros.data.mirror import mirrored_clip
 from fhmr_ros.data.mocap_corpus import (CorpusConfig, MocapCorpusError, chunk_clip,
-                                        find_mocap_dir, load_split, read_splits, split_files,
-                                        subject_of)
+                                        find_mocap_dir, load_split, read_splits, rig_map,
+                                        split_files, subject_of)
 from fhmr_ros.data.motion import MotionClip
-from fhmr_ros.data.retarget import (REACTIDLE_MAP, BvhJointMap, RetargetConfig,
-                                    foot_ground_height, joint_position_error, retarget_bvh)
+from fhmr_ros.data.retarget import (LEG_JOINTS, REACTIDLE_MAP, BvhJointMap, RetargetConfig,
+                                    foot_ground_height, joint_position_error, retarget_bvh,
+                                    skeleton_units)
 from fhmr_ros.geometry.gravity_view import UPRIGHT_FACING_X
 from fhmr_ros.geometry.rotations import axis_angle_to_matrix
 
@@ -232,6 +235,76 @@ def test_real_clip_spine_bends_like_the_source(retargeted, real_bvh):
     src = np.swapaxes(G[:, real_bvh.index("pelvis")], -1, -2) @ G[:, real_bvh.index("spine.001")]
     assert np.median(_angle_deg(np.swapaxes(bend, -1, -2) @ src)) < 8.0
     assert all(np.percentile(_angle_deg(R[:, k]), 99) < 25.0 for k in spine)
+
+
+# one real clip of each CMU rig: (file, rig map, what it holds)
+CMU_CLIPS = [("cmu/09/09_01.bvh.gz", "cmu", "running"),
+             ("cmu/16/16_01.bvh.gz", "cmu_asf", "jumping"),
+             ("cmu/13/13_13.bvh.gz", "cmu_daz", "everyday behaviour")]
+CMU_MEAN_ERROR_MM = 45.0
+
+
+@needs_corpus
+@pytest.mark.parametrize("rel, rig, motion", CMU_CLIPS, ids=[c[1] for c in CMU_CLIPS])
+def test_cmu_rigs_retarget_with_their_units_found_from_the_skeleton(rel, rig, motion,
+                                                                    body_model):
+    """Each CMU conversion (three joint namings, two length units, legs splayed at rest)
+    finds its rig map, its unit from the leg length, and lands on the floor."""
+    bvh = read_bvh(MOCAP / rel, max_frames=600)
+    joint_map = rig_map(bvh, "cmu", MOCAP / rel)
+    assert joint_map.name == rig
+    units = skeleton_units(bvh, joint_map, body_model)
+    assert 0.005 < units < 0.1                       # neither metres nor a constant
+    result = retarget_bvh(bvh, body_model, joint_map, name=rel)
+    error = joint_position_error(result, body_model)
+    assert error.mean_mm < CMU_MEAN_ERROR_MM, (motion, error.table())
+    legs = [BODY_JOINT_NAMES.index(f"{side}_{j}") for side in ("left", "right")
+            for j in LEG_JOINTS]
+    rest = body_model.rest_joints(torch.zeros(10)).numpy()[legs].reshape(2, 3, 3)
+    src = result.source_points[0][[list(result.pair_joints).index(j) for j in legs]]
+    length = lambda pts: np.linalg.norm(np.diff(pts, axis=-2), axis=-1).sum()  # noqa: E731
+    assert length(src.reshape(2, 3, 3)) == pytest.approx(length(rest), rel=0.02)
+    assert abs(np.percentile(foot_ground_height(result.clip, body_model), 10)) < 0.01
+
+
+@needs_corpus
+def test_cmu_splayed_rest_legs_need_the_source_joints_as_markers(body_model):
+    """CMU's rest legs are splayed ~20 degrees: carrying SMPL-X's rest knees and ankles on
+    the source bones (the ReActIdle way) copies that splay into every frame."""
+    bvh = read_bvh(MOCAP / CMU_CLIPS[0][0], max_frames=300)
+    joint_map = rig_map(bvh, "cmu", MOCAP / CMU_CLIPS[0][0])
+    carried = replace(joint_map, aim_at_source_joints=False)
+    ankle = [BODY_JOINT_NAMES.index(n) for n in ("left_ankle", "right_ankle")]
+    errors = {}
+    for name, m in (("source", joint_map), ("carried", carried)):
+        result = retarget_bvh(bvh, body_model, m)
+        table = joint_position_error(result, body_model)
+        errors[name] = table.per_joint_mean_mm[[list(result.pair_joints).index(j)
+                                                for j in ankle]].mean()
+    assert errors["source"] < 60.0 and errors["carried"] > 150.0, errors
+
+
+@needs_corpus
+def test_mirrored_clip_is_the_mirror_image(body_model):
+    """Mirroring reflects every joint across the world's x-z plane with left and right
+    swapped, and mirroring twice gives the clip back."""
+    bvh = read_bvh(MOCAP / CMU_CLIPS[0][0], max_frames=200)
+    clip = retarget_bvh(bvh, body_model, rig_map(bvh, "cmu", MOCAP / CMU_CLIPS[0][0])).clip
+    mirror = mirrored_clip(clip, body_model)
+    joints = lambda c: body_model.body_joints(  # noqa: E731
+        torch.from_numpy(c.betas).expand(c.num_frames, -1), torch.from_numpy(c.global_orient),
+        torch.from_numpy(c.body_pose).reshape(-1, 63), torch.from_numpy(c.transl)).numpy()
+    swap = list(SMPLX_MIRROR[:NUM_BODY_JOINTS])
+    np.testing.assert_allclose(joints(mirror), joints(clip)[:, swap] * [1, -1, 1], atol=1e-5)
+    assert mirror.name == clip.name + "/mirror" and np.array_equal(mirror.betas, clip.betas)
+    np.testing.assert_allclose(joints(mirrored_clip(mirror, body_model)), joints(clip),
+                               atol=1e-5)
+
+
+@needs_corpus
+def test_a_file_that_matches_no_rig_is_refused(real_bvh):
+    with pytest.raises(MocapCorpusError, match="match no rig of set 'cmu'"):
+        rig_map(real_bvh, "cmu", MOCAP / CLIP)
 
 
 @needs_corpus

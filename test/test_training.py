@@ -298,3 +298,15 @@ def test_torchrun_trains_one_model_on_two_gloo_processes(tmp_path):
     log = (tmp_path / "train_log.txt").read_text()
     assert "[stage1] resumed at step 4" in log and "[stage1] step 6/6" in log
     assert (tmp_path / "fhmr_lite.pt").is_file()
+
+
+def test_window_sampler_weights_clips_by_source(body_model):
+    """A mocap clip weighted 4x is drawn 4x as often as a procedural clip of its length."""
+    fmt = keypoint_format("mediapipe33")
+    clip = load_split("train", body_model, CorpusConfig(fps=30.0))[0].slice(0, 40)
+    posed = prepare_clip(clip, body_model, fmt)
+    procedural = replace(posed, clip=replace(clip, source="procedural"))
+    sampler = WindowSampler([posed, procedural], 16, fmt, source_weights={"bvh": 4.0})
+    np.testing.assert_allclose(sampler.p, [0.8, 0.2])
+    names = [sampler.batch(np.random.default_rng(seed), 1).names[0] for seed in range(4)]
+    assert all(n.startswith(clip.name) for n in names)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..body.body_model import BodyModel
 from ..body.keypoints import keypoint_format
+from .mirror import mirrored_clip
 from .mocap_corpus import CorpusConfig, load_split
 from .motion import MotionClip, load_clips, save_clips
 from .procedural import procedural_clips
@@ -46,6 +47,8 @@ class DataConfig:
     procedural_train: int = 800     # procedural training sequences
     procedural_test: int = 40       # procedural held-out (and validation) sequences
     use_mocap: bool = True          # add the retargeted BVH clips of the split
+    mocap_sets: tuple[str, ...] = CorpusConfig.sets   # which motion sets of the corpus
+    mirror_mocap: bool = False      # train split: add each mocap clip's mirror image
     seed: int = 0
     fps: float = 30.0
     keypoint_format: str = "mediapipe33"
@@ -68,7 +71,10 @@ def motion_clips(split: str, cfg: DataConfig, body: BodyModel, cache_dir: Path,
                                  fps=cfg.fps)
         save_clips(cache, clips)
     if cfg.use_mocap and source.mocap:
-        clips = clips + load_split(split, body, CorpusConfig(fps=cfg.fps))
+        mocap = load_split(split, body, CorpusConfig(sets=cfg.mocap_sets, fps=cfg.fps))
+        if cfg.mirror_mocap and split == "train":
+            mocap = mocap + [mirrored_clip(c, body) for c in mocap]
+        clips = clips + mocap
     return clips
 
 

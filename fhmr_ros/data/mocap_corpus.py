@@ -27,20 +27,23 @@ from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
 from .. import cache_files
 from .amass import load_amass
-from .bvh import read_bvh
+from .bvh import BvhFile, read_bvh
 from .motion import MotionClip, load_clips, save_clips
-from .retarget import REACTIDLE_MAP, BvhJointMap, RetargetConfig, retarget_bvh
+from .retarget import (CMU_ASF_MAP, CMU_DAZ_MAP, CMU_MAP, REACTIDLE_MAP, BvhJointMap,
+                       RetargetConfig, retarget_bvh)
 
 CORPUS_CACHE_VERSION = 1   # bump whenever loading/retargeting changes its output
 MOCAP_DIR_ENV = "FHMR_MOCAP_DIR"
-RIG_MAPS: dict[str, BvhJointMap] = {"reactidle": REACTIDLE_MAP}   # set name -> BVH rig
+# set name -> its BVH rigs, told apart by their joint names (CMU comes in three namings)
+RIG_MAPS: dict[str, tuple[BvhJointMap, ...]] = {"reactidle": (REACTIDLE_MAP,),
+                                                "cmu": (CMU_MAP, CMU_ASF_MAP, CMU_DAZ_MAP)}
 MOTION_SUFFIXES = (".bvh", ".bvh.gz", ".npz")
 
 
 @dataclass(frozen=True)
 class CorpusConfig:
-    # the motion sets a split loads: those with a rig map the shipped models were built on;
-    # the corpus's CMU subjects come in with their rig map (issue: real motion in training)
+    # the motion sets a split loads; the shipped models were trained and are tested on
+    # ReActIdle, and CMU joins the default when they are retrained with it
     sets: tuple[str, ...] = ("reactidle",)
     fps: float = 30.0                   # resample every clip to this rate
     max_seconds: float = 20.0           # longer clips are cut into equal chunks of at most this
@@ -133,12 +136,22 @@ def load_motion_file(path: Path, root: Path, body_model: BodyModel,
     name = str(rel.parent / rel.name.split(".")[0])
     if path.name.endswith(".npz"):
         return load_amass(path, name=name)
-    motion_set = rel.parts[0]
+    bvh = read_bvh(path)
+    return retarget_bvh(bvh, body_model, rig_map(bvh, rel.parts[0], path), name=name,
+                        config=retarget).clip
+
+
+def rig_map(bvh: BvhFile, motion_set: str, path: Path) -> BvhJointMap:
+    """The rig map of ``motion_set`` whose every joint the file has."""
     if motion_set not in RIG_MAPS:
         raise MocapCorpusError(f"{path}: no BVH rig map for set {motion_set!r} "
                                f"(known: {sorted(RIG_MAPS)}); add one to RIG_MAPS")
-    return retarget_bvh(read_bvh(path), body_model, RIG_MAPS[motion_set], name=name,
-                        config=retarget).clip
+    names = set(bvh.names)
+    for joint_map in RIG_MAPS[motion_set]:
+        if {*joint_map.rotation_source.values(), *joint_map.position_pairs.values()} <= names:
+            return joint_map
+    raise MocapCorpusError(f"{path}: its joints match no rig of set {motion_set!r} "
+                           f"({', '.join(m.name for m in RIG_MAPS[motion_set])})")
 
 
 def _cache_key(files: list[Path], root: Path, config: CorpusConfig,
@@ -147,7 +160,7 @@ def _cache_key(files: list[Path], root: Path, config: CorpusConfig,
     and every file's relative path and contents."""
     h = hashlib.sha1()
     h.update(json.dumps({"version": CORPUS_CACHE_VERSION, "config": asdict(config),
-                         "rigs": {k: asdict(v) for k, v in RIG_MAPS.items()}},
+                         "rigs": {k: [asdict(m) for m in v] for k, v in RIG_MAPS.items()}},
                         sort_keys=True).encode())
     for tensor in (body_model.J_template, body_model.J_shapedirs,
                    body_model.layer.v_template, body_model.layer.shapedirs):

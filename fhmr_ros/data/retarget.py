@@ -17,7 +17,10 @@ Method (all frames at once):
  2. Markers. Each SMPL-X joint j rides rigidly on the source bone s that drives its parent
     (s = source(parent(j)), BvhJointMap.rotation_source, inherited down the SMPL-X tree):
         m_j(t) = P_s(t) + G_s(t) (X_j - P_s^rest)
-    with P_s, G_s the source joint's global position and frame (identity at rest).
+    with P_s, G_s the source joint's global position and frame (identity at rest). A rig
+    whose rest pose is not a T-pose (BvhJointMap.aim_at_source_joints) instead takes the
+    paired joints' markers from the source itself, m_j(t) = P_pair(j)(t): its rest bones
+    point elsewhere than SMPL-X's, so carrying SMPL-X's rest joints would copy that offset.
  3. Rotations. With Q_j = G_source(j) C (the source's rotation, SMPL-X rest -> posed),
     r_jc = J_c - J_j the SMPL-X rest bones and u_jc = m_c - m_j the posed marker bones,
     the global rotation of SMPL-X joint j is
@@ -78,15 +81,8 @@ class BvhJointMap:
     source (its local rotation is then the identity when it is a leaf, and its segment
     still follows the source's markers when it is not). ``position_pairs``: SMPL-X joint ->
     BVH joint or End Site (``<joint>:end``) at the same anatomical place; they fit the body
-    shape and are the joints the position error is measured on. For a CMU-style rig:
-
-        BvhJointMap(name="cmu", rotation_source={"pelvis": "Hips",
-            "left_hip": "LeftUpLeg", "left_knee": "LeftLeg", "left_ankle": "LeftFoot",
-            "spine1": "LowerBack", "spine2": "Spine", "spine3": "Spine1", "neck": "Neck",
-            "head": "Head", "left_collar": "LeftShoulder", "left_shoulder": "LeftArm",
-            "left_elbow": "LeftForeArm", "left_wrist": "LeftHand", ...right side...},
-            position_pairs={"left_hip": "LeftUpLeg", "left_knee": "LeftLeg", ...},
-            units_to_metres=<the file's length unit in metres>)
+    shape and are the joints the position error is measured on (REACTIDLE_MAP and the CMU
+    maps below are examples).
 
     The rig's rest pose (all channels zero) must be a T-pose facing ``forward_axis``, as
     SMPL-X's is; an A-pose or otherwise rotated rest pose is not corrected.
@@ -97,8 +93,13 @@ class BvhJointMap:
     position_pairs: dict[str, str]
     up_axis: str = "+y"                 # source axis pointing up: "+x", "-z", ...
     forward_axis: str = "+z"            # source axis the rest pose faces
-    units_to_metres: float = 1.0        # source length unit in metres
+    units_to_metres: float | None = 1.0  # source length unit in metres; None: from the
+    #                                     skeleton (skeleton_units)
     add_root_offset: bool = True        # see bvh.forward_kinematics
+    # the paired joints' markers are the source joints themselves (not SMPL-X's rest joints
+    # carried by the source bones): for rigs whose rest pose is not SMPL-X's T-pose, such as
+    # CMU's, whose rest legs are splayed ~20 degrees (method step 2)
+    aim_at_source_joints: bool = False
 
     def __post_init__(self) -> None:
         for table in (self.rotation_source, self.position_pairs):
@@ -113,12 +114,14 @@ class BvhJointMap:
             raise ValueError(f"{self.name}: up_axis and forward_axis must differ")
 
 
-def _sides(left: dict[str, str]) -> dict[str, str]:
-    """Add the right-side twin of every ``left_*`` entry (``.L`` -> ``.R``)."""
+def _sides(left: dict[str, str], right_of=lambda name: name.replace(".L", ".R")
+           ) -> dict[str, str]:
+    """Add the right-side twin of every ``left_*`` entry (its source joint named by
+    ``right_of``: Blender's ``.L`` -> ``.R`` by default)."""
     out = dict(left)
     for k, v in left.items():
         if k.startswith("left_"):
-            out["right_" + k[5:]] = v.replace(".L", ".R")
+            out["right_" + k[5:]] = right_of(v)
     return out
 
 
@@ -137,6 +140,83 @@ REACTIDLE_MAP = BvhJointMap(
         "left_shoulder": "upper_arm.L", "left_elbow": "forearm.L",
         "left_wrist": "forearm.L:end"}),
 )
+
+
+# CMU, the MotionBuilder-friendly conversion (subjects 01-09: root "Hips", Z-Y-X channels,
+# rest T-pose facing +Z, Y up). Its length unit is not a metre and is found per file
+# (skeleton_units). Spine: LowerBack, Spine, Spine1 stack up from the hips; Neck and
+# Neck1 split the neck.
+CMU_MAP = BvhJointMap(
+    name="cmu",
+    rotation_source=_sides({
+        "pelvis": "Hips", "spine1": "LowerBack", "spine2": "Spine", "spine3": "Spine1",
+        "neck": "Neck", "head": "Head", "left_hip": "LeftUpLeg", "left_knee": "LeftLeg",
+        "left_ankle": "LeftFoot", "left_foot": "LeftToeBase", "left_collar": "LeftShoulder",
+        "left_shoulder": "LeftArm", "left_elbow": "LeftForeArm", "left_wrist": "LeftHand"},
+        right_of=lambda name: name.replace("Left", "Right")),
+    position_pairs=_sides({
+        "left_hip": "LeftUpLeg", "left_knee": "LeftLeg", "left_ankle": "LeftFoot",
+        "left_shoulder": "LeftArm", "left_elbow": "LeftForeArm", "left_wrist": "LeftHand"},
+        right_of=lambda name: name.replace("Left", "Right")),
+    units_to_metres=None,
+    aim_at_source_joints=True,
+)
+# CMU with the database's own ASF joint names (subject 16: root "hip", the MotionBuilder
+# conversion's geometry and units): lowerback, upperback and thorax are its spine.
+CMU_ASF_MAP = BvhJointMap(
+    name="cmu_asf",
+    rotation_source=_sides({
+        "pelvis": "hip", "spine1": "lowerback", "spine2": "upperback", "spine3": "thorax",
+        "neck": "lowerneck", "head": "head", "left_hip": "lfemur", "left_knee": "ltibia",
+        "left_ankle": "lfoot", "left_foot": "ltoes", "left_collar": "lclavicle",
+        "left_shoulder": "lhumerus", "left_elbow": "lradius", "left_wrist": "lwrist"},
+        right_of=lambda name: "r" + name[1:]),
+    position_pairs=_sides({
+        "left_hip": "lfemur", "left_knee": "ltibia", "left_ankle": "lfoot",
+        "left_shoulder": "lhumerus", "left_elbow": "lradius", "left_wrist": "lwrist"},
+        right_of=lambda name: "r" + name[1:]),
+    units_to_metres=None,
+    aim_at_source_joints=True,
+)
+# CMU, the Daz-friendly conversion (subjects 10-16: root "hip", about centimetres, rest
+# T-pose facing +Z, Y up): abdomen and chest are its spine, no toe joint.
+CMU_DAZ_MAP = BvhJointMap(
+    name="cmu_daz",
+    rotation_source=_sides({
+        "pelvis": "hip", "spine1": "abdomen", "spine2": "chest", "spine3": "chest",
+        "neck": "neck", "head": "head", "left_hip": "lThigh", "left_knee": "lShin",
+        "left_ankle": "lFoot", "left_collar": "lCollar", "left_shoulder": "lShldr",
+        "left_elbow": "lForeArm", "left_wrist": "lHand"},
+        right_of=lambda name: "r" + name[1:]),
+    position_pairs=_sides({
+        "left_hip": "lThigh", "left_knee": "lShin", "left_ankle": "lFoot",
+        "left_shoulder": "lShldr", "left_elbow": "lForeArm", "left_wrist": "lHand"},
+        right_of=lambda name: "r" + name[1:]),
+    units_to_metres=None,
+    aim_at_source_joints=True,
+)
+LEG_JOINTS = ("hip", "knee", "ankle")
+
+
+def skeleton_units(bvh: BvhFile, joint_map: BvhJointMap, body_model: BodyModel) -> float:
+    """Metres per source unit, from the skeleton: the source's rest leg length (hip ->
+    knee -> ankle, both sides) against the body model's at neutral shape,
+        u = Σ_sides |J_knee − J_hip| + |J_ankle − J_knee|  /  (the same on the source rest).
+    The subject's stature is then the body model's; the shape fit keeps its proportions."""
+    rest = rest_positions(bvh)
+    J = body_model.rest_joints(torch.zeros(SMPLX_NUM_BETAS, dtype=body_model.J_template.dtype,
+                                           device=body_model.J_template.device))
+    J = J.double().cpu().numpy()
+    source = target = 0.0
+    for side in ("left", "right"):
+        names = [f"{side}_{j}" for j in LEG_JOINTS]
+        src = rest[[bvh.index(joint_map.position_pairs[n]) for n in names]]
+        tgt = J[[BODY_JOINT_NAMES.index(n) for n in names]]
+        source += np.linalg.norm(np.diff(src, axis=0), axis=-1).sum()
+        target += np.linalg.norm(np.diff(tgt, axis=0), axis=-1).sum()
+    if not source > 0:
+        raise ValueError(f"{joint_map.name}: the source skeleton's legs have no length")
+    return float(target / source)
 
 
 @dataclass(frozen=True)
@@ -290,10 +370,11 @@ def retarget_bvh(bvh: BvhFile, body_model: BodyModel, joint_map: BvhJointMap = R
     """Retarget every frame of ``bvh`` onto SMPL-X (method in the module doc)."""
     frames = rig_frames(joint_map)
     C, A = frames.C, frames.A
+    units = joint_map.units_to_metres or skeleton_units(bvh, joint_map, body_model)
     pose = forward_kinematics(bvh, add_root_offset=joint_map.add_root_offset)
-    P_src = pose.positions * joint_map.units_to_metres                # (T, Jb, 3)
+    P_src = pose.positions * units                                    # (T, Jb, 3)
     G_src = pose.rotations                                            # (T, Jb, 3, 3)
-    rest_src = rest_positions(bvh) * joint_map.units_to_metres       # (Jb, 3)
+    rest_src = rest_positions(bvh) * units                            # (Jb, 3)
 
     pair_joints = [BODY_JOINT_NAMES.index(n) for n in joint_map.position_pairs]
     pair_src = [bvh.index(n) for n in joint_map.position_pairs.values()]
@@ -308,6 +389,8 @@ def retarget_bvh(bvh: BvhFile, body_model: BodyModel, joint_map: BvhJointMap = R
     ride = [source[BODY_PARENTS[j]] if j > 0 else source[0] for j in range(NUM_BODY_JOINTS)]
     markers = P_src[:, ride] + np.einsum(                             # (T, 22, 3)
         "tjab,jb->tja", G_src[:, ride], X - rest_src[ride])
+    if joint_map.aim_at_source_joints:                                # same frame as X
+        markers[:, pair_joints] = P_src[:, pair_src]
 
     T = bvh.num_frames
     G = np.zeros((T, NUM_BODY_JOINTS, 3, 3))
@@ -338,7 +421,7 @@ def retarget_bvh(bvh: BvhFile, body_model: BodyModel, joint_map: BvhJointMap = R
     source_points = P_src[:, pair_src] @ A.T
     source_points[..., 2] -= ground
     residual = np.linalg.norm(X[pair_joints] - rest_src[pair_src], axis=-1)
-    return RetargetResult(clip=clip, source_scale=joint_map.units_to_metres * k,
+    return RetargetResult(clip=clip, source_scale=units * k,
                           pair_joints=tuple(pair_joints), source_points=source_points,
                           rest_residual=residual)
 

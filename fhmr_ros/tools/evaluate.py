@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="override α of the world-position filter")
     ap.add_argument("--world-depth-velocity-weight", type=float, default=None,
                     help="override α_d, the same along the viewing ray")
+    ap.add_argument("--mocap-sets", default=",".join(DataConfig.mocap_sets),
+                    help="motion sets of the mocap corpus in the split (reactidle, cmu)")
     ap.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N")
     ap.add_argument("--cache", type=Path, default=Path("artifacts/cache"))
     ap.add_argument("--streaming", action="store_true",
@@ -113,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     body = BodyModel(ensure_standin_model())
     data_cfg = DataConfig(procedural_test=args.procedural,
+                          mocap_sets=tuple(args.mocap_sets.split(",")),
                           keypoint_format=model.cfg.inputs.keypoint_format)
     clips = clip_set(args.split, data_cfg, body, args.cache)[:args.max_clips]
     seqs = held_out_sequences(clips, model.cfg.inputs.keypoint_format, noise_cfg=(

@@ -106,6 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--procedural", type=int, default=DataConfig.procedural_train,
                     help="number of procedural training sequences")
     ap.add_argument("--no-mocap", action="store_true", help="leave out the BVH train clips")
+    ap.add_argument("--mocap-sets", default=",".join(DataConfig.mocap_sets),
+                    help="motion sets of the mocap corpus to train on (reactidle, cmu)")
+    ap.add_argument("--mirror-mocap", action="store_true",
+                    help="add each mocap clip's left/right mirror image")
+    ap.add_argument("--mocap-weight", type=float, default=1.0, metavar="W",
+                    help="a mocap clip's windows are drawn W times as often as a procedural "
+                         "clip's of the same length")
     ap.add_argument("--window", type=int, default=None, help="training window (frames)")
     ap.add_argument("--sparse-keypoints-prob", type=float, default=0.0,
                     help="share of training clips seen by a COCO-17 detector (only its 17 "
@@ -179,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         cfg = without_guidance(cfg)
     body = BodyModel(args.body_model or ensure_standin_model())
     data_cfg = DataConfig(procedural_train=args.procedural, use_mocap=not args.no_mocap,
-                          seed=args.seed, keypoint_format=cfg.inputs.keypoint_format)
+                          mocap_sets=tuple(args.mocap_sets.split(",")),
+                          mirror_mocap=args.mirror_mocap, seed=args.seed,
+                          keypoint_format=cfg.inputs.keypoint_format)
     tic = time.perf_counter()
     if rank != 0:
         torch.distributed.barrier()              # rank 0 generates the cache first
@@ -195,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     sampler = WindowSampler(clips, cfg.window, keypoint_format(cfg.inputs.keypoint_format),
                             noise_cfg=DetectorNoiseConfig(
                                 sparse_format_prob=args.sparse_keypoints_prob,
-                                part_occlusion_prob=args.part_occlusion_prob))
+                                part_occlusion_prob=args.part_occlusion_prob),
+                            source_weights={"bvh": args.mocap_weight,
+                                            "amass": args.mocap_weight})
     ckpt_path = out / f"fhmr_{args.preset}.pt"
     if ckpt_path.is_file():
         model = load_checkpoint(ckpt_path)

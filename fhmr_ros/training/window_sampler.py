@@ -12,15 +12,21 @@ from ..data.windows import Batch, ClipGeometry, make_batch
 
 
 class WindowSampler:
-    """Random training windows, clips weighted by their number of windows."""
+    """Random training windows, clips weighted by their number of windows times their
+    source's weight (``source_weights``, by MotionClip.source; 1 when not given): so that
+    minutes of real motion are not drowned by hours of procedural clips,
+        p(clip) ∝ (T_clip − W + 1) · w_source(clip)."""
 
     def __init__(self, clips: list[ClipGeometry], window: int, fmt: KeypointFormat,
                  rig_cfg: CameraRigConfig | None = None,
-                 noise_cfg: DetectorNoiseConfig | None = None) -> None:
+                 noise_cfg: DetectorNoiseConfig | None = None,
+                 source_weights: dict[str, float] | None = None) -> None:
         self.clips = [c for c in clips if c.clip.num_frames >= window]
         if not self.clips:
             raise ValueError(f"no clip has the {window} frames a window needs")
-        counts = np.array([c.clip.num_frames - window + 1 for c in self.clips], dtype=float)
+        weights = source_weights or {}
+        counts = np.array([(c.clip.num_frames - window + 1) * weights.get(c.clip.source, 1.0)
+                           for c in self.clips], dtype=float)
         self.p = counts / counts.sum()
         self.window, self.fmt = window, fmt
         self.rig_cfg, self.noise_cfg = rig_cfg, noise_cfg
