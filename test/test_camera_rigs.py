@@ -145,3 +145,23 @@ def test_fast_enough():
     for kind in RIG_KINDS * 10:
         sample_camera_rig(rng, pelvis, FPS, kind)
     assert (time.perf_counter() - start) / 40 < 0.02   # budget 5 ms; lenient for slow CI
+
+
+@pytest.mark.parametrize("kind", RIG_KINDS)
+def test_close_range_puts_the_camera_near_the_chest(kind):
+    """close_range_prob 1: the camera stays within reach of the person (median distance in
+    close_range_m) and looks at the chest, so the feet are often out of the image."""
+    rng = np.random.default_rng(3)
+    config = replace(CONFIG, close_range_prob=1.0)
+    distances, feet_out = [], []
+    for _ in range(10):
+        pelvis = _pelvis_paths(rng)[0]                             # a person standing
+        rig = sample_camera_rig(rng, pelvis, FPS, kind, config)
+        distances.append(np.median(np.linalg.norm(
+            pelvis[:, :2] - rig.T_world_camera[:, :2, 3], axis=1)))
+        feet = _pelvis_in_camera(rig, pelvis - [0.0, 0.0, 0.9])    # a point on the floor
+        v = feet[:, 1] / np.maximum(feet[:, 2], 1e-6) * rig.K[1, 1] + rig.K[1, 2]
+        feet_out.append(np.mean(v >= rig.image_size[1]))
+    near, far = config.close_range_m
+    assert near * 0.5 <= np.median(distances) <= far + 0.5, distances
+    assert np.mean(feet_out) > 0.3, feet_out

@@ -226,3 +226,38 @@ def test_rejects_wrong_format_and_is_fast():
     for _ in range(50):
         simulate_detections(rng, points, K, IMAGE, fmt, config)
     assert (time.perf_counter() - start) / 50 < 0.01   # budget 2 ms; lenient for slow CI
+
+
+def test_furniture_hides_the_body_below_its_top_edge(fmt):
+    """furniture_prob 1: everything below one horizontal edge between the hips and the
+    ankles is hidden in every frame (ankles always, shoulders never); at 0 (the default)
+    the random stream is as before."""
+    points = _person(fmt, T=30)
+    config = replace(EXACT, furniture_prob=1.0, hallucinate_occluded_prob=0.0)
+    ankles = [fmt.names.index(n) for n in ("left_ankle", "right_ankle")]
+    shoulders = [fmt.names.index(n) for n in ("left_shoulder", "right_shoulder")]
+    v = _project(points)[..., 1]
+    for seed in range(10):
+        det = simulate_detections(np.random.default_rng(seed), points, K, IMAGE, fmt, config)
+        hidden = ~det.visible
+        assert hidden[:, ankles].all() and det.visible[:, shoulders].all()
+        edge = v[hidden].min()
+        assert (v[~hidden] < edge).all()                          # one edge: below it, hidden
+    plain = simulate_detections(np.random.default_rng(0), points, K, IMAGE, fmt, EXACT)
+    off = simulate_detections(np.random.default_rng(0), points, K, IMAGE, fmt,
+                              replace(EXACT, furniture_prob=0.0, long_miss_prob=0.0))
+    np.testing.assert_array_equal(plain.keypoints, off.keypoints)
+
+
+def test_a_long_dropout_loses_the_person_for_one_stretch(fmt):
+    points = _person(fmt, T=150)
+    config = replace(EXACT, long_miss_prob=1.0)
+    lengths = set()
+    for seed in range(20):
+        det = simulate_detections(np.random.default_rng(seed), points, K, IMAGE, fmt, config)
+        lost = np.flatnonzero(~det.detected)
+        assert (np.diff(lost) == 1).all()                        # one stretch
+        assert config.long_miss_frames[0] <= len(lost) <= config.long_miss_frames[1]
+        assert (det.keypoints[lost] == 0).all() and np.isnan(det.bbox[lost]).all()
+        lengths.add(len(lost))
+    assert len(lengths) > 5

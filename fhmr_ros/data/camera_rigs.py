@@ -18,7 +18,7 @@ All functions work on numpy arrays, vectorised over frames.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.signal import lfilter
@@ -66,6 +66,12 @@ class CameraRigConfig:
     in_view_fraction: float = 0.9     # accept a placement that keeps the person in view so often
     fov_margin: float = 0.8           # "in view" = within this fraction of the half FOV
     partial_view_prob: float = 0.1    # skip the in-view check: the person may leave the frame
+    # Close range (a person talking to the robot): per clip, the camera within
+    # close_range_m of the person and aimed at the chest, so legs (or more) leave the image.
+    # Off by default.
+    close_range_prob: float = 0.0
+    close_range_m: tuple[float, float] = (0.8, 2.5)
+    close_range_aim_m: tuple[float, float] = (0.2, 0.6)   # aim point above the pelvis
     static_height_m: tuple[float, float] = (0.5, 2.0)
     panning_height_m: tuple[float, float] = (0.8, 2.0)
     mobile_height_m: tuple[float, float] = (0.3, 1.5)
@@ -146,6 +152,8 @@ def sample_camera_rig(rng: np.random.Generator, pelvis_world: np.ndarray, fps: f
         kind = str(rng.choice(config.kinds, p=_normalised(config.kind_weights)))
     if kind not in RIG_KINDS:
         raise ValueError(f"unknown camera rig kind {kind!r}; known: {RIG_KINDS}")
+    if config.close_range_prob > 0 and rng.random() < config.close_range_prob:
+        config = close_range(config)
     pelvis = np.asarray(pelvis_world, dtype=np.float64)                      # (T, 3)
     K, image_size, hfov = _sample_intrinsics(rng, config)
     motion = {"static": _static_motion, "panning": _panning_motion,
@@ -164,6 +172,14 @@ def sample_camera_rig(rng: np.random.Generator, pelvis_world: np.ndarray, fps: f
     return CameraRig(kind=kind, T_world_camera=T_world_camera,
                      T_world_camera_odom=_odometry(rng, T_world_camera, fps, odometry),
                      gravity_camera=_imu_gravity(rng, R, config), K=K, image_size=image_size)
+
+
+def close_range(config: CameraRigConfig) -> CameraRigConfig:
+    """The rig sampler placing the camera within close_range_m of the person, aimed at the
+    chest (a base that approaches stops that close too)."""
+    near, far = config.close_range_m
+    return replace(config, placement_distance_m=(near, far), distance_m=(0.5 * near, far + 1.0),
+                   stop_distance_m=(near, far), aim_height_m=config.close_range_aim_m)
 
 
 # --- intrinsics and orientation -------------------------------------------------------------

@@ -69,6 +69,17 @@ class DetectorNoiseConfig:
     # A sparser detector: per clip, only the keypoints this format also has are reported.
     sparse_format_prob: float = 0.0
     sparse_format: str = "coco17"
+    # Furniture: per clip, a static obstacle (table, desk, counter) hides everything below
+    # its top edge, which lies between the person's hips and ankles (furniture_top: that
+    # fraction of the way down), over furniture_width_fraction of the person's size
+    # around them. Off by default.
+    furniture_prob: float = 0.0
+    furniture_top: tuple[float, float] = (0.0, 0.6)
+    furniture_width_fraction: tuple[float, float] = (0.8, 2.0)
+    # A long drop-out: per clip, the detector loses the person for one stretch (walking
+    # behind someone, motion blur, a crowd). Off by default.
+    long_miss_prob: float = 0.0
+    long_miss_frames: tuple[int, int] = (20, 90)
     # Truncation: keypoints outside the image are dropped, or (per clip, with this
     # probability) reported clipped to the border when within truncation_margin of it.
     truncation_guess_prob: float = 0.5
@@ -139,10 +150,12 @@ def simulate_detections(rng: np.random.Generator, keypoints_camera: np.ndarray,
     in_image = (in_front & (uv[..., 0] >= 0) & (uv[..., 0] < w)
                 & (uv[..., 1] >= 0) & (uv[..., 1] < h))                      # (T, K)
     occluded = in_image & (_occluder_mask(rng, uv, in_image, size, config)
-                           | _part_occlusion_mask(rng, fmt, T, config))
+                           | _part_occlusion_mask(rng, fmt, T, config)
+                           | _furniture_mask(rng, fmt, uv, in_image, size, config))
     visible = in_image & ~occluded
 
-    missed = _bursts(rng, (T,), config.miss_prob, config.miss_burst_frames)
+    missed = (_bursts(rng, (T,), config.miss_prob, config.miss_burst_frames)
+              | _long_miss(rng, T, config))
     detected = ~missed & (visible.sum(1) >= max(config.min_visible_keypoints, 1))
     hallucinated = occluded & (rng.random() < config.hallucinate_occluded_prob)
     guessed = (in_front & ~in_image & (rng.random() < config.truncation_guess_prob)
@@ -245,6 +258,40 @@ def _part_occlusion_mask(rng: np.random.Generator, fmt: KeypointFormat, T: int,
     start = int(rng.integers(0, T - length + 1))
     hidden[start:start + length] = body_part_keypoints(fmt, part)[None]
     return hidden
+
+
+def _furniture_mask(rng: np.random.Generator, fmt: KeypointFormat, uv: np.ndarray,
+                    in_image: np.ndarray, size: np.ndarray, config: DetectorNoiseConfig
+                    ) -> np.ndarray:
+    """(T, K) bool: keypoints behind a static obstacle from the image bottom up to a top
+    edge v_top = v_hip + a (v_ankle − v_hip), a ~ U(furniture_top), at the person's median
+    hip and ankle rows, over a width of furniture_width_fraction * s centred on the person."""
+    hidden = np.zeros(in_image.shape, dtype=bool)
+    if config.furniture_prob <= 0 or rng.random() >= config.furniture_prob:
+        return hidden
+    hips = [fmt.names.index(n) for n in ("left_hip", "right_hip")]
+    ankles = [fmt.names.index(n) for n in ("left_ankle", "right_ankle")]
+    seen = in_image.any(axis=1)
+    if not seen.any():
+        return hidden
+    v_hip = float(np.median(uv[:, hips, 1]))
+    v_ankle = float(np.median(uv[:, ankles, 1]))
+    top = v_hip + rng.uniform(*config.furniture_top) * (v_ankle - v_hip)
+    centre = float(np.median(uv[seen][:, hips, 0]))
+    half = rng.uniform(*config.furniture_width_fraction) * float(np.median(size[seen])) / 2.0
+    return (uv[..., 1] >= top) & (np.abs(uv[..., 0] - centre) <= half)
+
+
+def _long_miss(rng: np.random.Generator, T: int, config: DetectorNoiseConfig) -> np.ndarray:
+    """(T,) bool: one stretch of long_miss_frames where the person is not detected, with
+    probability long_miss_prob."""
+    missed = np.zeros(T, dtype=bool)
+    if config.long_miss_prob <= 0 or rng.random() >= config.long_miss_prob:
+        return missed
+    length = min(T, int(rng.integers(config.long_miss_frames[0], config.long_miss_frames[1] + 1)))
+    start = int(rng.integers(0, T - length + 1))
+    missed[start:start + length] = True
+    return missed
 
 
 def body_part_keypoints(fmt: KeypointFormat, part: str) -> np.ndarray:

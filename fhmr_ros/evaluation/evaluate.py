@@ -28,6 +28,7 @@ import torch
 from ..body.body_model import BodyModel, transform_smplx_root
 from ..body.keypoints import body_joint_visibility, convert_keypoints, keypoint_format
 from ..body.skeleton import BODY_JOINT_NAMES, NON_TORSO_JOINTS, NUM_BODY_JOINTS, TORSO_JOINTS
+from ..data.camera_rigs import CameraRigConfig
 from ..data.observations import DetectorNoiseConfig
 from ..data.windows import Batch, ClipGeometry, make_batch
 from ..model.pipeline import FactorizedHMR, Prediction, SamplingOptions
@@ -61,16 +62,18 @@ class HeldOutSequence:
 
 
 def held_out_sequences(clips: list[ClipGeometry], fmt_name: str, seed: int = TEST_SEED,
-                       noise_cfg: DetectorNoiseConfig | None = None) -> list[HeldOutSequence]:
-    """One fixed observed sequence per clip (``noise_cfg``: another detector simulation,
-    e.g. with long part occlusions, for a stress test)."""
+                       noise_cfg: DetectorNoiseConfig | None = None,
+                       rig_cfg: CameraRigConfig | None = None) -> list[HeldOutSequence]:
+    """One fixed observed sequence per clip (``noise_cfg``, ``rig_cfg``: another detector
+    simulation or camera placement, e.g. long part occlusions or close range, for a stress
+    test)."""
     fmt = keypoint_format(fmt_name)
     out = []
     for i, geo in enumerate(clips):
         rig = RIG_KINDS[i % len(RIG_KINDS)]
         rng = np.random.default_rng(seed + i)
-        batch = make_batch(rng, [(geo, 0)], geo.clip.num_frames, fmt, noise_cfg=noise_cfg,
-                           rig_kind=rig)
+        batch = make_batch(rng, [(geo, 0)], geo.clip.num_frames, fmt, rig_cfg=rig_cfg,
+                           noise_cfg=noise_cfg, rig_kind=rig)
         out.append(HeldOutSequence(batch, geo))
     return out
 

@@ -24,8 +24,9 @@ import torch
 
 from ..body.body_model import BodyModel
 from ..body.standin_model import ensure_standin_model
-from ..data.observations import DetectorNoiseConfig
+from ..data.camera_rigs import CameraRigConfig
 from ..data.clip_sets import VALIDATION_SPLITS, DataConfig, clip_set
+from ..data.observations import DetectorNoiseConfig
 from ..evaluation.evaluate import (COLUMNS, evaluate, held_out_sequences,
                                    per_joint_calibration)
 from ..evaluation.metrics import format_table
@@ -86,6 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--part-occlusion", type=float, default=0.0, metavar="P",
                     help="stress test: in this share of the sequences one body part (an arm, "
                          "a leg, one side, the lower body) is hidden for a long stretch")
+    ap.add_argument("--furniture", type=float, default=0.0, metavar="P",
+                    help="stress test: in this share of the sequences a table-like obstacle "
+                         "hides the body below a height between hips and ankles")
+    ap.add_argument("--long-dropouts", type=float, default=0.0, metavar="P",
+                    help="stress test: in this share of the sequences the detector loses the "
+                         "person for 20-90 frames")
+    ap.add_argument("--close-range", type=float, default=0.0, metavar="P",
+                    help="stress test: in this share of the sequences the camera is 0.8-2.5 m "
+                         "from the person, aimed at the chest (legs or more out of view)")
     return ap
 
 
@@ -118,8 +128,12 @@ def main(argv: list[str] | None = None) -> int:
                           mocap_sets=tuple(args.mocap_sets.split(",")),
                           keypoint_format=model.cfg.inputs.keypoint_format)
     clips = clip_set(args.split, data_cfg, body, args.cache)[:args.max_clips]
-    seqs = held_out_sequences(clips, model.cfg.inputs.keypoint_format, noise_cfg=(
-        DetectorNoiseConfig(part_occlusion_prob=args.part_occlusion)))
+    seqs = held_out_sequences(
+        clips, model.cfg.inputs.keypoint_format,
+        noise_cfg=DetectorNoiseConfig(part_occlusion_prob=args.part_occlusion,
+                                      furniture_prob=args.furniture,
+                                      long_miss_prob=args.long_dropouts),
+        rig_cfg=CameraRigConfig(close_range_prob=args.close_range))
     opts = model.default_sampling(steps=args.steps, guidance=args.cfg, solver=args.solver,
                                   guidance_until=args.guidance_until,
                                   blend_frames=args.blend_frames,
@@ -145,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                 "world_velocity_weight": model.cfg.world_velocity_weight,
                 "world_depth_velocity_weight": model.cfg.world_depth_velocity_weight,
                 "observed_format": args.observed_format,
-                "part_occlusion": args.part_occlusion,
+                "part_occlusion": args.part_occlusion, "furniture": args.furniture,
+                "long_dropouts": args.long_dropouts, "close_range": args.close_range,
                 "seconds": round(time.perf_counter() - tic, 1)}
     table = format_table(rows, {k: v for k, v in COLUMNS.items()     # e.g. Spread: hypotheses > 1
                                 if any(k in r for r in rows.values())})

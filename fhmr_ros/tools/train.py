@@ -37,16 +37,17 @@ import torch
 from ..body.body_model import BodyModel
 from ..body.keypoints import keypoint_format
 from ..body.standin_model import ensure_standin_model
-from ..data.observations import DetectorNoiseConfig
+from ..data.camera_rigs import CameraRigConfig
 from ..data.clip_sets import DataConfig, clip_set
-from ..training.window_sampler import WindowSampler
+from ..data.observations import DetectorNoiseConfig
 from ..model.checkpoint import NETWORKS, load_checkpoint, save_checkpoint
 from ..model.config import PRESETS, ModelConfig, parse_overrides, preset
 from ..model.kinematics import BodyGeometry
-from ..training.losses import LossWeights
 from ..model.pipeline import FactorizedHMR
 from ..model.representation import encode
+from ..training.losses import LossWeights
 from ..training.trainer import STAGES, TrainConfig, train_stage
+from ..training.window_sampler import WindowSampler
 
 INGREDIENTS = {"composite": "the joint-position branch of the composite target",
                "geometry": "the geometry losses",
@@ -120,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part-occlusion-prob", type=float, default=0.0,
                     help="share of training clips with one body part (an arm, a leg, one "
                          "side, the lower body) hidden for a long stretch")
+    ap.add_argument("--furniture-prob", type=float, default=0.0, metavar="P",
+                    help="share of the training clips behind a table-like obstacle")
+    ap.add_argument("--long-dropout-prob", type=float, default=0.0, metavar="P",
+                    help="share of the training clips with one 20-90 frame detector drop-out")
+    ap.add_argument("--close-range-prob", type=float, default=0.0, metavar="P",
+                    help="share of the training clips seen from 0.8-2.5 m, aimed at the chest")
     ap.add_argument("--estimation-share", type=float, default=TrainConfig.estimation_share,
                     help="Stage 2: share of training windows at flow time 0, pure noise in "
                          "(GENMO's estimation mode: the first solver step learns to regress "
@@ -202,9 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     log(f"training on {world} process(es) x {torch.get_num_threads()} thread(s), global "
         f"batch {args.batch_size}")
     sampler = WindowSampler(clips, cfg.window, keypoint_format(cfg.inputs.keypoint_format),
+                            rig_cfg=CameraRigConfig(close_range_prob=args.close_range_prob),
                             noise_cfg=DetectorNoiseConfig(
                                 sparse_format_prob=args.sparse_keypoints_prob,
-                                part_occlusion_prob=args.part_occlusion_prob),
+                                part_occlusion_prob=args.part_occlusion_prob,
+                                furniture_prob=args.furniture_prob,
+                                long_miss_prob=args.long_dropout_prob),
                             source_weights={"bvh": args.mocap_weight,
                                             "amass": args.mocap_weight})
     ckpt_path = out / f"fhmr_{args.preset}.pt"
