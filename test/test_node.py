@@ -235,6 +235,19 @@ def test_humans_arrive_for_every_image_with_its_stamp_and_frame(harness):
         assert m.header.frame_id == CAMERA_FRAME and m.world_frame_id == "odom"
 
 
+def test_odometry_is_subscribed_best_effort_by_default(harness):
+    """odom_reliability best_effort (the default): the node's odometry subscription matches
+    the harness's reliable publisher best effort (fhmr-bench odom-bursts: a reliable one
+    loses images to samples waiting for a lost one)."""
+    def policies():
+        return [info.qos_profile.reliability for info in
+                harness.node.get_subscriptions_info_by_topic(f"{NS}/odom")
+                if info.node_name == "fhmr_node"]
+
+    harness.spin(5.0, until=lambda: bool(policies()))
+    assert policies() == [ReliabilityPolicy.BEST_EFFORT]
+
+
 def test_ids_are_stable_and_values_are_finite(harness):
     ids = [h.track_id for m in harness.humans for h in m.humans]
     # the player on the left stays in view all along, under one id

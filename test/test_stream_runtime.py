@@ -192,6 +192,29 @@ def test_odometry_is_resolved_on_arrival_so_a_backlog_loses_nothing(parts):
     assert accounted(counts) == len(stamps) + 1
 
 
+def test_a_short_odometry_gap_is_bridged_from_its_twist(parts):
+    """Odometry stops 0.1 s before an image (its newer samples lost): after odom_wait_s the
+    image is placed by the newest odometry's twist, counted; 0.4 s short (more than
+    odom_extrapolate_s, 0.2) it is dropped as before."""
+    frames = parts[2]
+    sink = Sink()
+    runtime = make_runtime(parts, sink, use_odometry=True)
+    twist = np.array([0.5, 0.0, 0.0, 0.0, 0.0, 0.3])            # forward and turning left
+    for k in range(5):
+        runtime.add_odometry(59.6 + 0.1 * k, np.eye(4), twist)  # the last at 60.0 s
+    runtime.add_image(60.1, "cam", frames[100])
+    runtime.add_image(60.4, "cam", frames[101])
+    counts = finish(runtime)
+    assert counts["images_pose_extrapolated"] == 1 and counts["images_without_odometry"] == 1
+    assert accounted(counts) == 2
+    (frame,) = sink.frames
+    step = np.eye(4)
+    step[:2, :2] = [[np.cos(0.03), -np.sin(0.03)], [np.sin(0.03), np.cos(0.03)]]
+    step[0, 3] = 0.05
+    np.testing.assert_allclose(frame.T_world_camera, step @ static_world_camera(20.0, 3.0),
+                               atol=1e-6)
+
+
 def test_keypoints_reach_the_model_undistorted(parts):
     """The same images with and without a lens declared: the model's observations differ
     exactly by the undistortion."""

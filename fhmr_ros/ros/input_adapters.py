@@ -10,7 +10,7 @@ from sensor_msgs.msg import CameraInfo
 from ..streaming.camera_pose import pose_from_xyz_quaternion
 from ..streaming.stream_runtime import StreamRuntime
 from .camera_info import CameraInfoError, distortion_from_camera_info, intrinsics_from_camera_info
-from .odometry import OdometryError, odometry_pose, stamp_to_sec
+from .odometry import OdometryError, odometry_pose, odometry_twist, stamp_to_sec
 from .tf_frames import is_person_frame
 
 TF_TOPICS = {"/tf": False, "/tf_static": True}     # topic -> its transforms are static
@@ -37,7 +37,8 @@ def feed_camera_info(runtime: StreamRuntime, msg: CameraInfo) -> bool:
 
 def feed_odometry(runtime: StreamRuntime, msg: Odometry, world_frame: str,
                   base_frame: str) -> bool:
-    """One odometry pose; False when refused (counted). Odometry in another frame than
+    """One odometry pose with its twist (which bridges short gaps to later images); False
+    when refused (counted). Odometry in another frame than
     ``world_frame``, or of another child frame than ``base_frame``, is used but counted:
     the world outputs would be labelled wrongly, or the extrinsics taken from the wrong
     frame."""
@@ -54,7 +55,7 @@ def feed_odometry(runtime: StreamRuntime, msg: Odometry, world_frame: str,
         runtime.counters.warn("odometry_child_frame_mismatch", f"odometry moves frame "
                               f"{msg.child_frame_id!r}, but the camera extrinsics are from "
                               f"{base_frame!r}: set the base_frame parameter to it")
-    return runtime.add_odometry(stamp, T)
+    return runtime.add_odometry(stamp, T, odometry_twist(msg))
 
 
 def feed_transforms(runtime: StreamRuntime, msg, static: bool) -> int:

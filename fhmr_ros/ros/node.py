@@ -3,8 +3,9 @@
 Subscriptions (relative names, remap them): ``image`` (sensor_msgs/Image, or
 ``image/compressed`` with image_transport:=compressed; or, with input:=keypoints,
 ``keypoints``: fhmr_ros/PersonKeypointsArray from another node's pose detector),
-``camera_info``, ``odom`` (nav_msgs/Odometry), all best effort; ``/tf`` and ``/tf_static``
-for the camera extrinsics unless ``camera_extrinsics`` overrides them. Publications:
+``camera_info``, ``odom`` (nav_msgs/Odometry), all best effort (``odom_reliability`` can
+make ``odom`` and ``/tf`` reliable); ``/tf`` and ``/tf_static`` for the camera extrinsics
+unless ``camera_extrinsics`` overrides them. Publications:
 ``~/humans`` (HumanStateArray: header = image stamp + camera optical frame),
 ``~/trajectories`` (world frame), ``/tf`` (body_<id>), ``~/markers``, ``~/debug_image``
 (only while subscribed), ``/diagnostics``.
@@ -52,11 +53,13 @@ from fhmr_ros.streaming.settings import LIVE, NodeSettings
 from fhmr_ros.streaming.stream_runtime import StreamRuntime
 
 from .diagnostics import runtime_diagnostics
-from .input_adapters import (TF_TOPICS, feed_camera_info, feed_image, feed_odometry,
-                             feed_transforms)
+from .following_subscription import FollowingSubscription
+from .input_adapters import feed_camera_info, feed_image, feed_odometry, feed_transforms
 from .node_parameters import declare_parameters, read_settings
 from .node_runtime import build_node_runtime
 from .output_messages import OUTPUT_TOPICS, OutputMessages
+
+QOS_REFRESH_S = 1.0     # how often odom and /tf look at their publishers' reliability
 
 
 def counted_callback(method):
@@ -103,6 +106,8 @@ class FhmrNode(LifecycleNode):
         self.configure_error = ""
         self.publishers_by_output: dict[str, Publisher] = {}
         self._inputs: list = []
+        self._following: list[FollowingSubscription] = []      # odom and /tf
+        self._refresh_timer = None
         self._diagnostics: tuple[Publisher, object] | None = None
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
@@ -158,19 +163,23 @@ class FhmrNode(LifecycleNode):
             self.create_subscription(image_type, image_topic, self._on_image, images),
             self.create_subscription(CameraInfo, "camera_info", self._on_camera_info,
                                      qos_profile_sensor_data)]
+        incompatible = functools.partial(self.runtime.counters.warn, "input_qos_incompatible")
         if cfg.use_odometry:
-            self._inputs.append(self.create_subscription(
-                Odometry, "odom", self._on_odometry,
-                QoSProfile(depth=50, reliability=ReliabilityPolicy.BEST_EFFORT)))
+            self._following.append(FollowingSubscription(
+                self, Odometry, "odom", self._on_odometry, cfg.odom_reliability, 50,
+                incompatible))
         tf = self.runtime.poses.needs_transforms
-        if tf:                           # with the QoS tf2's listener uses
+        if tf:
             from tf2_msgs.msg import TFMessage
-            for topic, static in TF_TOPICS.items():
-                self._inputs.append(self.create_subscription(
-                    TFMessage, topic, functools.partial(self._on_transforms, static=static),
-                    QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
-                               durability=DurabilityPolicy.TRANSIENT_LOCAL if static
-                               else DurabilityPolicy.VOLATILE)))
+            self._inputs.append(self.create_subscription(    # as tf2's static listener
+                TFMessage, "/tf_static", functools.partial(self._on_transforms, static=True),
+                QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
+                           durability=DurabilityPolicy.TRANSIENT_LOCAL)))
+            self._following.append(FollowingSubscription(
+                self, TFMessage, "/tf", functools.partial(self._on_transforms, static=False),
+                cfg.odom_reliability, 100, incompatible))
+        if self._following:
+            self._refresh_timer = self.create_timer(QOS_REFRESH_S, self._refresh_following)
         self.runtime.start()
         self.get_logger().info(
             f"active: subscribed to {image_topic}, camera_info"
@@ -218,7 +227,12 @@ class FhmrNode(LifecycleNode):
         """Unsubscribe and stop the workers; what is still pending is counted, dropped."""
         for sub in self._inputs:
             self.destroy_subscription(sub)
-        self._inputs = []
+        for following in self._following:
+            following.destroy()
+        self._inputs, self._following = [], []
+        if self._refresh_timer is not None:
+            self.destroy_timer(self._refresh_timer)
+            self._refresh_timer = None
         if self.runtime is not None:
             self.runtime.stop()
             self.runtime.discard()
@@ -288,6 +302,15 @@ class FhmrNode(LifecycleNode):
     @counted_callback
     def _on_transforms(self, msg, static: bool) -> None:
         feed_transforms(self.runtime, msg, static)
+
+    @counted_callback
+    def _refresh_following(self) -> None:
+        """odom and /tf follow their publishers' reliability (odom_reliability: auto)."""
+        for following in self._following:
+            if following.refresh():
+                self.get_logger().info(f"{following.topic}: subscribed again, "
+                                       f"{following.reliability.name.lower()}, as its "
+                                       "publishers now are")
 
     # ------------------------------------------------------------------ the runtime's sink
     def _subscribed(self, output: str) -> bool:

@@ -12,7 +12,7 @@ from rclpy.exceptions import ParameterException, ParameterUninitializedException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from ..streaming.settings import SPECS, NodeSettings
+from ..streaming.settings import SPECS, NodeSettings, defaults
 
 INT_MAX = 2 ** 31 - 1
 
@@ -59,8 +59,10 @@ def descriptor(name: str) -> ParameterDescriptor:
     d = ParameterDescriptor(
         description=s.description + (f" [{s.unit}]" if s.unit else ""),
         additional_constraints="; ".join(constraints))
-    if s.at_least is not None:
+    is_float = isinstance(defaults()[name], float)
+    if s.at_least is not None and not is_float:
         d.integer_range = [IntegerRange(from_value=int(s.at_least), to_value=INT_MAX, step=1)]
-    elif s.positive:
-        d.floating_point_range = [FloatingPointRange(from_value=0.0, to_value=1e9, step=0.0)]
+    elif s.at_least is not None or s.positive:
+        d.floating_point_range = [FloatingPointRange(from_value=float(s.at_least or 0.0),
+                                                     to_value=1e9, step=0.0)]
     return d

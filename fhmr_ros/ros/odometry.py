@@ -74,6 +74,14 @@ def odometry_pose(msg: Odometry) -> tuple[float, np.ndarray]:
     return stamp_to_sec(msg.header.stamp), T
 
 
+def odometry_twist(msg: Odometry) -> np.ndarray | None:
+    """The twist (6,): linear (m/s) then angular (rad/s) velocity of ``child_frame_id`` in
+    its own frame; None when it is not finite (the pose is still usable)."""
+    lin, ang = msg.twist.twist.linear, msg.twist.twist.angular
+    twist = np.array([lin.x, lin.y, lin.z, ang.x, ang.y, ang.z], np.float64)
+    return twist if np.isfinite(twist).all() else None
+
+
 def odometry_msg(stamp: Time, T: np.ndarray, frame_id: str, child_frame_id: str,
                  linear_velocity: Sequence[float] = (0.0, 0.0, 0.0),
                  angular_velocity: Sequence[float] = (0.0, 0.0, 0.0)) -> Odometry:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import torch
 
 from ..geometry.gravity_view import static_camera_pose
-from ..geometry.rotations import quaternion_to_matrix_np
+from ..geometry.rotations import axis_angle_to_matrix, quaternion_to_matrix_np
 from .pose_buffer import PoseBuffer
 from .transform_tree import NotYetAvailable, TransformTree
 
@@ -78,6 +79,7 @@ class CameraPoses:
         self.use_odometry = use_odometry
         self.base_frame = base_frame
         self.odometry = PoseBuffer(max_age_s=max_age_s)
+        self.newest_twist: np.ndarray | None = None          # (6,) of the newest odometry
         self.transforms = TransformTree(max_age_s=max_age_s)
 
     @property
@@ -85,9 +87,30 @@ class CameraPoses:
         """Extrinsics come from /tf_static and /tf."""
         return self.use_odometry and self.T_base_camera is None
 
-    def add_odometry(self, stamp: float, T_world_base: np.ndarray) -> None:
-        """Raises ValueError for a stamp older than the newest (the caller counts it)."""
+    def add_odometry(self, stamp: float, T_world_base: np.ndarray,
+                     twist: np.ndarray | None = None) -> None:
+        """Raises ValueError for a stamp older than the newest (the caller counts it).
+        ``twist`` (6,): the base's velocity in its own frame, linear then angular."""
         self.odometry.add(stamp, T_world_base)
+        self.newest_twist = None if twist is None else np.asarray(twist, np.float64)
+
+    def extrapolated(self, stamp: float, frame_id: str, max_s: float) -> np.ndarray | None:
+        """(4, 4) T_world_camera at a ``stamp`` up to ``max_s`` after the newest odometry,
+        moved on by that odometry's twist at constant velocity in the base frame:
+            T_world_base(t) = T_n [exp([ω]× Δt), v Δt; 0, 1],   Δt = t − t_n;
+        None when that is not possible (no twist, too far, extrinsics missing)."""
+        newest = self.odometry.latest_stamp
+        if (not self.use_odometry or newest is None or self.newest_twist is None
+                or not 0.0 < stamp - newest <= max_s):
+            return None
+        dt = stamp - newest
+        step = np.eye(4)
+        step[:3, :3] = axis_angle_to_matrix(torch.from_numpy(self.newest_twist[3:] * dt)).numpy()
+        step[:3, 3] = self.newest_twist[:3] * dt
+        try:
+            return self.odometry.at(newest) @ step @ self.extrinsics(stamp, frame_id)
+        except CameraPoseError:
+            return None
 
     def add_transform(self, parent: str, child: str, stamp: float, T_parent_child: np.ndarray,
                       static: bool) -> None:
@@ -97,6 +120,7 @@ class CameraPoses:
     def clear(self) -> None:
         """Forget odometry and stamped transforms (time went back); static ones stay."""
         self.odometry.clear()
+        self.newest_twist = None
         self.transforms.clear_stamped()
 
     def at(self, stamp: float, frame_id: str = "") -> np.ndarray:

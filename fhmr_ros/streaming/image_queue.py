@@ -41,12 +41,13 @@ class QueueConfig:
     odom_wait_s: float = 0.5     # how long an image waits for odometry (and TF) at its stamp
                                  # and for the first camera_info
     refuse_zero_stamps: bool = True   # live: 0 means "not stamped"; a video starts at 0
+    odom_extrapolate_s: float = 0.0   # then: bridge a gap this long from the odometry's twist
 
     def __post_init__(self) -> None:
         if self.queue_size < 1:
             raise ValueError(f"queue_size must be >= 1, got {self.queue_size}")
-        if self.odom_wait_s < 0:
-            raise ValueError("odom_wait_s must be >= 0")
+        if self.odom_wait_s < 0 or self.odom_extrapolate_s < 0:
+            raise ValueError("odom_wait_s and odom_extrapolate_s must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,10 @@ class ImageQueue:
         return True
 
     # ------------------------------------------------------------------ poses
-    def add_odometry(self, stamp: float, T_world_base: np.ndarray) -> bool:
-        """One odometry pose (4, 4); False when it is refused (counted)."""
+    def add_odometry(self, stamp: float, T_world_base: np.ndarray,
+                     twist: np.ndarray | None = None) -> bool:
+        """One odometry pose (4, 4) and its twist (6,) when known; False when it is refused
+        (counted)."""
         with self.lock:
             newest = self.poses.odometry.latest_stamp
             if newest is not None and stamp < newest:
@@ -176,7 +179,7 @@ class ImageQueue:
                 self.counters.warn("odometry_time_jumps", "odometry stamp went back by "
                                    f"{newest - stamp:.1f} s: odometry buffer cleared")
                 self.poses.clear()
-            self.poses.add_odometry(stamp, T_world_base)
+            self.poses.add_odometry(stamp, T_world_base, twist)
             self._resolve_waiting()
             return True
 
@@ -211,12 +214,23 @@ class ImageQueue:
 
     def pose_of(self, item: QueuedImage) -> np.ndarray | None:
         """T_world_camera of the image, waiting until ``odom_wait_s`` after its arrival for
-        odometry and extrinsics to reach its stamp; None when it cannot be placed (counted
+        odometry and extrinsics to reach its stamp; then, when the odometry stops at most
+        ``odom_extrapolate_s`` short of the stamp, its own twist carries it there (counted
+        ``images_pose_extrapolated``); None when it cannot be placed (counted
         ``images_without_odometry`` or ``images_without_extrinsics``)."""
         with self.lock:
             self._wait_for(item, lambda: item.T_world_camera is not None or item.unplaceable)
             if item in self._unresolved:
                 self._unresolved.remove(item)
+            if item.T_world_camera is None and not item.unplaceable:
+                bridged = self.poses.extrapolated(item.stamp, item.frame_id,
+                                                  self.cfg.odom_extrapolate_s)
+                if bridged is not None:
+                    self.counters.warn("images_pose_extrapolated", f"image at "
+                                       f"{item.stamp:.3f} s: odometry ends "
+                                       f"{item.stamp - self.poses.odometry.latest_stamp:.3f} s "
+                                       "before it; placed from the odometry's twist")
+                    return bridged
         if item.T_world_camera is not None:
             return item.T_world_camera
         missing = item.missing or MissingInput("odometry", "no odometry yet")

@@ -146,4 +146,5 @@ def build_runtime(settings: NodeSettings, parts: RuntimeParts,
     a BGR image (or another detector's KeypointsFrame)."""
     return StreamRuntime(parts.pipeline, parts.poses, decode, sink,
                          RuntimeConfig(settings.queue_size, settings.odom_wait_s,
-                                       settings.flush_idle_s, refuse_zero_stamps), log)
+                                       settings.flush_idle_s, settings.odom_extrapolate_s,
+                                       refuse_zero_stamps), log)

@@ -95,6 +95,17 @@ class NodeSettings:
     odom_wait_s: float = _setting(
         0.5, "how long an image may wait for odometry (and TF extrinsics) covering its "
         "stamp, and for the first camera_info", "inputs", unit="s", positive=True)
+    odom_extrapolate_s: float = _setting(
+        0.2, "an image at most this much newer than the newest odometry, still uncovered "
+        "after odom_wait_s, is placed by extrapolating that odometry's own twist (counted "
+        "images_pose_extrapolated); 0: never, the image is dropped", "inputs", unit="s",
+        at_least=0.0)
+    odom_reliability: str = _setting(
+        "best_effort", "QoS reliability of the odom and /tf subscriptions: best_effort "
+        "(default: a lost sample is replaced by the next; measured best with raw images on "
+        "the wire, docs/benchmarks.md), reliable (lost samples are sent again, but later "
+        "ones wait for them), or auto (reliable while every publisher is)", "inputs",
+        choices=("best_effort", "reliable", "auto"))
     flush_idle_s: float = _setting(
         1.0, "after this long without images, publish the frames held back by the lag and "
         "end the tracks", "inputs", unit="s", positive=True)

@@ -36,6 +36,7 @@ from .image_queue import CameraInfo, ImageQueue, QueueConfig, QueuedImage, TimeJ
 from .meters import Counters
 from .output_stage import OutputSink, OutputStage
 from .runtime_report import RuntimeMeters, problems
+from .settings import NodeSettings
 
 
 def share_threads(total: int) -> int:
@@ -47,10 +48,13 @@ def share_threads(total: int) -> int:
 
 @dataclass
 class RuntimeConfig:
-    queue_size: int = 2          # images waiting for perception; the oldest dropped when full
-    odom_wait_s: float = 0.5     # how long an image waits for odometry (and TF) at its stamp
-                                 # and for the first camera_info
-    flush_idle_s: float = 1.0    # no image this long: publish what the lag holds back
+    """The node's parameters of the same names (streaming/settings.py) and the zero-stamp
+    rule."""
+
+    queue_size: int = NodeSettings.queue_size
+    odom_wait_s: float = NodeSettings.odom_wait_s
+    flush_idle_s: float = NodeSettings.flush_idle_s
+    odom_extrapolate_s: float = NodeSettings.odom_extrapolate_s
     refuse_zero_stamps: bool = True   # live: 0 means "not stamped"; a video starts at 0
 
     def __post_init__(self) -> None:
@@ -59,7 +63,8 @@ class RuntimeConfig:
         self.queue()                 # the queue's own checks
 
     def queue(self) -> QueueConfig:
-        return QueueConfig(self.queue_size, self.odom_wait_s, self.refuse_zero_stamps)
+        return QueueConfig(self.queue_size, self.odom_wait_s, self.refuse_zero_stamps,
+                           self.odom_extrapolate_s)
 
 
 @dataclass
@@ -161,9 +166,11 @@ class StreamRuntime:
     def has_camera_info(self) -> bool:
         return self.queue.camera is not None
 
-    def add_odometry(self, stamp: float, T_world_base: np.ndarray) -> bool:
-        """One odometry pose (4, 4); False when it is refused (counted)."""
-        return self.queue.add_odometry(stamp, T_world_base)
+    def add_odometry(self, stamp: float, T_world_base: np.ndarray,
+                     twist: np.ndarray | None = None) -> bool:
+        """One odometry pose (4, 4) with its twist (6,) in the base frame (linear m/s, then
+        angular rad/s) when known; False when it is refused (counted)."""
+        return self.queue.add_odometry(stamp, T_world_base, twist)
 
     def add_transform(self, parent: str, child: str, stamp: float,
                       T_parent_child: np.ndarray, static: bool) -> bool:

@@ -7,6 +7,7 @@
                     [--seconds 30] [--scenes one crowd] [-p name:=value ...]
     fhmr-bench soak [--minutes 30] [-p name:=value ...]
     fhmr-bench account [--seconds 40] [--queues 2 100] [-p name:=value ...]
+    fhmr-bench odom-bursts [--rate 3] [--seconds 15] [--scenes crowd] [-p name:=value ...]
 
 `model`: Stage 1 and Stage 2 latency per window on random inputs, sweeping one setting at
 a time around each preset's default (window length, ODE steps, classifier-free guidance
@@ -31,6 +32,11 @@ the vtest.avi crowd at 10 Hz.
 robot with bad images mixed in; every good image must be answered exactly once or counted
 as dropped under a reason, every bad one counted, and each person's world joints must be
 their camera joints mapped through odometry and the camera mount (the worst gap in mm).
+
+`odom-bursts`: a robot's traffic (issue 30's client): raw images sent reliably, the
+odometry (12 Hz, reliable) sent in a burst right before each image; how many images are
+answered, with the node's defaults and with the odometry subscribed best effort and no gap
+bridging (the node before odom_reliability and odom_extrapolate_s).
 """
 
 from __future__ import annotations
@@ -259,6 +265,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     a.add_argument("--device", default="cpu")
     a.add_argument("-p", "--param", action="append", default=[],
                    help="a node parameter, name:=value (repeatable)")
+    o = sub.add_parser("odom-bursts", help="fhmr_node on a robot's traffic: raw images with "
+                       "the odometry sent in bursts before each; every image answered? "
+                       "(ROS environment)")
+    o.add_argument("--rate", type=float, default=3.0, help="images per second")
+    o.add_argument("--seconds", type=float, default=15.0, help="seconds sent per run")
+    o.add_argument("--scenes", nargs="*", default=["crowd"], help="'one' and/or 'crowd'")
+    o.add_argument("--preset", default=NodeSettings.preset)
+    o.add_argument("--device", default=NodeSettings.device)
+    o.add_argument("-p", "--param", action="append", default=[],
+                   help="a node parameter, name:=value (repeatable)")
     return ap.parse_args(argv)
 
 
@@ -275,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "account":
         from .node_bench import account_node
         return account_node(args)
+    if args.what == "odom-bursts":
+        from .node_bench import odom_bursts_node
+        return odom_bursts_node(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)

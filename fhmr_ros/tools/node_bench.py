@@ -426,3 +426,87 @@ def account_node(args) -> int:
         camera.close()
         rclpy.try_shutdown()
     return 0
+
+
+ODOM_HZ = 12.0          # `fhmr-bench odom-bursts`: the base's odometry rate
+ODOM_AFTER_S = 0.02     # ... the burst's last sample is stamped this long after the image
+
+
+def odom_bursts_run(args, camera: Camera, scene: Scene, params: list[str]) -> dict:
+    """One run: raw images at the scene's rate, each preceded by a burst of the odometry
+    samples since the previous image (ODOM_HZ, the last stamped ODOM_AFTER_S after it)."""
+    H, W = scene.frames[0].shape[:2]
+    K = np.array([[0.9 * W, 0, W / 2], [0, 0.9 * W, H / 2], [0, 0, 1]])
+    node = start_node(args, "raw", params)
+    sent = []
+    try:
+        wait_until_subscribed(camera, node)
+        time.sleep(2.0)                       # the odometry subscription follows its QoS
+        camera.received.clear()
+        camera.diagnostics = {}
+        messages = [camera.image_msg(f) for f in scene.frames]
+        period, start = 1.0 / scene.rate_hz, time.time()
+        last_odom = start - 1.0
+        i = 0
+        while time.time() < start + args.seconds:
+            stamp = start + i * period
+            burst = [*np.arange(last_odom + 1.0 / ODOM_HZ, stamp, 1.0 / ODOM_HZ),
+                     stamp + ODOM_AFTER_S]                  # the last one after the image
+            for t in burst:
+                camera.pub_odom.publish(odometry_msg(
+                    sec_to_stamp(t), turned(YAW_RATE * (t - start)), "odom", "base_link",
+                    angular_velocity=(0.0, 0.0, YAW_RATE)))
+            last_odom = burst[-1]
+            msg = messages[i % len(messages)]
+            msg.header.stamp = sec_to_stamp(stamp)
+            camera.pub_info.publish(camera_info_msg(K, W, H, msg.header.stamp, CAMERA_FRAME))
+            camera.pub_image.publish(msg)
+            sent.append(round(stamp, 6))
+            i += 1
+            time.sleep(max(0.0, start + i * period - time.time()))
+        deadline = time.time() + 30.0
+        while time.time() < deadline and not _settled(camera, len(sent)):
+            time.sleep(0.5)
+    finally:
+        node.terminate()
+        node.wait(timeout=30)
+    values = camera.diagnostics
+    answered = {round(stamp, 6) for _, stamp, _ in camera.received} & set(sent)
+    return {"sent": len(sent), "answered": len(answered),
+            "dropped": {k: int(values.get(k, 0)) for k in DROP_REASONS
+                        if int(values.get(k, 0))},
+            "extrapolated": int(values.get("images_pose_extrapolated", 0))}
+
+
+def odom_bursts_node(args) -> int:
+    """`fhmr-bench odom-bursts`: images lost to odometry that was sent, as a robot's traffic
+    makes them (issue 30's client), with the node's defaults and with the odometry
+    subscribed best effort and no gap bridging (as before odom_reliability and
+    odom_extrapolate_s)."""
+    rclpy.init()
+    camera = Camera("raw")
+    variants = {"odom_reliability auto": ["odom_reliability:=auto"],
+                "odom_reliability reliable": ["odom_reliability:=reliable"],
+                "odom_reliability best_effort": ["odom_reliability:=best_effort"],
+                "best_effort, odom_extrapolate_s 0": ["odom_reliability:=best_effort",
+                                                     "odom_extrapolate_s:=0.0"]}
+    try:
+        print(f"# fhmr-bench odom-bursts: fhmr_node in its own process, raw bgr8 images sent "
+              f"reliably, odometry at {ODOM_HZ:g} Hz (reliable publisher) sent in a burst "
+              f"right before each image, the last sample stamped {ODOM_AFTER_S * 1000:.0f} ms "
+              f"after it; {args.seconds:g} s per run; {os.cpu_count()} cores")
+        print("| scene | in | node | images sent | answered | dropped (reason) | placed from "
+              "the odometry's twist |")
+        print("|---|---:|---|---:|---:|---|---:|")
+        for scene in scenes({"one": args.rate, "crowd": args.rate}):
+            if args.scenes and not any(scene.name.startswith(s) for s in args.scenes):
+                continue
+            for name, params in variants.items():
+                r = odom_bursts_run(args, camera, scene, [*params, *args.param])
+                reasons = ", ".join(f"{n} {k}" for k, n in r["dropped"].items()) or "none"
+                print(f"| {scene.name} | {scene.rate_hz:g} Hz | {name} | {r['sent']} | "
+                      f"{r['answered']} | {reasons} | {r['extrapolated']} |", flush=True)
+    finally:
+        camera.close()
+        rclpy.try_shutdown()
+    return 0
