@@ -38,10 +38,9 @@ def feed_camera_info(runtime: StreamRuntime, msg: CameraInfo) -> bool:
 def feed_odometry(runtime: StreamRuntime, msg: Odometry, world_frame: str,
                   base_frame: str) -> bool:
     """One odometry pose with its twist (which bridges short gaps to later images); False
-    when refused (counted). Odometry in another frame than
-    ``world_frame``, or of another child frame than ``base_frame``, is used but counted:
-    the world outputs would be labelled wrongly, or the extrinsics taken from the wrong
-    frame."""
+    when refused (counted). Odometry in another frame than ``world_frame``, or of another
+    child frame than ``base_frame``, is used but counted: the world outputs would be
+    labelled wrongly, or the extrinsics taken from the wrong frame."""
     try:
         stamp, T = odometry_pose(msg)
     except OdometryError as e:
