@@ -88,3 +88,23 @@ def test_stage2_on_the_baselines_anchor(body_model):
     with pytest.raises(ValueError, match="no baseline network"):
         evaluate(model, body_model, seqs, ["baseline_anchor"], model.default_sampling(seed=0),
                  vertices=False)
+
+
+def test_each_source_gets_its_own_rows(body_model):
+    """A procedural and a real mocap sequence: the rows of each source beside the overall
+    one, which is their frame-weighted mean."""
+    from fhmr_ros.data.mocap_corpus import CorpusConfig, load_split
+
+    model = load_checkpoint(default_checkpoint("lite"))
+    fmt = keypoint_format("mediapipe33")
+    clips = [procedural_clips(1, seed=5, split="test", body_model=body_model)[0].slice(0, 90),
+             load_split("test", body_model, CorpusConfig(fps=30.0))[0].slice(0, 60)]
+    seqs = held_out_sequences([prepare_clip(c, body_model, fmt) for c in clips], "mediapipe33")
+    rows = evaluate(model, body_model, seqs, ["two_stage"], model.default_sampling(seed=0),
+                    vertices=False)
+    assert set(rows) == {"two_stage", "two_stage · procedural", "two_stage · reactidle",
+                         "true motion", "true motion · procedural", "true motion · reactidle"}
+    mixed = (90 * rows["two_stage · procedural"]["mpjpe"]
+             + 60 * rows["two_stage · reactidle"]["mpjpe"]) / 150
+    assert math.isclose(rows["two_stage"]["mpjpe"], mixed, rel_tol=1e-9)
+    assert rows["two_stage · procedural"]["mpjpe"] != rows["two_stage · reactidle"]["mpjpe"]

@@ -181,13 +181,19 @@ def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[HeldOutSeque
     for the true motion (its jitter and foot sliding, true_motion_row); with
     ``streaming`` through the streaming engine (its mode and sampling come from it), where
     ``observed_format`` limits the keypoints seen (stream_sequence). ``vertices`` False
-    skips the meshes (no PVE; they take about 40 % of the time)."""
+    skips the meshes (no PVE; they take about 40 % of the time). Sequences from several
+    sources (procedural, each mocap set: sequence_source) also get a row per mode and
+    source, "<mode> · <source>", and a true-motion row per source."""
     gt_verts = [_truth_vertices(body, s) if vertices else None for s in sequences]
     fmt = keypoint_format(model.cfg.inputs.keypoint_format)
+    frames = np.asarray([s.batch.keypoints.shape[1] for s in sequences], float)
+    sources = np.asarray([sequence_source(s) for s in sequences])
+    groups = {"": np.ones(len(sequences), bool)}
+    if len(set(sources)) > 1:
+        groups.update({f" · {src}": sources == src for src in sorted(set(sources))})
     rows = {}
     for mode in modes:
         per_seq: dict[str, list[float]] = {}
-        frames = []
         for seq, gv in zip(sequences, gt_verts):
             b = seq.batch
             pred = (infer_sequence(model, b.inputs, b.T_world_camera, mode, opts)
@@ -197,10 +203,21 @@ def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[HeldOutSeque
             errors, masks = sequence_errors(body, seq, pred, model.cfg.fps, gv, fmt)
             for k, v in M.summarize(errors, masks).items():
                 per_seq.setdefault(k, []).append(v)
-            frames.append(b.keypoints.shape[1])
-        rows[mode] = {k: _frame_weighted(v, np.asarray(frames, float)) for k, v in per_seq.items()}
-    rows["true motion"] = true_motion_row(sequences, model.cfg.fps)
+        for suffix, chosen in groups.items():
+            rows[mode + suffix] = {k: _frame_weighted(list(np.asarray(v)[chosen]),
+                                                      frames[chosen])
+                                   for k, v in per_seq.items()}
+    for suffix, chosen in groups.items():
+        rows["true motion" + suffix] = true_motion_row(
+            [s for s, c in zip(sequences, chosen) if c], model.cfg.fps)
     return rows
+
+
+def sequence_source(seq: HeldOutSequence) -> str:
+    """"procedural", or the motion set of a mocap clip (its name's first part: reactidle,
+    cmu, ...)."""
+    clip = seq.clip.clip
+    return "procedural" if clip.source == "procedural" else clip.name.split("/")[0]
 
 
 def true_motion_row(sequences: list[HeldOutSequence], fps: float) -> dict[str, float]:
