@@ -35,6 +35,16 @@ from ..model.pipeline import MODES
 from ..streaming.engine import StreamingConfig
 
 
+# the observation patterns fhmr-eval can switch on: flag -> what happens in a sequence
+STRESS_TESTS = {
+    "part-occlusion": "one body part (an arm, a leg, one side, the lower body) is hidden for "
+                      "a long stretch",
+    "furniture": "a table-like obstacle hides the body below a height between hips and ankles",
+    "long-dropouts": "the detector loses the person for 20-90 frames",
+    "close-range": "the camera is 0.8-2.5 m from the person, aimed at the chest (legs or more "
+                   "out of view)"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="fhmr-eval", description=__doc__.split("\n")[0])
     ap.add_argument("--checkpoint", type=Path, default=None)
@@ -84,18 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "input:=keypoints); the rest are unseen")
     ap.add_argument("--no-pve", action="store_true",
                     help="skip the meshes (no PVE column; about 40 %% faster)")
-    ap.add_argument("--part-occlusion", type=float, default=0.0, metavar="P",
-                    help="stress test: in this share of the sequences one body part (an arm, "
-                         "a leg, one side, the lower body) is hidden for a long stretch")
-    ap.add_argument("--furniture", type=float, default=0.0, metavar="P",
-                    help="stress test: in this share of the sequences a table-like obstacle "
-                         "hides the body below a height between hips and ankles")
-    ap.add_argument("--long-dropouts", type=float, default=0.0, metavar="P",
-                    help="stress test: in this share of the sequences the detector loses the "
-                         "person for 20-90 frames")
-    ap.add_argument("--close-range", type=float, default=0.0, metavar="P",
-                    help="stress test: in this share of the sequences the camera is 0.8-2.5 m "
-                         "from the person, aimed at the chest (legs or more out of view)")
+    for flag, what in STRESS_TESTS.items():
+        ap.add_argument(f"--{flag}", type=float, default=0.0, metavar="P",
+                        help=f"stress test: in this share of the sequences {what}")
     return ap
 
 
