@@ -163,3 +163,18 @@ def test_a_plugin_declared_by_an_installed_package_is_found(tmp_path, monkeypatc
     detector = make_stream_detector("one_person", max_people=5)
     assert type(detector).__name__ == "OnePerson"
     assert len(detector.detect(vtest_frames([100])[100])) == 1
+
+
+def test_detector_noise_measures_jitter_and_swaps():
+    """The measurement behind docs/training.md's detector-noise comparison: on a still real
+    photo seen through sensor noise and JPEG, BlazePose's landmarks move by a fraction of a
+    per cent of the person's size; along real tracks the swap rate is a rate."""
+    from fhmr_ros.tools.detector_noise import still_jitter, swap_rate
+
+    detector = make_stream_detector("movenet_blazepose", threads=1)
+    jitter = still_jitter(detector, read_image("messi5.jpg"), repeats=6)
+    nose = jitter.names.index("nose")
+    assert 0.0 < jitter.per_keypoint[nose] < 0.02
+    assert np.isfinite(jitter.per_keypoint).sum() >= 20
+    rate, looked = swap_rate(list(vtest_frames(list(range(12))).values()), detector)
+    assert looked > 50 and 0.0 <= rate < 0.2

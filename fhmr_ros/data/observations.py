@@ -194,7 +194,7 @@ def _pixel_errors(rng: np.random.Generator, fmt: KeypointFormat, size: np.ndarra
     N(0, outlier_fraction s_t) and, for occluded keypoints, hallucination_fraction s_t r'."""
     T, J = occluded.shape
     scale = size[:, None, None]                                               # (T, 1, 1)
-    part = _part_noise_scale(fmt.names, config.part_noise_scale)[None, :, None]  # (1, K, 1)
+    part = part_noise_scales(fmt.names, config.part_noise_scale)[None, :, None]  # (1, K, 1)
     tau = config.drift_time_constant_frames
     offset = scale * part * (config.noise_fraction * rng.standard_normal((T, J, 2))
                              + config.drift_fraction * _ar1(rng, (T, J, 2), tau))
@@ -317,7 +317,7 @@ def _bbox(rng: np.random.Generator, uv: np.ndarray, visible: np.ndarray,
 
 
 @lru_cache(maxsize=64)
-def _part_noise_scale(names: tuple[str, ...],
+def part_noise_scales(names: tuple[str, ...],
                       table: tuple[tuple[str, float], ...]) -> np.ndarray:
     """(K,) noise scale c_k: the entry of the longest part name contained in the keypoint's
     name, 1 where none matches. Cached: callers must not modify it."""
