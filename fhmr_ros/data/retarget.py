@@ -142,59 +142,44 @@ REACTIDLE_MAP = BvhJointMap(
 )
 
 
-# CMU, the MotionBuilder-friendly conversion (subjects 01-09: root "Hips", Z-Y-X channels,
-# rest T-pose facing +Z, Y up). Its length unit is not a metre and is found per file
-# (skeleton_units). Spine: LowerBack, Spine, Spine1 stack up from the hips; Neck and
-# Neck1 split the neck.
-CMU_MAP = BvhJointMap(
-    name="cmu",
-    rotation_source=_sides({
-        "pelvis": "Hips", "spine1": "LowerBack", "spine2": "Spine", "spine3": "Spine1",
-        "neck": "Neck", "head": "Head", "left_hip": "LeftUpLeg", "left_knee": "LeftLeg",
-        "left_ankle": "LeftFoot", "left_foot": "LeftToeBase", "left_collar": "LeftShoulder",
-        "left_shoulder": "LeftArm", "left_elbow": "LeftForeArm", "left_wrist": "LeftHand"},
-        right_of=lambda name: name.replace("Left", "Right")),
-    position_pairs=_sides({
-        "left_hip": "LeftUpLeg", "left_knee": "LeftLeg", "left_ankle": "LeftFoot",
-        "left_shoulder": "LeftArm", "left_elbow": "LeftForeArm", "left_wrist": "LeftHand"},
-        right_of=lambda name: name.replace("Left", "Right")),
-    units_to_metres=None,
-    aim_at_source_joints=True,
-)
-# CMU with the database's own ASF joint names (subject 16: root "hip", the MotionBuilder
-# conversion's geometry and units): lowerback, upperback and thorax are its spine.
-CMU_ASF_MAP = BvhJointMap(
-    name="cmu_asf",
-    rotation_source=_sides({
-        "pelvis": "hip", "spine1": "lowerback", "spine2": "upperback", "spine3": "thorax",
-        "neck": "lowerneck", "head": "head", "left_hip": "lfemur", "left_knee": "ltibia",
-        "left_ankle": "lfoot", "left_foot": "ltoes", "left_collar": "lclavicle",
-        "left_shoulder": "lhumerus", "left_elbow": "lradius", "left_wrist": "lwrist"},
-        right_of=lambda name: "r" + name[1:]),
-    position_pairs=_sides({
-        "left_hip": "lfemur", "left_knee": "ltibia", "left_ankle": "lfoot",
-        "left_shoulder": "lhumerus", "left_elbow": "lradius", "left_wrist": "lwrist"},
-        right_of=lambda name: "r" + name[1:]),
-    units_to_metres=None,
-    aim_at_source_joints=True,
-)
-# CMU, the Daz-friendly conversion (subjects 10-16: root "hip", about centimetres, rest
-# T-pose facing +Z, Y up): abdomen and chest are its spine, no toe joint.
-CMU_DAZ_MAP = BvhJointMap(
-    name="cmu_daz",
-    rotation_source=_sides({
-        "pelvis": "hip", "spine1": "abdomen", "spine2": "chest", "spine3": "chest",
-        "neck": "neck", "head": "head", "left_hip": "lThigh", "left_knee": "lShin",
-        "left_ankle": "lFoot", "left_collar": "lCollar", "left_shoulder": "lShldr",
-        "left_elbow": "lForeArm", "left_wrist": "lHand"},
-        right_of=lambda name: "r" + name[1:]),
-    position_pairs=_sides({
-        "left_hip": "lThigh", "left_knee": "lShin", "left_ankle": "lFoot",
-        "left_shoulder": "lShldr", "left_elbow": "lForeArm", "left_wrist": "lHand"},
-        right_of=lambda name: "r" + name[1:]),
-    units_to_metres=None,
-    aim_at_source_joints=True,
-)
+CMU_PAIRED = ("left_hip", "left_knee", "left_ankle", "left_shoulder", "left_elbow",
+              "left_wrist")                    # and their right twins: the position pairs
+
+
+def _cmu_map(name: str, left_sources: dict[str, str], right_of) -> BvhJointMap:
+    """A CMU rig: its joints drive SMPL-X's (``left_sources`` and their right twins), the
+    limb joints are also the position pairs; units from the skeleton; rest legs splayed."""
+    return BvhJointMap(
+        name=name, rotation_source=_sides(left_sources, right_of),
+        position_pairs=_sides({j: left_sources[j] for j in CMU_PAIRED}, right_of),
+        units_to_metres=None, aim_at_source_joints=True)
+
+
+# The MotionBuilder-friendly conversion (subjects 01-09: root "Hips", Z-Y-X channels, rest
+# T-pose facing +Z, Y up; its unit, ~5.3 cm, is found per file). Spine: LowerBack, Spine,
+# Spine1 stack up from the hips; Neck and Neck1 split the neck.
+CMU_MAP = _cmu_map("cmu", {
+    "pelvis": "Hips", "spine1": "LowerBack", "spine2": "Spine", "spine3": "Spine1",
+    "neck": "Neck", "head": "Head", "left_hip": "LeftUpLeg", "left_knee": "LeftLeg",
+    "left_ankle": "LeftFoot", "left_foot": "LeftToeBase", "left_collar": "LeftShoulder",
+    "left_shoulder": "LeftArm", "left_elbow": "LeftForeArm", "left_wrist": "LeftHand"},
+    right_of=lambda name: name.replace("Left", "Right"))
+# The database's own ASF joint names (subject 16: root "hip", the MotionBuilder
+# conversion's geometry and unit): lowerback, upperback and thorax are its spine.
+CMU_ASF_MAP = _cmu_map("cmu_asf", {
+    "pelvis": "hip", "spine1": "lowerback", "spine2": "upperback", "spine3": "thorax",
+    "neck": "lowerneck", "head": "head", "left_hip": "lfemur", "left_knee": "ltibia",
+    "left_ankle": "lfoot", "left_foot": "ltoes", "left_collar": "lclavicle",
+    "left_shoulder": "lhumerus", "left_elbow": "lradius", "left_wrist": "lwrist"},
+    right_of=lambda name: "r" + name[1:])
+# The Daz-friendly conversion (subjects 10-14: root "hip", about centimetres): abdomen and
+# chest are its spine, no toe joint.
+CMU_DAZ_MAP = _cmu_map("cmu_daz", {
+    "pelvis": "hip", "spine1": "abdomen", "spine2": "chest", "spine3": "chest",
+    "neck": "neck", "head": "head", "left_hip": "lThigh", "left_knee": "lShin",
+    "left_ankle": "lFoot", "left_collar": "lCollar", "left_shoulder": "lShldr",
+    "left_elbow": "lForeArm", "left_wrist": "lHand"},
+    right_of=lambda name: "r" + name[1:])
 LEG_JOINTS = ("hip", "knee", "ankle")
 
 

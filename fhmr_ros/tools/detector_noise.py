@@ -31,6 +31,7 @@ from ..data.observations import DetectorNoiseConfig, part_noise_scales
 from ..perception.detection import make_stream_detector
 from ..perception.tracked_front_end import TrackedFrontEnd
 from ..perception.tracker import MultiPersonTracker
+from .reports import emit_report
 
 MIN_CONFIDENCE = 0.5
 PART_GROUPS = {"face": ("nose", "eye", "ear", "mouth"), "shoulders, hips": ("shoulder", "hip"),
@@ -151,10 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="also write the report here")
     args = ap.parse_args(argv)
     text = report(args.repeats, args.frames)
-    print(text, end="")
-    if args.out is not None:
-        args.out.write_text(text)
-    return 0
+    return emit_report(text, args.out)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from ..body.standin_model import ensure_standin_model
 from ..data.bvh import read_bvh
 from ..data.mocap_corpus import RIG_MAPS, find_mocap_dir, rig_map, split_files
 from ..data.retarget import joint_position_error, retarget_bvh
+from .reports import emit_report
 
 
 def report(splits: list[str], sets: tuple[str, ...], body: BodyModel, progress: bool
@@ -69,10 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     body = BodyModel(args.body_model or ensure_standin_model())
     table = report(args.splits.split(","), tuple(args.sets.split(",")), body,
                    progress=sys.stderr.isatty())
-    print(table, end="")
-    if args.out is not None:
-        args.out.write_text(table)
-    return 0
+    return emit_report(table, args.out)
 
 
 if __name__ == "__main__":
