@@ -1,4 +1,4 @@
-"""A subscription whose reliability follows its topic's publishers (odometry, /tf).
+"""A subscription whose reliability follows its topic's publishers (the odometry).
 
 Best effort matches every publisher but never repairs a lost sample; reliable repairs them
 (later samples waiting in order) but cannot match a best-effort publisher. ``auto`` subscribes reliably while every

@@ -4,8 +4,8 @@ Subscriptions (relative names, remap them): ``image`` (sensor_msgs/Image, or
 ``image/compressed`` with image_transport:=compressed; or, with input:=keypoints,
 ``keypoints``: fhmr_ros/PersonKeypointsArray from another node's pose detector),
 ``camera_info``, ``odom`` (nav_msgs/Odometry), all best effort (``odom_reliability`` can
-make ``odom`` and ``/tf`` reliable); ``/tf`` and ``/tf_static`` for the camera extrinsics
-unless ``camera_extrinsics`` overrides them. Publications:
+make ``odom`` reliable); ``/tf`` and ``/tf_static`` (reliable, as tf2's listener) for the
+camera extrinsics unless ``camera_extrinsics`` overrides them. Publications:
 ``~/humans`` (HumanStateArray: header = image stamp + camera optical frame),
 ``~/trajectories`` (world frame), ``/tf`` (body_<id>), ``~/markers``, ``~/debug_image``
 (only while subscribed), ``/diagnostics``.
@@ -54,12 +54,13 @@ from fhmr_ros.streaming.stream_runtime import StreamRuntime
 
 from .diagnostics import runtime_diagnostics
 from .following_subscription import FollowingSubscription
-from .input_adapters import feed_camera_info, feed_image, feed_odometry, feed_transforms
+from .input_adapters import (TF_TOPICS, feed_camera_info, feed_image, feed_odometry,
+                             feed_transforms)
 from .node_parameters import declare_parameters, read_settings
 from .node_runtime import build_node_runtime
 from .output_messages import OUTPUT_TOPICS, OutputMessages
 
-QOS_REFRESH_S = 1.0     # how often odom and /tf look at their publishers' reliability
+QOS_REFRESH_S = 1.0     # how often odom looks at its publishers' reliability (auto)
 
 
 def counted_callback(method):
@@ -106,7 +107,7 @@ class FhmrNode(LifecycleNode):
         self.configure_error = ""
         self.publishers_by_output: dict[str, Publisher] = {}
         self._inputs: list = []
-        self._following: list[FollowingSubscription] = []      # odom and /tf
+        self._following: list[FollowingSubscription] = []      # odom
         self._refresh_timer = None
         self._diagnostics: tuple[Publisher, object] | None = None
         self.add_on_set_parameters_callback(self._on_set_parameters)
@@ -169,15 +170,14 @@ class FhmrNode(LifecycleNode):
                 self, Odometry, "odom", self._on_odometry, cfg.odom_reliability, 50,
                 incompatible))
         tf = self.runtime.poses.needs_transforms
-        if tf:
+        if tf:                           # with the QoS tf2's listener uses
             from tf2_msgs.msg import TFMessage
-            self._inputs.append(self.create_subscription(    # as tf2's static listener
-                TFMessage, "/tf_static", functools.partial(self._on_transforms, static=True),
-                QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
-                           durability=DurabilityPolicy.TRANSIENT_LOCAL)))
-            self._following.append(FollowingSubscription(
-                self, TFMessage, "/tf", functools.partial(self._on_transforms, static=False),
-                cfg.odom_reliability, 100, incompatible))
+            for topic, static in TF_TOPICS.items():
+                self._inputs.append(self.create_subscription(
+                    TFMessage, topic, functools.partial(self._on_transforms, static=static),
+                    QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
+                               durability=DurabilityPolicy.TRANSIENT_LOCAL if static
+                               else DurabilityPolicy.VOLATILE)))
         if self._following:
             self._refresh_timer = self.create_timer(QOS_REFRESH_S, self._refresh_following)
         self.runtime.start()
@@ -305,7 +305,7 @@ class FhmrNode(LifecycleNode):
 
     @counted_callback
     def _refresh_following(self) -> None:
-        """odom and /tf follow their publishers' reliability (odom_reliability: auto)."""
+        """odom follows its publishers' reliability (odom_reliability: auto)."""
         for following in self._following:
             if following.refresh():
                 self.get_logger().info(f"{following.topic}: subscribed again, "

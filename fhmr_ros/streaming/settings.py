@@ -101,7 +101,7 @@ class NodeSettings:
         "images_pose_extrapolated); 0: never, the image is dropped", "inputs", unit="s",
         at_least=0.0)
     odom_reliability: str = _setting(
-        "best_effort", "QoS reliability of the odom and /tf subscriptions: best_effort "
+        "best_effort", "QoS reliability of the odom subscription: best_effort "
         "(default: a lost sample is replaced by the next; measured best with raw images on "
         "the wire, docs/benchmarks.md), reliable (lost samples are sent again, but later "
         "ones wait for them), or auto (reliable while every publisher is)", "inputs",
