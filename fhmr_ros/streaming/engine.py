@@ -41,8 +41,8 @@ import torch
 from torch import Tensor
 
 from ..body.keypoints import keypoint_format
-from ..geometry.gravity_view import heading_rotation, heading_yaw
-from ..geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle
+from ..geometry.gravity_view import heading_yaw
+from ..geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, rotation_about_axis
 from ..model.inputs import bbox_from_keypoints, build_inputs
 from ..model.pipeline import FactorizedHMR, Prediction, check_mode, joint_source
 from ..model.representation import DIM
@@ -381,7 +381,8 @@ class StreamingEngine:
         frame over their time difference (0 for a track's first frame)."""
         R_wr = pred.R_world_root[0].double()                            # (T, 3, 3)
         yaw = heading_yaw(R_wr)                                         # (T,)
-        linear = (heading_rotation(R_wr) @ pred.root_velocity[0].double()[..., None])[..., 0]
+        linear = (rotation_about_axis("z", yaw)                         # H(R_wr)
+                  @ pred.root_velocity[0].double()[..., None])[..., 0]
         out = np.zeros((len(stamps), 6))
         out[:, :3] = linear.cpu().numpy()
         for i, (stamp, y) in enumerate(zip(stamps, yaw.tolist())):

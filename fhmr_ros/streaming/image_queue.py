@@ -37,11 +37,13 @@ TIME_JUMP_S = 1.0       # odometry this much older than the newest: a loop, not 
 
 @dataclass
 class QueueConfig:
-    queue_size: int = 2          # images waiting for perception; the oldest dropped when full
-    odom_wait_s: float = 0.5     # how long an image waits for odometry (and TF) at its stamp
+    """Built by RuntimeConfig.queue() from the node's settings (no defaults of its own)."""
+
+    queue_size: int              # images waiting for perception; the oldest dropped when full
+    odom_wait_s: float           # how long an image waits for odometry (and TF) at its stamp
                                  # and for the first camera_info
-    refuse_zero_stamps: bool = True   # live: 0 means "not stamped"; a video starts at 0
-    odom_extrapolate_s: float = 0.0   # then: bridge a gap this long from the odometry's twist
+    refuse_zero_stamps: bool     # live: 0 means "not stamped"; a video starts at 0
+    odom_extrapolate_s: float    # then: bridge a gap this long from the odometry's twist
 
     def __post_init__(self) -> None:
         if self.queue_size < 1:
@@ -80,11 +82,11 @@ class TimeJump:
 
 class ImageQueue:
     def __init__(self, lock: threading.Condition, poses: CameraPoses, counters: Counters,
-                 config: QueueConfig | None = None) -> None:
+                 config: QueueConfig) -> None:
         self.lock = lock
         self.poses = poses
         self.counters = counters
-        self.cfg = config or QueueConfig()
+        self.cfg = config
         self.open = False                      # accepting images (the runtime is running)
         self.last_received = time.monotonic()  # when the newest image was accepted
         self._items: deque = deque()           # QueuedImage or TimeJump, for perception

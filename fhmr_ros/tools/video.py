@@ -8,9 +8,9 @@ The video runs through the ROS node's runtime core, built by the node's builder 
 node's settings (fhmr_ros/streaming/runtime_builder.py, settings.py: the same detector ->
 tracker -> streaming engine, perception and model in two threads; fhmr-video's own
 defaults are named in settings.OFFLINE_DIFFERENCES), every frame in order with stamps
-i / fps; nothing is dropped. The camera
-is static: the world frame is the camera frame levelled by gravity (z up), the camera
-tilted down by --camera-pitch and standing --camera-height above the ground plane z = 0.
+i / fps; nothing is dropped. The camera is static: the world frame is the camera frame
+levelled by gravity (z up), the camera tilted down by --camera-pitch and standing
+--camera-height above the ground plane z = 0.
 Without --intrinsics the focal length is the image diagonal in pixels (about 53° diagonal
 field of view, CLIFF's convention), and the outputs say so.
 
@@ -185,12 +185,13 @@ def video_settings(args) -> NodeSettings:
         "static_camera_height_m": args.camera_height})
 
 
-def stream_video(args, parts: RuntimeParts, K: np.ndarray, size: tuple[int, int], fps: float
+def stream_video(args, settings: NodeSettings, parts: RuntimeParts, K: np.ndarray,
+                 size: tuple[int, int], fps: float
                  ) -> tuple[StreamRuntime, list[ImageFrame], int]:
     """Every frame of the video through the runtime, in order, nothing dropped: (the
     stopped runtime, the released images, the number of frames read)."""
     sink = CollectedFrames()
-    runtime = build_runtime(video_settings(args), parts, lambda image: image, sink,
+    runtime = build_runtime(settings, parts, lambda image: image, sink,
                             refuse_zero_stamps=False)
     runtime.set_camera_info(K, size)
     runtime.start()
@@ -217,9 +218,10 @@ def run(args) -> dict:
         raise ValueError(f"{args.video} has no frame rate; give --fps")
     assumed = args.intrinsics is None
     K = default_intrinsics(width, height) if assumed else parse_intrinsics(args.intrinsics)
-    parts = build_parts(video_settings(args))
+    settings = video_settings(args)
+    parts = build_parts(settings)
     model, pipeline, T_wc = parts.model, parts.pipeline, parts.poses.static
-    runtime, released, frames = stream_video(args, parts, K, (width, height), fps)
+    runtime, released, frames = stream_video(args, settings, parts, K, (width, height), fps)
     frame_of = lambda f: int(round(f.stamp * fps))  # noqa: E731  the image's video frame
     detections = [(frame_of(f), d) for f in released for d in f.detections]
     ids_seen = {t for f in released for t, info in f.expected.items()
