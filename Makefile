@@ -29,14 +29,20 @@ demo: setup
 	  fhmr-export artifacts/demo/video/results.npz --out artifacts/demo/export/video && \
 	  fhmr-export artifacts/demo/node/recording.mcap --out artifacts/demo/export/node
 
-# The shipped lite checkpoint: stage 1 (anchor temporal loss at weight 10; 20000 steps),
-# stage 2 (stage 1 frozen; 90 % of its windows in GENMO's estimation mode, at flow time 0;
-# 20000 steps), then the same-size baseline without temporal losses (20000 steps; each
-# network's temporal weight chosen on validation), with long body-part occlusions in 30 % of
-# the clips; resumable (re-run continues from artifacts/train/lite/*_state.pt); two
-# processes, one thread each (DistributedDataParallel on gloo: both cores).
+# The lite checkpoint's recipe: stage 1 (20000 steps), stage 2 (stage 1 frozen; 90 % of its
+# windows in GENMO's estimation mode, at flow time 0; 20000 steps), then the same-size
+# baseline without temporal losses (20000 steps); on procedural motion plus the mocap
+# train subjects (ReActIdle and CMU, each clip also mirrored; a CMU clip's windows drawn
+# twice, ReActIdle's half as often as a procedural clip's of the same length) and the robot
+# observation patterns (docs/training.md); network snapshots every 2500 steps (learning
+# curves); resumable (re-run continues from artifacts/train/lite/*_state.pt;
+# TRAIN_LIMIT="--max-minutes N" stops and saves after N minutes); two processes, one thread
+# each (DistributedDataParallel on gloo: both cores).
 TRAIN := OMP_NUM_THREADS=1 torchrun --standalone --nproc_per_node 2 -m fhmr_ros.tools.train \
-  --preset lite --out artifacts/train/lite --steps 20000 --part-occlusion-prob 0.3 --threads 1
+  --preset lite --out artifacts/train/lite --steps 20000 --threads 1 --snapshot-every 2500 \
+  --mocap-sets reactidle,cmu --mirror-mocap --mocap-weight cmu=2,reactidle=0.5 \
+  --part-occlusion-prob 0.3 --furniture-prob 0.1 --long-dropout-prob 0.1 \
+  --close-range-prob 0.15 --sparse-keypoints-prob 0.2 $(TRAIN_LIMIT)
 train: setup
 	$(RUN) $(TRAIN) --stages stage1,stage2 && \
 	  $(TRAIN) --stages baseline --without temporal --ship models

@@ -300,13 +300,49 @@ def test_torchrun_trains_one_model_on_two_gloo_processes(tmp_path):
     assert (tmp_path / "fhmr_lite.pt").is_file()
 
 
-def test_window_sampler_weights_clips_by_source(body_model):
-    """A mocap clip weighted 4x is drawn 4x as often as a procedural clip of its length."""
+def test_window_sampler_weights_clips_by_set_or_source(body_model):
+    """A mocap clip weighted 4x is drawn 4x as often as a procedural clip of its length;
+    its motion set's weight comes before its source's."""
     fmt = keypoint_format("mediapipe33")
     clip = load_split("train", body_model, CorpusConfig(fps=30.0))[0].slice(0, 40)
     posed = prepare_clip(clip, body_model, fmt)
     procedural = replace(posed, clip=replace(clip, source="procedural"))
-    sampler = WindowSampler([posed, procedural], 16, fmt, source_weights={"bvh": 4.0})
+    sampler = WindowSampler([posed, procedural], 16, fmt, weights={"bvh": 4.0})
     np.testing.assert_allclose(sampler.p, [0.8, 0.2])
     names = [sampler.batch(np.random.default_rng(seed), 1).names[0] for seed in range(4)]
     assert all(n.startswith(clip.name) for n in names)
+    motion_set = clip.name.split("/")[0]
+    by_set = WindowSampler([posed, procedural], 16, fmt,
+                           weights={"bvh": 4.0, motion_set: 0.25, "procedural": 0.75})
+    np.testing.assert_allclose(by_set.p, [0.25, 0.75])
+
+
+def test_a_time_limited_run_stops_with_75_keeps_snapshots_and_ships_only_when_done(tmp_path):
+    """--max-minutes 0 stops after the first step with exit status 75 (so `make train`
+    does not go on to the next command) and ships nothing; the same command without the
+    limit finishes the schedule, ships, and left a network snapshot every N steps."""
+    out, ship = tmp_path / "run", tmp_path / "models"
+    args = ["--preset", "lite", "--out", str(out), "--stages", "stage1", "--steps", "4",
+            "--batch-size", "4", "--procedural", "2", "--no-mocap", "--window", "16",
+            "--snapshot-every", "2", "--ship", str(ship)]
+    assert train_main(args + ["--max-minutes", "0"]) == 75
+    assert torch.load(out / "stage1_state.pt", weights_only=True)["step"] == 1
+    assert not ship.exists()
+    assert train_main(args) == 0
+    assert (ship / "fhmr_lite.pt").is_file()
+    snapshots = sorted(p.name for p in (out / "snapshots").iterdir())
+    assert snapshots == ["stage1_000002.pt", "stage1_000004.pt"]
+    final = load_checkpoint(ship / "fhmr_lite.pt").stage1.state_dict()
+    last = torch.load(out / "snapshots" / "stage1_000004.pt", weights_only=True)
+    for name, value in last.items():
+        torch.testing.assert_close(final[name].float(), value.float(), atol=2e-3, rtol=2e-3)
+
+
+def testparse_mocap_weights_are_one_number_or_one_per_motion_set():
+    from fhmr_ros.tools.train import parse_mocap_weights
+
+    assert parse_mocap_weights("2") == {"bvh": 2.0, "amass": 2.0}
+    assert parse_mocap_weights("cmu=2,reactidle=0.5") == {"cmu": 2.0, "reactidle": 0.5}
+    for bad in ("walking=2", "cmu=0", "cmu"):
+        with pytest.raises(ValueError):
+            parse_mocap_weights(bad)

@@ -7,7 +7,8 @@
 Stage 1 trains first; Stage 2 trains with Stage 1 frozen (its anchors are Stage 2's known
 coordinates); the baseline trains on the same data for the same number of steps. Every
 stage writes a resumable state (OUT/<stage>_state.pt) every few minutes: re-running the
-command continues on the same schedule (``--steps`` is the total).
+command continues on the same schedule (``--steps`` is the total); ``--max-minutes`` saves
+and stops after that long, with exit status 75 while a stage is unfinished.
 
 Several processes, one model (DistributedDataParallel): ``torchrun --nproc_per_node N -m
 fhmr_ros.tools.train ...`` (gloo on CPUs; NCCL with ``--device cuda``, one GPU per rank;
@@ -39,6 +40,7 @@ from ..body.keypoints import keypoint_format
 from ..body.standin_model import ensure_standin_model
 from ..data.camera_rigs import CameraRigConfig
 from ..data.clip_sets import DataConfig, clip_set
+from ..data.mocap_corpus import RIG_MAPS
 from ..data.observations import DetectorNoiseConfig
 from ..model.checkpoint import NETWORKS, load_checkpoint, save_checkpoint
 from ..model.config import PRESETS, ModelConfig, parse_overrides, preset
@@ -94,6 +96,18 @@ def start_distributed(device: str) -> tuple[int, int]:
     return torch.distributed.get_rank(), world
 
 
+STOPPED_EARLY = 75    # the exit status when --max-minutes stopped training (EX_TEMPFAIL)
+
+
+def parse_mocap_weights(text: str) -> dict[str, float]:
+    """``--mocap-weight``: one weight for every mocap source, or one per motion set."""
+    values = ({k: float(v) for k, v in parse_overrides(text, RIG_MAPS, "--mocap-weight").items()}
+              if "=" in text else {"bvh": float(text), "amass": float(text)})
+    if any(v <= 0 for v in values.values()):
+        raise ValueError(f"--mocap-weight: weights must be positive, got {text!r}")
+    return values
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="fhmr-train", description=__doc__.split("\n")[0])
     ap.add_argument("--preset", default="lite", choices=sorted(PRESETS))
@@ -111,9 +125,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="motion sets of the mocap corpus to train on (reactidle, cmu)")
     ap.add_argument("--mirror-mocap", action="store_true",
                     help="add each mocap clip's left/right mirror image")
-    ap.add_argument("--mocap-weight", type=float, default=1.0, metavar="W",
+    ap.add_argument("--mocap-weight", default="1", metavar="W",
                     help="a mocap clip's windows are drawn W times as often as a procedural "
-                         "clip's of the same length")
+                         "clip's of the same length; per motion set as set=W,... (e.g. "
+                         "cmu=2,reactidle=0.5)")
     ap.add_argument("--window", type=int, default=None, help="training window (frames)")
     ap.add_argument("--sparse-keypoints-prob", type=float, default=0.0,
                     help="share of training clips seen by a COCO-17 detector (only its 17 "
@@ -146,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-minutes", type=float, default=None,
                     help="save and stop after this long (continue later with the same "
                          "command), e.g. to fit a session or a GPU slot")
+    ap.add_argument("--snapshot-every", type=int, default=0, metavar="N",
+                    help="keep each network's weights every N steps in snapshots/ (for "
+                         "learning curves: fhmr-eval --snapshots)")
     ap.add_argument("--device", default="cpu",
                     help="cpu, or cuda (bf16 autocast; under torchrun one GPU per rank)")
     ap.add_argument("--seed", type=int, default=0)
@@ -157,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         stage_steps = {k: int(v) for k, v in
                        parse_overrides(args.stage_steps, STAGES, "--stage-steps").items()}
         weights = LossWeights.parse(args.loss_weights)
+        mocap_weights = parse_mocap_weights(args.mocap_weight)
     except ValueError as e:
         ap.error(str(e))
     if not 0.0 <= args.estimation_share <= 1.0:
@@ -215,8 +234,7 @@ def main(argv: list[str] | None = None) -> int:
                                 part_occlusion_prob=args.part_occlusion_prob,
                                 furniture_prob=args.furniture_prob,
                                 long_miss_prob=args.long_dropout_prob),
-                            source_weights={"bvh": args.mocap_weight,
-                                            "amass": args.mocap_weight})
+                            weights=mocap_weights)
     ckpt_path = out / f"fhmr_{args.preset}.pt"
     if ckpt_path.is_file():
         model = load_checkpoint(ckpt_path)
@@ -230,12 +248,13 @@ def main(argv: list[str] | None = None) -> int:
     model.to(device)
     deadline = None if args.max_minutes is None else time.monotonic() + 60 * args.max_minutes
     train_cfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                            seed=args.seed, device=device,
+                            seed=args.seed, device=device, snapshot_every=args.snapshot_every,
                             estimation_share=args.estimation_share,
                             composite_target="composite" not in without,
                             geometry_losses="geometry" not in without,
                             temporal_losses="temporal" not in without)
     meta = dict(getattr(model, "meta", {}))
+    finished = True
     for stage in stages:
         stage_cfg = replace(train_cfg, steps=stage_steps.get(stage, args.steps), stop_after_s=(
             None if deadline is None else max(0.0, deadline - time.monotonic())))
@@ -245,8 +264,12 @@ def main(argv: list[str] | None = None) -> int:
                        "final": hist[-1] if hist else {},
                        "data": asdict(data_cfg), "clips": len(clips), "frames": frames,
                        "processes": world,
-                       "sparse_keypoints_prob": args.sparse_keypoints_prob,
-                       "part_occlusion_prob": args.part_occlusion_prob,
+                       "mocap_weights": mocap_weights,
+                       "observations": {"sparse_keypoints_prob": args.sparse_keypoints_prob,
+                                        "part_occlusion_prob": args.part_occlusion_prob,
+                                        "furniture_prob": args.furniture_prob,
+                                        "long_dropout_prob": args.long_dropout_prob,
+                                        "close_range_prob": args.close_range_prob},
                        "without": without, "init": None if args.init is None else str(args.init)}
         finished = bool(hist) and hist[-1]["step"] == stage_cfg.steps
         if rank == 0:
@@ -259,13 +282,13 @@ def main(argv: list[str] | None = None) -> int:
     if world > 1:
         torch.distributed.destroy_process_group()
     if rank != 0:
-        return 0
+        return 0 if finished else STOPPED_EARLY
     (out / "train_meta.json").write_text(json.dumps(meta, indent=1))
-    if args.ship:
+    if args.ship and finished:
         args.ship.mkdir(parents=True, exist_ok=True)
         shutil.copy(ckpt_path, args.ship / ckpt_path.name)
         print(f"shipped {args.ship / ckpt_path.name}")
-    return 0
+    return 0 if finished else STOPPED_EARLY
 
 
 if __name__ == "__main__":

@@ -51,6 +51,8 @@ class TrainConfig:
     log_every: int = 50
     checkpoint_every: int = 250
     checkpoint_minutes: float = 5.0    # also checkpoint after this long (cut-off runs)
+    snapshot_every: int = 0            # keep the network's weights every this many steps
+    #                                    (snapshots/<stage>_<step>.pt: learning curves); 0: never
     seed: int = 0
     device: str = "cpu"                # where the model is; cuda: bf16 autocast
     stop_after_s: float | None = None  # save and stop after this long (a session's slot)
@@ -248,6 +250,8 @@ def train_stage(model: FactorizedHMR, stage: str,
                            and time.monotonic() - started > cfg.stop_after_s)
             due = (step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time
                    or time.monotonic() - saved > 60 * cfg.checkpoint_minutes)
+            if cfg.snapshot_every and step % cfg.snapshot_every == 0 and rank == 0:
+                save_snapshot(snapshot_path(state_path.parent, stage, step), net)
             if _agreed(due, world):
                 _save_state(state_path, stage, net, opt, step, history, rng, gen, cfg, world)
                 saved = time.monotonic()
@@ -265,6 +269,19 @@ def train_stage(model: FactorizedHMR, stage: str,
             log(f"[{stage}] {world} ranks finished with identical weights")
     model.eval()
     return history
+
+
+def snapshot_path(out: Path, stage: str, step: int) -> Path:
+    """Where train_stage keeps ``stage``'s network weights at ``step``."""
+    return out / "snapshots" / f"{stage}_{step:06d}.pt"
+
+
+def save_snapshot(path: Path, net: torch.nn.Module) -> None:
+    """The network's weights alone (atomically)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(net.state_dict(), tmp)
+    tmp.replace(path)
 
 
 def _random_streams(seed: int, stage: str, rank: int, world: int
