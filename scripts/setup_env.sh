@@ -13,7 +13,8 @@
 #   2. rewrites the /opt/python/cp311-cp311 paths baked into the ROS wheels' exported CMake
 #      files so that they name this interpreter's include dir and NumPy's include dir
 #   3. colcon build of this package (messages + Python library) into ./install, with the
-#      tf2_msgs stand-in of scripts/ros_shims where the environment has no tf2_msgs
+#      tf2_msgs stand-in and ROS4HRI's hri_msgs of scripts/ros_shims where the environment
+#      has neither
 #   4. real footage for the demo and tests (scripts/fetch_footage.sh: Debian's opencv-doc)
 #      and MediaPipe's multi-person pose bundle, built from the wheel's own model files
 #   5. an editable install of this package (setup.cfg, --no-deps): the fhmr-* commands in
@@ -51,9 +52,11 @@ np_inc="$("$venv/bin/python" -c 'import numpy; print(numpy.get_include())')"
 
 echo "[setup] colcon build (messages + library)"
 paths=("$here")
-if ! "$venv/bin/python" -c "import tf2_msgs" > /dev/null 2>&1; then
-  paths+=("$here/scripts/ros_shims/tf2_msgs")   # PyPI has no tf2_msgs: build the stand-in
-fi
+for shim in tf2_msgs hri_msgs; do      # PyPI has neither: build them from scripts/ros_shims
+  if ! "$venv/bin/python" -c "import $shim" > /dev/null 2>&1; then
+    paths+=("$here/scripts/ros_shims/$shim")
+  fi
+done
 # shellcheck disable=SC1091
 source "$here/scripts/ros_env.sh" "$venv"
 cd "$here"

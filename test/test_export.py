@@ -156,12 +156,12 @@ def test_fhmr_export_on_results_npz_writes_every_format_and_a_summary(tmp_path, 
     out = tmp_path / "export"
     assert export_main([str(results), "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["body_7.bvh", "body_7.npz", "body_7_joints.csv", "body_7_joints.npz",
-                     "summary.json"]                          # body_9: one frame, skipped
+    assert names == ["body_b7.bvh", "body_b7.npz", "body_b7_joints.csv",
+                     "body_b7_joints.npz", "summary.json"]    # track 9: one frame, skipped
     (entry,) = json.loads((out / "summary.json").read_text())["exports"]
     assert entry["frames"] == 40 and entry["fps"] == 10.0
     assert entry["lowest_foot_after_m"] >= -1e-6
-    assert load_amass(out / "body_7.npz").num_frames == 40
+    assert load_amass(out / "body_b7.npz").num_frames == 40
 
 
 def test_a_recording_of_the_nodes_humans_exports_the_world_motion(tmp_path, walk,

@@ -35,7 +35,7 @@ def _f32(rng, n):
 
 def _human(rng, track_id):
     h = HumanState()
-    h.id = f"body_{track_id}"
+    h.id = f"body_b{track_id}"
     h.track_id = track_id
     h.tracking_state = HumanState.TRACKING_CONFIRMED
     h.confidence = 0.875
@@ -98,7 +98,7 @@ def test_human_trajectory_array_round_trip():
     for track_id in (1, 2):
         traj = HumanTrajectory()
         traj.header = msg.header
-        traj.id, traj.track_id = f"body_{track_id}", track_id
+        traj.id, traj.track_id = f"body_b{track_id}", track_id
         for k in range(5):
             pt = HumanTrajectoryPoint()
             pt.stamp = Time(sec=40 + k, nanosec=1000 * k + 1)
@@ -137,7 +137,7 @@ def test_human_state_from_a_body_rebuilds_the_same_mesh(body_model):
                            ("betas", "global_orient", "body_pose", "transl")),
                          return_vertices=True)
     assert (rebuilt.vertices - out.vertices).abs().max() < 1e-5
-    assert back.id == "body_9"
+    assert back.id == "body_b9"
     pc = back.pelvis_pose_camera
     np.testing.assert_allclose([pc.position.x, pc.position.y, pc.position.z], joints[0], atol=1e-6)
     world = np.array([[p.x, p.y, p.z] for p in back.joints_world])

@@ -20,10 +20,12 @@ import numpy as np
 import pytest
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import PointStamped, TwistStamped
+from hri_msgs.msg import IdsList, NormalizedRegionOfInterest2D, Skeleton2D
 from nav_msgs.msg import Odometry
 from rclpy.qos import (DurabilityPolicy, QoSProfile, ReliabilityPolicy,
                        qos_profile_sensor_data)
-from sensor_msgs.msg import CameraInfo, Image
+from sensor_msgs.msg import CameraInfo, Image, JointState
 from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
 
@@ -39,6 +41,11 @@ W, H, F, FPS, FRAMES = 640, 480, 420.0, 10.0, 30      # view px, focal px, Hz, i
 YAW0, YAW1 = 0.05, 0.75                                 # rad: the robot turns left
 T0 = 1000.0
 CAMERA_FRAME = "test_camera_optical"
+LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
+REP155_BODY_TOPICS = {"roi": (NormalizedRegionOfInterest2D, LATCHED),
+                      "skeleton2d": (Skeleton2D, 10), "joint_states": (JointState, 10),
+                      "position": (PointStamped, 10), "velocity": (TwistStamped, 10)}
 
 
 def yaw_pose(yaw: float) -> np.ndarray:
@@ -105,6 +112,19 @@ class Harness:
         self.node.create_subscription(DiagnosticArray, "/diagnostics",
                                       self.diagnostics.append, 100)
         self.photo = read_image("basketball2.png")             # (480, 640, 3), two players
+        self.hri_tracked, self.hri = [], {}               # ROS4HRI: topic -> messages
+        self.node.create_subscription(IdsList, "/humans/bodies/tracked", self._on_tracked, 10)
+
+    def _on_tracked(self, msg) -> None:
+        """A ROS4HRI reader written from REP-155's topic list: each new body id gets its
+        subtopics subscribed (roi latched, as libhri reads it)."""
+        known = {t.split("/")[3] for t in self.hri}
+        self.hri_tracked.append(msg)
+        for bid in set(msg.ids) - known:
+            for name, (msg_type, qos) in REP155_BODY_TOPICS.items():
+                topic = f"/humans/bodies/{bid}/{name}"
+                self.hri[topic] = []
+                self.node.create_subscription(msg_type, topic, self.hri[topic].append, qos)
 
     def spin(self, seconds: float, until=lambda: False) -> None:
         end = time.monotonic() + seconds
@@ -256,7 +276,7 @@ def test_ids_are_stable_and_values_are_finite(harness):
     assert len(set(ids)) <= 3             # the other player leaves the view early
     for m in harness.humans:
         for h in m.humans:
-            assert h.id == f"body_{h.track_id}"
+            assert h.id == f"body_b{h.track_id}"
             values = np.concatenate([h.betas, h.global_orient, h.body_pose, h.transl,
                                      [p.x for p in h.joints_world], [p.z for p in h.joints_camera],
                                      h.joint_observation_confidence])
@@ -301,11 +321,44 @@ def test_camera_and_world_outputs_agree_through_the_camera_pose(harness):
 def test_tf_markers_and_diagnostics_arrive(harness):
     frames = {(t.header.frame_id, t.child_frame_id) for m in harness.tf for t in m.transforms}
     ids = {h.track_id for m in harness.humans for h in m.humans}
-    assert {("odom", f"body_{i}") for i in ids} <= frames
+    assert {("odom", f"body_b{i}") for i in ids} <= frames
     namespaces = {mk.ns for arr in harness.markers for mk in arr.markers}
     assert {"skeleton", "id", "trajectory"} <= namespaces
     values = harness.diagnostic_values()
     assert float(values["output_rate_hz"]) >= 0 and values["model_device"] == "cpu"
+
+
+def test_ros4hri_bodies_are_the_people_of_humans_at_the_same_places(harness):
+    """/humans/bodies/tracked lists the people of ~/humans (body_<id> ids); each body's
+    position is the midpoint of its hips in ~/humans at the same stamp, its roi the same
+    box, its skeleton2d holds the detector's points inside the image, its joint_states
+    20 joints of the ROS4HRI model named after the body."""
+    humans = {(round(stamp_to_sec(m.header.stamp), 6), h.id): h
+              for m in harness.humans for h in m.humans}
+    people = {h.id for h in humans.values()}
+    tracked = {i for m in harness.hri_tracked for i in m.ids}
+    assert tracked and {f"body_{i}" for i in tracked} == people           # i: b<track id>
+    checked = 0
+    for topic, msgs in harness.hri.items():
+        bid, name = topic.split("/")[3], topic.split("/")[4]
+        assert msgs, f"nothing on {topic}"
+        for m in msgs:
+            h = humans[(round(stamp_to_sec(m.header.stamp), 6), f"body_{bid}")]
+            if name == "position":
+                hips = 0.5 * (np.array([[p.x, p.y, p.z] for p in h.joints_world[1:3]]).sum(0))
+                np.testing.assert_allclose([m.point.x, m.point.y, m.point.z], hips, atol=1e-4)
+                assert m.header.frame_id == "odom"
+            elif name == "roi":
+                np.testing.assert_allclose([m.xmin * W, m.ymin * H, m.xmax * W, m.ymax * H],
+                                           np.clip(h.bbox, 0, [W, H, W, H]), atol=0.05)
+            elif name == "skeleton2d":
+                seen = [p for p in m.skeleton if p.c > 0.5]
+                assert len(seen) >= 10 and all(0 <= p.x <= 1 and 0 <= p.y <= 1 for p in seen)
+            elif name == "joint_states":
+                assert len(m.name) == 20 and all(n.endswith(f"_{bid}") for n in m.name)
+                assert np.isfinite(m.position).all()
+            checked += 1
+    assert checked > 50
 
 
 def test_trajectories_hold_each_persons_published_world_pelvis_oldest_first(harness):

@@ -455,7 +455,7 @@ def test_human_markers(rest_mesh):
     assert triangles.type == Marker.TRIANGLE_LIST
     assert len(triangles.points) == 3 * len(mesh.faces) and triangles.color.a == 0.5
     text = by_ns["id"][0]
-    assert text.text == "body_3"
+    assert text.text == "body_b3"
     assert text.pose.position.z > person.joints_world[15, 2]
     assert len(by_ns["trajectory"][0].points) == 5
     spheres = by_ns["uncertainty"]
@@ -521,9 +521,9 @@ def test_trajectory_array_msg():
     msg = trajectory_array_msg({5: samples, 6: []}, sec_to_stamp(10.2), "odom")
     assert msg.header.frame_id == "odom" and msg.header.stamp == sec_to_stamp(10.2)
     first, empty = msg.trajectories
-    assert (first.id, first.track_id, first.header.frame_id) == ("body_5", 5, "odom")
+    assert (first.id, first.track_id, first.header.frame_id) == ("body_b5", 5, "odom")
     assert first.header.stamp == samples[-1].stamp and len(first.points) == 3
-    assert empty.id == "body_6" and len(empty.points) == 0
+    assert empty.id == "body_b6" and len(empty.points) == 0
     point = first.points[2]
     assert point.pelvis_pose.position.x == 2.0 and point.velocity.linear.x == 1.0
     assert np.array_equal(point.contact, [1.0, 0.0, 0.0, 0.0])

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..body.person_ids import person_frame
+
 
 class ExportInputError(ValueError):
     """The input holds nothing that can be exported (the message says why)."""
@@ -42,7 +44,7 @@ class PersonTrack:
     @property
     def name(self) -> str:
         """The file stem of its exports (the TF frame's name)."""
-        return f"body_{self.track_id}"
+        return person_frame(self.track_id)
 
     @property
     def num_frames(self) -> int:

@@ -26,7 +26,7 @@ from visualization_msgs.msg import Marker, MarkerArray
 from fhmr_ros.body.skeleton import BODY_PARENTS, NUM_BODY_JOINTS
 from fhmr_ros.msg import HumanState
 from fhmr_ros.ros.messages import points_msg
-from fhmr_ros.ros.tf_frames import person_frame
+from fhmr_ros.body.person_ids import person_frame
 from fhmr_ros.visualization.colors import ANCHOR_BGR, COMPLETED_BGR, track_color
 
 HEAD = 15

@@ -13,7 +13,7 @@ from geometry_msgs.msg import Point, Pose
 
 from fhmr_ros.geometry.rotations import axis_angle_to_matrix, matrix_to_quaternion
 from fhmr_ros.msg import HumanState, HumanTrajectory, HumanTrajectoryArray, HumanTrajectoryPoint
-from fhmr_ros.ros.tf_frames import person_frame
+from fhmr_ros.body.person_ids import person_frame
 
 
 def pose_msg(position: np.ndarray, rotation: np.ndarray) -> Pose:

@@ -59,6 +59,7 @@ from .input_adapters import (TF_TOPICS, feed_camera_info, feed_image, feed_odome
 from .node_parameters import declare_parameters, read_settings
 from .node_runtime import build_node_runtime
 from .output_messages import OUTPUT_TOPICS, OutputMessages
+from .topic_publishers import TopicPublishers
 
 QOS_REFRESH_S = 1.0     # how often odom looks at its publishers' reliability (auto)
 
@@ -106,6 +107,7 @@ class FhmrNode(LifecycleNode):
         self.messages: OutputMessages | None = None
         self.configure_error = ""
         self.publishers_by_output: dict[str, Publisher] = {}
+        self.per_body = TopicPublishers(self)      # ROS4HRI's /humans/bodies/...
         self._inputs: list = []
         self._following: list[FollowingSubscription] = []      # odom
         self._refresh_timer = None
@@ -242,6 +244,7 @@ class FhmrNode(LifecycleNode):
         for pub in self.publishers_by_output.values():
             self.destroy_lifecycle_publisher(pub)
         self.publishers_by_output = {}
+        self.per_body.close()
         if self._diagnostics is not None:
             pub, timer = self._diagnostics
             self.destroy_timer(timer)
@@ -322,10 +325,17 @@ class FhmrNode(LifecycleNode):
 
     def publish(self, frame: ImageFrame, image: np.ndarray | None) -> None:
         for output, msg in self.messages.frame_messages(frame, image, self._subscribed):
-            self.publishers_by_output[output].publish(msg)
+            if output in self.publishers_by_output:
+                self.publishers_by_output[output].publish(msg)
+            else:                                   # a ROS4HRI topic
+                self.per_body.publish(output, msg)
 
     def forget(self, live_tracks: set[int]) -> None:
         self.messages.forget(live_tracks)
+        if self.cfg.publish_hri:
+            self.per_body.keep_bodies(live_tracks)
+        else:
+            self.per_body.close()
 
     def reset(self, stamp: float) -> None:
         if not self.context.ok():           # shutting down: nobody to tell

@@ -1,24 +1,29 @@
 """Every message one released image produces — ~/humans, ~/trajectories, /tf, ~/markers,
-~/debug_image — built once, whoever sends them: the node publishes them, fhmr-bag records
-them with the image's stamp."""
+~/debug_image and ROS4HRI's /humans/bodies/... — built once, whoever sends them: the node
+publishes them, fhmr-bag records them with the image's stamp. Each comes keyed by its
+output's name (OUTPUT_TOPICS) or, for ROS4HRI's per-body topics, by its topic."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import numpy as np
+from std_msgs.msg import Header
 
 from fhmr_ros.body.decimated_mesh import DecimatedBody
 from fhmr_ros.streaming.frame_assembler import ImageFrame
 from fhmr_ros.streaming.settings import NodeSettings
 from fhmr_ros.visualization.overlay import RenderedPerson, render_people
 
+from .hri_messages import TRACKED_TOPIC, body_messages, tracked_msg
 from .human_outputs import HumanOutputs
 from .image_conversion import bgr_to_image_msg
 from .markers import MarkerPerson, delete_all_markers, human_markers
 from .messages import trajectory_array_msg
 from .odometry import sec_to_stamp
-from .tf_frames import body_frame, joint_frames, person_frame, tf_message, transform_msg
+from fhmr_ros.body.person_ids import person_frame
+
+from .tf_frames import body_frame, joint_frames, tf_message, transform_msg
 
 # each output's topic (relative to the node, "~/", except /tf)
 OUTPUT_TOPICS = {"humans": "~/humans", "trajectories": "~/trajectories", "tf": "/tf",
@@ -52,10 +57,12 @@ class OutputMessages:
                 {tid: list(s) for tid, s in self.outputs.trajectories.items()}, stamp,
                 cfg.world_frame)))
         results = [frame.results[t] for t in sorted(frame.results)]
+        bodies = ({r.track_id: body_frame(r.joints_world) for r in results}
+                  if cfg.publish_tf or cfg.publish_hri else {})   # T_world_body (4, 4)
         if cfg.publish_tf and results:
             transforms = []
             for r in results:
-                T_body = body_frame(r.joints_world)
+                T_body = bodies[r.track_id]
                 transforms.append(transform_msg(T_body, stamp, cfg.world_frame,
                                                 person_frame(r.track_id)))
                 if cfg.publish_joint_frames:
@@ -63,6 +70,8 @@ class OutputMessages:
                                    for child, T in joint_frames(r.joints_world, T_body,
                                                                 person_frame(r.track_id))]
             out.append(("tf", tf_message(transforms)))
+        if cfg.publish_hri:
+            out += self._hri_messages(frame, results, bodies, camera_frame)
         if cfg.publish_markers and wanted("markers"):
             out.append(("markers", human_markers(
                 [self._marker_person(r) for r in results], cfg.world_frame, stamp,
@@ -73,6 +82,18 @@ class OutputMessages:
                       for r in results]
             out.append(("debug_image", bgr_to_image_msg(
                 render_people(image, people, frame.K, None), stamp, camera_frame)))
+        return out
+
+    def _hri_messages(self, frame: ImageFrame, results, bodies, camera_frame: str
+                      ) -> list[tuple[str, object]]:
+        """ROS4HRI's /humans/bodies/... messages (ros/hri_messages.py), keyed by topic."""
+        stamp = sec_to_stamp(frame.stamp)
+        world = Header(stamp=stamp, frame_id=self.cfg.world_frame)
+        camera = Header(stamp=stamp, frame_id=camera_frame)
+        out: list[tuple[str, object]] = [(TRACKED_TOPIC, tracked_msg(frame.results, world))]
+        for r in results:
+            out += body_messages(r, bodies[r.track_id], frame.expected.get(r.track_id, {}),
+                                 self.outputs.fmt, frame.size, camera, world)
         return out
 
     def _marker_person(self, r) -> MarkerPerson:

@@ -1,5 +1,6 @@
 """The runtime's sink for fhmr-bag: every output the node would publish, written into an
-MCAP recording under the node's topic names, stamped with its image's stamp."""
+MCAP recording under the node's topic names (ROS4HRI's under their own), stamped with its
+image's stamp."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ class RecordingSink:
 
     def _write(self, pairs, stamp: float) -> None:
         for output, msg in pairs:
-            self.recorder.write(TOPICS[output], msg, int(round(stamp * 1e9)))
+            self.recorder.write(TOPICS.get(output, output), msg, int(round(stamp * 1e9)))
 
     def publish(self, frame: ImageFrame, image) -> None:
         self._write(self.messages.frame_messages(frame, image, lambda output: True),

@@ -1,6 +1,6 @@
 """TF frames of tracked people (ROS4HRI / REP-155 style) and tf2_msgs/TFMessage.
 
-Body frame ``body_<id>`` (REP-155 / REP-103): origin at the midpoint of the hips,
+Body frame ``body_<id>`` (REP-155 / REP-103; the name: body/person_ids.py): origin at the midpoint of the hips,
 z = world up (0, 0, 1), x = the body's forward direction in the horizontal plane,
 y = z x x (to the body's left). With L = left_hip - right_hip (pointing to the body's
 left, SMPL-X joints 1 and 2) and L_h its horizontal part,
@@ -17,18 +17,13 @@ import torch
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import TransformStamped
 
+from fhmr_ros.body.person_ids import PERSON_FRAME_PREFIX
 from fhmr_ros.body.skeleton import BODY_JOINT_NAMES
 from fhmr_ros.geometry.rotations import matrix_to_quaternion
 
-PERSON_FRAME_PREFIX = "body_"
 LEFT_HIP, RIGHT_HIP = 1, 2
 MIN_HIP_WIDTH = 1e-3  # m: a shorter horizontal hip vector leaves the heading undefined
 _UP = np.array([0.0, 0.0, 1.0])
-
-
-def person_frame(track_id: int) -> str:
-    """The TF frame (and HumanState id) of a tracked person: ``body_<id>``."""
-    return f"{PERSON_FRAME_PREFIX}{track_id}"
 
 
 def is_person_frame(frame: str) -> bool:

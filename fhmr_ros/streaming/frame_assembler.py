@@ -38,6 +38,7 @@ class ImageFrame:
     results: dict[int, FrameResult] = field(default_factory=dict)
     incomplete: bool = False                # released on timeout without every track
     frame_id: str = ""                      # the image's optical frame, where it has one
+    size: tuple[int, int] = (0, 0)          # the image's (width, height), where known
     detections: list = field(default_factory=list)   # every person the detector found
     timings: object = None                  # StageTimings of the image, where known
     received: float | None = None           # monotonic time the image arrived, where known

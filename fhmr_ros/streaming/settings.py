@@ -163,6 +163,10 @@ class NodeSettings:
     publish_joint_frames: bool = _setting(
         False, "also publish body_<id>_<joint> frames", "outputs", live=True)
     publish_markers: bool = _setting(True, "publish ~/markers for RViz", "outputs", live=True)
+    publish_hri: bool = _setting(
+        True, "publish ROS4HRI's (REP-155) /humans/bodies/tracked and, per body, "
+        "/humans/bodies/<id>/{roi,skeleton2d,position,velocity,joint_states}", "outputs",
+        live=True)
     mesh_markers: bool = _setting(
         True, "include a decimated body mesh per person in the markers", "outputs")
     marker_lifetime_s: float = _setting(

@@ -303,6 +303,7 @@ class StreamRuntime:
                     for t in out.tracks if t.detection is not None}
         self.output.register(ImageFrame(
             p.stamp, p.T_world_camera, p.camera.K, expected, frame_id=p.frame_id,
+            size=p.camera.size,
             detections=out.detections, timings=out.timings, received=p.received,
             image=p.image))
         self.output.add(out.results, self.pipeline.live_tracks(), p.stamp)
