@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import functools
 import gc
+import signal
 import sys
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -36,11 +38,12 @@ import torch
 from diagnostic_msgs.msg import DiagnosticArray
 from nav_msgs.msg import Odometry
 from rcl_interfaces.msg import SetParametersResult
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.publisher import Publisher
 from rclpy.qos import (DurabilityPolicy, QoSProfile, ReliabilityPolicy,
                        qos_profile_sensor_data)
+from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from visualization_msgs.msg import MarkerArray
 
@@ -62,6 +65,7 @@ from .output_messages import OUTPUT_TOPICS, OutputMessages
 from .topic_publishers import TopicPublishers
 
 QOS_REFRESH_S = 1.0     # how often odom looks at its publishers' reliability (auto)
+SIGNAL_POLL_S = 0.2     # the longest a SIGINT/SIGTERM waits for the spin loop to see it
 
 
 def counted_callback(method):
@@ -351,8 +355,23 @@ class FhmrNode(LifecycleNode):
             self.get_clock().now().to_msg(), active=bool(self._inputs)))
 
 
+def spin_until_signal(node: FhmrNode) -> None:
+    """Spin until SIGINT or SIGTERM. rclpy's own handlers would shut the context down at
+    once, while the workers may still publish (publishing the image ... failed: publisher's
+    context is invalid); these only ask the loop to end, so the caller stops the workers
+    first and shuts the context down after."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    while not stop.is_set() and node.context.ok():
+        executor.spin_once(timeout_sec=SIGNAL_POLL_S)
+    executor.remove_node(node)
+
+
 def main(argv: list[str] | None = None) -> int:
-    rclpy.init(args=argv)
+    rclpy.init(args=argv, signal_handler_options=SignalHandlerOptions.NO)
     log = rclpy.logging.get_logger("fhmr_node")
     try:
         node = FhmrNode()
@@ -369,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
             if node.trigger_activate() != TransitionCallbackReturn.SUCCESS:
                 log.fatal("could not activate (see above); exiting")
                 return 1
-        rclpy.spin(node)
+        spin_until_signal(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except Exception as e:  # noqa: BLE001 -- callbacks count their own errors
@@ -378,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     finally:
         if node.runtime is not None:    # exiting: stop the workers, nothing left to tell
-            node.runtime.stop()
+            node.stop()
         node.destroy_node()
         rclpy.try_shutdown()
     return 0
