@@ -320,7 +320,10 @@ def test_window_sampler_weights_clips_by_set_or_source(body_model):
 def test_a_time_limited_run_stops_with_75_keeps_snapshots_and_ships_only_when_done(tmp_path):
     """--max-minutes 0 stops after the first step with exit status 75 (so `make train`
     does not go on to the next command) and ships nothing; the same command without the
-    limit finishes the schedule, ships, and left a network snapshot every N steps."""
+    limit finishes the schedule, ships, and left a network snapshot every N steps, which
+    the learning-curve report scores one by one."""
+    from fhmr_ros.tools.learning_curve import main as learning_curve_main
+
     out, ship = tmp_path / "run", tmp_path / "models"
     args = ["--preset", "lite", "--out", str(out), "--stages", "stage1", "--steps", "4",
             "--batch-size", "4", "--procedural", "2", "--no-mocap", "--window", "16",
@@ -336,6 +339,12 @@ def test_a_time_limited_run_stops_with_75_keeps_snapshots_and_ships_only_when_do
     last = torch.load(out / "snapshots" / "stage1_000004.pt", weights_only=True)
     for name, value in last.items():
         torch.testing.assert_close(final[name].float(), value.float(), atol=2e-3, rtol=2e-3)
+    report = tmp_path / "curve.md"
+    assert learning_curve_main([str(out), "--max-clips", "1", "--cache", str(tmp_path),
+                                "--out", str(report)]) == 0
+    rows = [line for line in report.read_text().splitlines() if line.startswith("| stage1 ")]
+    assert [r.split("|")[1].strip() for r in rows] == ["stage1 2", "stage1 4"]
+    assert all(float(r.split("|")[2]) > 0 for r in rows)                    # MPJPE, mm
 
 
 def testparse_mocap_weights_are_one_number_or_one_per_motion_set():

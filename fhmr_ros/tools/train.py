@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                          "command), e.g. to fit a session or a GPU slot")
     ap.add_argument("--snapshot-every", type=int, default=0, metavar="N",
                     help="keep each network's weights every N steps in snapshots/ (for "
-                         "learning curves: fhmr-eval --snapshots)")
+                         "learning curves: python -m fhmr_ros.tools.learning_curve OUT)")
     ap.add_argument("--device", default="cpu",
                     help="cpu, or cuda (bf16 autocast; under torchrun one GPU per rank)")
     ap.add_argument("--seed", type=int, default=0)
