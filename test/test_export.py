@@ -231,3 +231,50 @@ def test_bad_input_gives_a_clear_error(tmp_path, walk, capsys):
         assert export_main([str(source), "--out", str(out)]) == 2
         err = capsys.readouterr().err
         assert "fhmr-export: error:" in err and says in err and "Traceback" not in err, err
+
+
+def test_a_floating_person_is_put_on_the_floor_under_the_feet_in_contact(walk, body_model):
+    """The walk 1.2 m up in the air (as an uncalibrated camera puts people): the clean-up
+    moves it down by 1.2 m, so that its feet in contact stand where the true walk's do
+    (within 2 cm); with the floor step off it stays in the air."""
+    lifted = PersonTrack(7, walk.stamps, walk.betas, walk.global_orient, walk.body_pose,
+                         walk.transl + np.array([0.0, 0.0, 1.2]))
+    truth = world_joints(walk, body_model)
+    contacts = contact_labels(truth, fps=FPS).any(axis=1)              # (T,)
+    (segment,) = clean_up(lifted, body_model, CleanUpConfig(smooth=False))
+    after = world_joints(segment.track, body_model)
+    low = lambda j: np.median(j[contacts][:, FOOT_JOINTS, 2].min(axis=1))  # noqa: E731
+    print(f"floor shift {segment.floor_shift_m:.3f} m; feet in contact at {low(after):.3f} m, "
+          f"the truth's at {low(truth):.3f} m")
+    assert segment.floor_shift_m == pytest.approx(1.2, abs=0.02)
+    assert abs(low(after) - low(truth)) < 0.02
+    (kept,) = clean_up(lifted, body_model, CleanUpConfig(smooth=False, floor=False))
+    assert low(world_joints(kept.track, body_model)) > 1.1
+
+
+def test_exports_carry_the_foot_contacts_and_both_rate_keys(tmp_path, walk, body_model):
+    (segment,) = clean_up(walk, body_model)
+    joints = world_joints(segment.track, body_model)
+    csv, npz = write_tables(tmp_path / "body_b7", segment.track, joints, FPS, segment.contacts)
+    header = csv.read_text().splitlines()[0].split(",")
+    table = np.loadtxt(csv, delimiter=",", skiprows=1)
+    assert header[-2:] == ["left_foot_contact", "right_foot_contact"]
+    np.testing.assert_array_equal(table[:, -2:], segment.contacts)
+    assert segment.contacts.any(axis=0).all()                  # both feet touch down
+    with np.load(npz) as z:
+        np.testing.assert_array_equal(z["foot_contact"], segment.contacts)
+    with np.load(write_amass(tmp_path / "body_b7.npz", segment.track, FPS)) as z:
+        assert float(z["mocap_frame_rate"]) == float(z["mocap_framerate"]) == FPS
+
+
+def test_fhmr_infer_predictions_export_as_one_person(tmp_path, walk):
+    """fhmr-export PRED.npz: the one person at the rate the file gives; a PRED.npz without
+    a rate needs --obs."""
+    pred = dict(betas=walk.betas[0], global_orient_world=walk.global_orient,
+                body_pose=walk.body_pose, transl_world=walk.transl)
+    np.savez(tmp_path / "pred.npz", **pred, fps=np.float32(FPS))
+    assert export_main([str(tmp_path / "pred.npz"), "--out", str(tmp_path / "out")]) == 0
+    (entry,) = json.loads((tmp_path / "out" / "summary.json").read_text())["exports"]
+    assert entry["name"] == "body_b0" and entry["fps"] == FPS and entry["frames"] == 120
+    np.savez(tmp_path / "old.npz", **pred)
+    assert export_main([str(tmp_path / "old.npz"), "--out", str(tmp_path / "old")]) == 2

@@ -18,6 +18,11 @@ may look ahead, unlike the live node. Each step can be switched off (CleanUpConf
      contacts d_t is interpolated linearly, so nothing jumps.
    - Then the body is raised wherever a foot joint would be below the ground:
      transl_z += max(0, −min_j z_j).
+5. The floor. A standing person's soles are on the floor: the track is moved vertically
+   so that, over the frames with a foot in contact, the median height of the lowest foot
+   joint is that joint's height above the sole (``sole_clearance``, from the body at rest),
+   i.e. the floor is z = 0 under the feet in contact, however high the estimate put them
+   (an uncalibrated camera lifts people). A track without contact is left where it is.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ class CleanUpConfig:
     foot_contact: bool = True
     contact_height_m: float = 0.05
     contact_speed_mps: float = 0.25
+    floor: bool = True              # step 5 (needs foot_contact)
 
 
 @dataclass
@@ -58,6 +64,7 @@ class Segment:
     track: PersonTrack
     fps: float
     contacts: np.ndarray | None = None   # (T, 2) bool, left / right foot, when computed
+    floor_shift_m: float = 0.0           # step 5: how far the track was moved down (m)
 
 
 def track_rate(track: PersonTrack) -> float:
@@ -78,10 +85,12 @@ def clean_up(track: PersonTrack, body: BodyModel, cfg: CleanUpConfig = CleanUpCo
             part = replace(part, betas=np.broadcast_to(median, part.betas.shape).copy())
         if cfg.smooth:
             part = smooth(part, cfg.smooth_sigma_s * fps)
-        contacts = None
+        contacts, shift = None, 0.0
         if cfg.foot_contact:
             part, contacts = fix_feet(part, body, fps, cfg)
-        segments.append(Segment(part, fps, contacts))
+            if cfg.floor:
+                part, shift = put_on_floor(part, body, contacts)
+        segments.append(Segment(part, fps, contacts, shift))
     return segments
 
 
@@ -168,6 +177,30 @@ def fix_feet(track: PersonTrack, body: BodyModel, fps: float, cfg: CleanUpConfig
     lowest = world_joints(track, body)[:, list(FOOT_JOINTS), 2].min(axis=1)
     transl[:, 2] += np.maximum(0.0, -lowest)
     return replace(track, transl=transl), contacts
+
+
+def sole_clearance(body: BodyModel, betas: np.ndarray) -> float:
+    """How high the foot joints (10, 11: the balls of the feet) are above the soles, for a
+    body of ``betas`` (10,) at rest (SMPL-X's rest frame is y up)."""
+    with torch.no_grad():
+        rest = body(torch.from_numpy(np.asarray(betas, np.float32))[None],
+                    torch.zeros(1, 3), torch.zeros(1, 63), return_vertices=True)
+    feet = rest.joints[0, [FEET[0][1], FEET[1][1]], 1]
+    return float(feet.mean() - rest.vertices[0, :, 1].min())
+
+
+def put_on_floor(track: PersonTrack, body: BodyModel, contacts: np.ndarray
+                 ) -> tuple[PersonTrack, float]:
+    """The track moved vertically onto the floor z = 0 (module doc, step 5); and how far
+    it went down (m; negative: up). Without any contact it stays."""
+    in_contact = contacts.any(axis=1)
+    if not in_contact.any():
+        return track, 0.0
+    lowest = world_joints(track, body)[:, list(FOOT_JOINTS), 2].min(axis=1)   # (T,)
+    shift = float(np.median(lowest[in_contact])) - sole_clearance(body, track.betas[0])
+    transl = track.transl.copy()
+    transl[:, 2] -= shift
+    return replace(track, transl=transl), shift
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

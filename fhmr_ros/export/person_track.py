@@ -1,8 +1,9 @@
 """One person's motion over a recording, as every source gives it: SMPL-X body parameters
 in the world frame (z up) at the stamps the person was published.
 
-Sources: fhmr-video's ``results.npz`` (one row per frame and person; ``tracks_from_results``)
-and an MCAP recording of the node's ``~/humans`` (fhmr_ros/ros/humans_recording.py).
+Sources: fhmr-video's ``results.npz`` (one row per frame and person) and fhmr-infer's
+``PRED.npz`` (one person), both ``tracks_from_npz``; an MCAP recording of the node's
+``~/humans`` (fhmr_ros/ros/humans_recording.py).
 """
 
 from __future__ import annotations
@@ -57,19 +58,38 @@ class PersonTrack:
                        body_pose=self.body_pose[index], transl=self.transl[index])
 
 
-def tracks_from_results(path: str | Path) -> list[PersonTrack]:
-    """Every track in fhmr-video's ``results.npz``, in id order."""
+PARAMETERS = ("betas", "global_orient_world", "body_pose", "transl_world")
+
+
+def tracks_from_npz(path: str | Path, fps: float | None = None) -> list[PersonTrack]:
+    """Every track in fhmr-video's ``results.npz`` (by ``track_id``, in id order), or the
+    one person of fhmr-infer's ``PRED.npz`` (frames at its ``fps``, else at ``fps``)."""
     try:
         with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in ("track_id", "stamp", "betas", "global_orient_world",
-                                      "body_pose", "transl_world") if k in z.files}
+            data = {k: z[k] for k in ("track_id", "stamp", "fps", *PARAMETERS) if k in z.files}
     except (OSError, ValueError) as e:
         raise ExportInputError(f"{path}: not a readable .npz file ({e})") from None
-    if "track_id" not in data or len(data["track_id"]) == 0:
-        raise ExportInputError(f"{path}: no person in it (is it fhmr-video's results.npz?)")
-    missing = {"stamp", "betas", "global_orient_world", "body_pose", "transl_world"} - set(data)
+    missing = set(PARAMETERS) - set(data)
     if missing:
-        raise ExportInputError(f"{path}: missing {sorted(missing)}")
+        raise ExportInputError(f"{path}: missing {sorted(missing)} (is it fhmr-video's "
+                               "results.npz or fhmr-infer's PRED.npz?)")
+    if "track_id" in data:
+        return _result_tracks(path, data)
+    rate = float(data["fps"]) if "fps" in data else fps
+    if rate is None:
+        raise ExportInputError(f"{path}: a PRED.npz without its frame rate (from an older "
+                               "fhmr-infer): pass --obs OBS.npz, its observations")
+    T = len(data["body_pose"])
+    betas = np.broadcast_to(data["betas"], (T, data["betas"].shape[-1]))
+    return [PersonTrack(0, np.arange(T) / rate, betas, data["global_orient_world"],
+                        data["body_pose"], data["transl_world"])]
+
+
+def _result_tracks(path: str | Path, data: dict[str, np.ndarray]) -> list[PersonTrack]:
+    if len(data["track_id"]) == 0:
+        raise ExportInputError(f"{path}: no person in it")
+    if "stamp" not in data:
+        raise ExportInputError(f"{path}: missing ['stamp']")
     tracks = []
     for tid in np.unique(data["track_id"]):
         rows = np.flatnonzero(data["track_id"] == tid)

@@ -2,17 +2,19 @@
 
     fhmr-export INPUT --out DIR [--formats amass,bvh,tables] [--body-model SMPLX.npz]
                 [--fps F] [--max-gap-s 0.5] [--no-fill-gaps] [--no-constant-betas]
-                [--no-smooth] [--no-foot-contact] [--topic /ns/fhmr_node/humans]
+                [--no-smooth] [--no-foot-contact] [--no-floor] [--topic /ns/fhmr_node/humans]
+                [--obs OBS.npz]
 
 INPUT: an MCAP recording of fhmr_node's ``~/humans`` (``ros2 bag record`` or the demo's
-recording.mcap), fhmr-video's ``results.npz``, or a video file (fhmr-video runs on it
-first, into DIR/video). Per person track (segment), with its name ``body_<id>`` (a track
+recording.mcap), fhmr-video's ``results.npz``, fhmr-infer's ``PRED.npz`` (one person;
+``--obs OBS.npz`` gives the rate of a PRED.npz without one), or a video file (fhmr-video
+runs on it first, into DIR/video). Per person track (segment), with its name ``body_<id>`` (a track
 split by a long gap goes on as ``body_<id>_part2``, ...):
 
 - ``body_<id>.npz``: AMASS-style SMPL-X (fhmr_ros/export/amass_writer.py);
 - ``body_<id>.bvh``: BVH of the SMPL-X body skeleton, y up, centimetres (bvh_writer.py);
-- ``body_<id>_joints.csv`` / ``.npz``: joint angles and world joint positions
-  (joint_tables.py).
+- ``body_<id>_joints.csv`` / ``.npz``: joint angles, world joint positions and per-foot
+  contact labels (joint_tables.py).
 
 The clean-up steps (fhmr_ros/export/clean_up.py) are on by default; each has a switch.
 ``summary.json`` lists every export with its frames, rate and what the clean-up changed
@@ -38,14 +40,16 @@ from ..export.amass_writer import write_amass
 from ..export.bvh_writer import write_bvh
 from ..export.clean_up import CleanUpConfig, clean_up, world_joints
 from ..export.joint_tables import write_tables
-from ..export.person_track import ExportInputError, PersonTrack, tracks_from_results
+from ..export.person_track import ExportInputError, PersonTrack, tracks_from_npz
 
 FORMATS = ("amass", "bvh", "tables")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
 
 
-def read_tracks(path: Path, out: Path, topic: str | None) -> list[PersonTrack]:
-    """The tracks of INPUT (module doc); ExportInputError for what holds none."""
+def read_tracks(path: Path, out: Path, topic: str | None, obs: Path | None = None
+                ) -> list[PersonTrack]:
+    """The tracks of INPUT (module doc; ``obs``: a PRED.npz's observations, for its frame
+    rate); ExportInputError for what holds none."""
     if not path.is_file():
         raise ExportInputError(f"{path}: no such file")
     suffix = path.suffix.lower()
@@ -53,14 +57,22 @@ def read_tracks(path: Path, out: Path, topic: str | None) -> list[PersonTrack]:
         from ..ros.humans_recording import tracks_from_recording   # needs the ROS messages
         return tracks_from_recording(path, topic)
     if suffix == ".npz":
-        return tracks_from_results(path)
+        return tracks_from_npz(path, None if obs is None else _observation_rate(obs))
     if suffix in VIDEO_SUFFIXES:
         from .video import main as run_video
         if run_video([str(path), "--out", str(out / "video")]) != 0:
             raise ExportInputError(f"{path}: fhmr-video failed on it (see above)")
-        return tracks_from_results(out / "video" / "results.npz")
+        return tracks_from_npz(out / "video" / "results.npz")
     raise ExportInputError(f"{path}: not an .mcap recording, a results.npz or a video "
                            f"({', '.join(VIDEO_SUFFIXES)})")
+
+
+def _observation_rate(obs: Path) -> float:
+    from ..data.files import ObservationFileError, load_observations
+    try:
+        return load_observations(obs).fps
+    except ObservationFileError as e:
+        raise ExportInputError(f"--obs {obs}: {e}") from None
 
 
 def export(tracks: list[PersonTrack], out: Path, body: BodyModel, cfg: CleanUpConfig,
@@ -83,7 +95,7 @@ def export(tracks: list[PersonTrack], out: Path, body: BodyModel, cfg: CleanUpCo
             if "bvh" in formats:
                 written.append(write_bvh(stem.with_suffix(".bvh"), part, segment.fps, body))
             if "tables" in formats:
-                written += write_tables(stem, part, joints, segment.fps)
+                written += write_tables(stem, part, joints, segment.fps, segment.contacts)
             effect = _clean_up_effect(before_joints, track, joints, segment)
             summary.append({"name": stem.name, "frames": part.num_frames,
                             "fps": round(segment.fps, 3), "files": [p.name for p in written],
@@ -106,7 +118,8 @@ def _clean_up_effect(before: np.ndarray, track: PersonTrack, after: np.ndarray,
     same_grid = inside.sum() == segment.track.num_frames
     out = {"jitter_after": _mean(jitter(after, segment.fps)),
            "foot_sliding_after_mm": sliding(after),
-           "lowest_foot_after_m": float(after[:, FOOT_JOINTS, 2].min())}
+           "lowest_foot_after_m": float(after[:, FOOT_JOINTS, 2].min()),
+           "floor_shift_m": segment.floor_shift_m}
     if same_grid:            # the input was already on this grid: compare like with like
         out.update(jitter_before=_mean(jitter(before[inside], segment.fps)),
                    foot_sliding_before_mm=sliding(before[inside]),
@@ -122,7 +135,12 @@ def _mean(values: np.ndarray) -> float:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="fhmr-export", description=__doc__.split("\n")[0])
-    ap.add_argument("input", type=Path, help="recording (.mcap), results.npz, or a video")
+    ap.add_argument("input", type=Path,
+                    help="recording (.mcap), fhmr-video's results.npz, fhmr-infer's PRED.npz, "
+                         "or a video")
+    ap.add_argument("--obs", type=Path, default=None,
+                    help="PRED.npz: its OBS.npz, for the frame rate (a PRED.npz from this "
+                         "fhmr-infer holds it)")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--formats", default=",".join(FORMATS),
                     help=f"comma-separated, of {', '.join(FORMATS)}")
@@ -138,7 +156,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for name, what in (("fill-gaps", "fill short gaps (else any gap splits the track)"),
                        ("constant-betas", "one body shape per track"),
                        ("smooth", "zero-phase smoothing"),
-                       ("foot-contact", "pin planted feet, no ground penetration")):
+                       ("foot-contact", "pin planted feet, no ground penetration"),
+                       ("floor", "move each track onto the floor z = 0 under its feet in "
+                                 "contact")):
         ap.add_argument(f"--no-{name}", action="store_true", help=f"do not {what}")
     args = ap.parse_args(argv)
     formats = tuple(f for f in args.formats.split(",") if f)
@@ -152,12 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cfg = CleanUpConfig(fps=args.fps, fill_gaps=not args.no_fill_gaps,
                         max_gap_s=args.max_gap_s, constant_betas=not args.no_constant_betas,
-                        smooth=not args.no_smooth, foot_contact=not args.no_foot_contact)
+                        smooth=not args.no_smooth, foot_contact=not args.no_foot_contact,
+                        floor=not args.no_floor)
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         if not os.access(args.out, os.W_OK):
             raise PermissionError(f"cannot write into {args.out}")
-        tracks = read_tracks(args.input, args.out, args.topic)
+        tracks = read_tracks(args.input, args.out, args.topic, args.obs)
         body = BodyModel(args.body_model or ensure_standin_model())
         summary = export(tracks, args.out, body, cfg, args.formats)
     except (ExportInputError, OSError, ValueError) as e:

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fhmr-infer: error: {e}", file=sys.stderr)
         return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, **prediction_arrays(pred, body))
+    np.savez_compressed(args.out, **prediction_arrays(pred, body), fps=np.float32(obs.fps))
     world = "odometry" if obs.has_odometry else "static camera levelled by gravity"
     print(f"fhmr-infer: {obs.num_frames} frames -> {args.out} (mode {args.mode}, world: {world})")
     return 0
