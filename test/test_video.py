@@ -39,7 +39,11 @@ def test_writes_overlay_frames_plot_and_summary(run_dir):
     assert len(pngs) == 2 and cv2.imread(str(pngs[0])).shape == (576, 768, 3)
     assert cv2.imread(str(run_dir / "trajectories.png")) is not None
     s = json.loads((run_dir / "summary.json").read_text())
-    assert s["frames"] == FRAMES and s["focal_assumed"] and s["focal_px"] == 960.0
+    assert s["frames"] == FRAMES
+    camera = s["camera"]         # no --intrinsics: the focal length from the people, or assumed
+    assert camera["source"] == "estimated from the people" and camera["tracks"] >= 3
+    assert (camera["pitch_deg"], camera["height_m"]) == (25.0, 6.0)     # given: kept
+    assert (s["focal_px"] == 960.0) if s["focal_assumed"] else 700 < s["focal_px"] < 1500
     assert len(s["confirmed_track_ids"]) >= 3
     assert s["timings_ms_per_frame"]["detector"]["p50"] > 0
     # through the node's runtime core, every frame in order, nothing dropped

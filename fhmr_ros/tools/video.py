@@ -1,18 +1,22 @@
 """fhmr-video: detect, track and recover every person in a video with the streaming engine.
 
     fhmr-video VIDEO --out DIR [--fps F] [--intrinsics FX,FY,CX,CY] [--static-camera]
-               [--camera-pitch DEG] [--camera-height M] [--start S] [--max-frames N]
-               [--stride S] [--lag L] [--checkpoint PATH] [--body-model SMPLX.npz]
+               [--camera-pitch DEG] [--camera-height M] [--calibration-frames N]
+               [--start S] [--max-frames N] [--stride S] [--lag L] [--checkpoint PATH]
+               [--body-model SMPLX.npz]
 
 The video runs through the ROS node's runtime core, built by the node's builder from the
 node's settings (fhmr_ros/streaming/runtime_builder.py, settings.py: the same detector ->
 tracker -> streaming engine, perception and model in two threads; fhmr-video's own
 defaults are named in settings.OFFLINE_DIFFERENCES), every frame in order with stamps
 i / fps; nothing is dropped. The camera is static: the world frame is the camera frame
-levelled by gravity (z up), the camera tilted down by --camera-pitch and standing
---camera-height above the ground plane z = 0.
-Without --intrinsics the focal length is the image diagonal in pixels (about 53° diagonal
-field of view, CLIFF's convention), and the outputs say so.
+levelled by gravity (z up), the camera tilted down by its pitch (and rolled) and standing
+its height above the ground plane z = 0. What --intrinsics, --camera-pitch and
+--camera-height leave open is estimated from the people in the first
+--calibration-frames frames (fhmr_ros/tools/video_camera.py), printed and written to
+summary.json ("camera"); a focal length they do not determine (a level camera) is the
+image diagonal in pixels (about 53° diagonal field of view, CLIFF's convention), and the
+outputs say so.
 
 Writes to DIR:
   results.npz      one row per (video frame, person): SMPL-X parameters (camera and world),
@@ -40,7 +44,6 @@ import torch
 
 from ..body.body_model import BodyModel
 from ..data.footage import video_frames, video_info
-from ..geometry.cameras import default_intrinsics, parse_intrinsics
 from ..model.pipeline import joint_source
 from ..perception.blazepose_landmarks import NETWORKS
 from ..perception.tracker import TrackState
@@ -53,6 +56,7 @@ from ..streaming.stream_runtime import StreamRuntime
 from ..visualization.colors import SKELETON_LEGEND
 from ..visualization.overlay import RenderedPerson, draw_banner, draw_legend, render_people
 from ..visualization.trajectory_plot import plot_world_trajectories
+from .video_camera import video_camera
 
 DEFAULTS = defaults()
 VIDEO = {**DEFAULTS, **OFFLINE_DIFFERENCES["fhmr-video"]}
@@ -181,8 +185,8 @@ def video_settings(args) -> NodeSettings:
         "steps": args.steps or 0, "detector": args.detector, "landmarks": args.landmarks,
         "device": args.device, "checkpoint": str(args.checkpoint or ""),
         "body_model_path": str(args.body_model or ""), "use_odometry": False,
-        "static_camera_pitch_deg": args.camera_pitch,
-        "static_camera_height_m": args.camera_height})
+        **({} if args.camera_pitch is None else {"static_camera_pitch_deg": args.camera_pitch}),
+        **({} if args.camera_height is None else {"static_camera_height_m": args.camera_height})})
 
 
 def stream_video(args, settings: NodeSettings, parts: RuntimeParts, K: np.ndarray,
@@ -216,11 +220,13 @@ def run(args) -> dict:
     fps = args.fps or fps_meta
     if not fps or fps <= 0 or not math.isfinite(fps):
         raise ValueError(f"{args.video} has no frame rate; give --fps")
-    assumed = args.intrinsics is None
-    K = default_intrinsics(width, height) if assumed else parse_intrinsics(args.intrinsics)
     settings = video_settings(args)
     parts = build_parts(settings)
-    model, pipeline, T_wc = parts.model, parts.pipeline, parts.poses.static
+    camera = video_camera(args, parts, (width, height), fps)
+    print(f"fhmr-video: {camera.describe()}", file=sys.stderr)
+    parts.poses.static = T_wc = camera.T_world_camera
+    K, assumed = camera.K, not camera.report["focal_determined"]
+    model, pipeline = parts.model, parts.pipeline
     runtime, released, frames = stream_video(args, settings, parts, K, (width, height), fps)
     frame_of = lambda f: int(round(f.stamp * fps))  # noqa: E731  the image's video frame
     detections = [(frame_of(f), d) for f in released for d in f.detections]
@@ -237,7 +243,7 @@ def run(args) -> dict:
                 keypoint_format=pipeline.detector.keypoint_format,
                 joint_source=joint_source().numpy())
     rows = save_results(args.out / "results.npz", per_frame, detections, meta)
-    banner = f"focal length assumed: {K[0, 0]:.0f} px (no --intrinsics)" if assumed else None
+    banner = f"focal length assumed: {K[0, 0]:.0f} px (not determined)" if assumed else None
     body = parts.body
     render(args, per_frame, K, None if args.no_mesh else body, body.faces, banner,
            pick_png_frames(per_frame, args.pngs))
@@ -248,14 +254,14 @@ def run(args) -> dict:
     lean = body_lean_deg(per_frame)
     plot_world_trajectories({t: np.stack(p) for t, p in tracks.items()}, T_wc[None, :3, 3],
                             args.out / "trajectories.png", f"world trajectories: {args.video.name}",
-                            f"static camera, pitch {args.camera_pitch:g}°, height "
-                            f"{args.camera_height:g} m; mean body lean {lean:.0f}°")
+                            f"static camera, pitch {camera.report['pitch_deg']:.1f}°, height "
+                            f"{camera.report['height_m']:.2f} m; mean body lean {lean:.0f}°")
     engine, tracker = pipeline.engine.stats, pipeline.tracker
     summary = {
         "video": str(args.video), "frames": frames, "first_frame": args.start, "fps": fps,
         "video_frames_total": count, "image_size": [width, height],
         "focal_px": round(float(K[0, 0]), 1), "focal_assumed": assumed,
-        "camera_pitch_deg": args.camera_pitch, "camera_height_m": args.camera_height,
+        "camera": camera.report,
         "detections": len(detections), "people_per_frame": percentiles(timings["people"]),
         "confirmed_track_ids": sorted(ids_seen), "tracks_with_output": len(tracks),
         "result_rows": rows, "mean_body_lean_deg": round(lean, 1),
@@ -286,13 +292,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--fps", type=float, default=None,
                     help="frame rate (default: the video's own)")
     ap.add_argument("--intrinsics", default=None, metavar="FX,FY,CX,CY",
-                    help="pixels (default: focal = image diagonal, centred)")
+                    help="pixels (default: estimated from the people, else the image "
+                         "diagonal; centred)")
     ap.add_argument("--static-camera", action="store_true", default=True,
                     help="the camera does not move (the only mode for plain videos)")
-    ap.add_argument("--camera-pitch", type=float, default=DEFAULTS["static_camera_pitch_deg"],
-                    help="downward tilt of the camera in degrees (default: level)")
-    ap.add_argument("--camera-height", type=float, default=DEFAULTS["static_camera_height_m"],
-                    help="camera height above the ground in metres")
+    ap.add_argument("--camera-pitch", type=float, default=None,
+                    help="downward tilt of the camera in degrees (default: estimated from "
+                         "the people, with the roll)")
+    ap.add_argument("--camera-height", type=float, default=None,
+                    help="camera height above the ground in metres (default: estimated "
+                         "from the people)")
+    ap.add_argument("--calibration-frames", type=int, default=300, metavar="N",
+                    help="frames the camera is estimated from, when not all of "
+                         "--intrinsics, --camera-pitch and --camera-height are given")
     ap.add_argument("--start", type=int, default=0, help="first frame")
     ap.add_argument("--max-frames", type=int, default=None)
     ap.add_argument("--stride", type=int, default=VIDEO["stride"],
@@ -331,9 +343,6 @@ def main(argv: list[str] | None = None) -> int:
           f"tracker {t['tracker']['p50']}/{t['tracker']['p95']}, "
           f"model {t['model']['p50']}/{t['model']['p95']}; "
           f"model run {s['model_run_ms'].get('p50')} ms x {s['model_runs']}")
-    if s["focal_assumed"]:
-        print(f"  focal length assumed: {s['focal_px']} px (image diagonal); "
-              "give --intrinsics for metric depth")
     print(f"  mean body lean from world vertical: {s['mean_body_lean_deg']}°; the bodies "
           f"suggest --camera-pitch {s['suggested_camera_pitch_deg']}")
     print(f"  wrote {args.out}/results.npz, overlay.mp4, frames/*.png, trajectories.png, "
