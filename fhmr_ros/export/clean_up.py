@@ -34,6 +34,7 @@ import torch
 from scipy.ndimage import gaussian_filter1d
 
 from ..body.body_model import BodyModel
+from ..body.rest_measures import sole_clearance
 from ..body.skeleton import FOOT_JOINTS
 from ..geometry.rotations import (axis_angle_to_quaternion, quaternion_to_axis_angle,
                                   slerp_frames)
@@ -177,16 +178,6 @@ def fix_feet(track: PersonTrack, body: BodyModel, fps: float, cfg: CleanUpConfig
     lowest = world_joints(track, body)[:, list(FOOT_JOINTS), 2].min(axis=1)
     transl[:, 2] += np.maximum(0.0, -lowest)
     return replace(track, transl=transl), contacts
-
-
-def sole_clearance(body: BodyModel, betas: np.ndarray) -> float:
-    """How high the foot joints (10, 11: the balls of the feet) are above the soles, for a
-    body of ``betas`` (10,) at rest (SMPL-X's rest frame is y up)."""
-    with torch.no_grad():
-        rest = body(torch.from_numpy(np.asarray(betas, np.float32))[None],
-                    torch.zeros(1, 3), torch.zeros(1, 63), return_vertices=True)
-    feet = rest.joints[0, [FEET[0][1], FEET[1][1]], 1]
-    return float(feet.mean() - rest.vertices[0, :, 1].min())
 
 
 def put_on_floor(track: PersonTrack, body: BodyModel, contacts: np.ndarray

@@ -179,11 +179,16 @@ class FactorizedHMR(nn.Module):
 
     def decode(self, x: Tensor, T_world_camera: Tensor, samples: Tensor | None = None,
                predicted_first_pelvis: Tensor | None = None,
-               pelvis_camera: Tensor | None = None) -> Prediction:
+               pelvis_camera: Tensor | None = None,
+               body_scale: Tensor | None = None) -> Prediction:
         """Normalised state (B, T, D) + camera poses (B, T, 4, 4) -> Prediction.
         ``predicted_first_pelvis`` (B, 3) continues the world filter of an earlier chunk
         (model/world.py); ``pelvis_camera`` (B, T, 3) replaces the decoded camera-frame
-        pelvis before anything is derived from it (streaming/root_alignment.py).
+        pelvis before anything is derived from it (streaming/root_alignment.py);
+        ``body_scale`` s (B,) makes each person s times as large and s times as far along
+        the camera's rays, which leaves the image unchanged (monocular scale; the floor
+        sets it: streaming/floor_scale.py): pelvis_c ← s pelvis_c, β ← scaled_betas(β, s),
+        and the root velocity ← s v (the motion scales with the person).
 
         One place per person: the world pelvis p_w is the filtered one (model/world.py), and
         the camera-frame pelvis is that same point seen from the camera,
@@ -194,6 +199,11 @@ class FactorizedHMR(nn.Module):
         decoded_pelvis = v.pelvis_camera                                     # (B, T, 3)
         if pelvis_camera is not None:
             v.pelvis_camera = pelvis_camera
+        if body_scale is not None:
+            s = body_scale.to(v.pelvis_camera)[:, None, None]                # (B, 1, 1)
+            v.pelvis_camera = s * v.pelvis_camera
+            v.root_velocity = s * v.root_velocity
+            v.betas = self.body.scaled_betas(v.betas, s[..., 0].expand(v.betas.shape[:-1]))
         rel = self.body.joints_rel(v)                                        # (B, T, 22, 3)
         J0 = self.body.J_template[0] + torch.einsum(
             "cb,...b->...c", self.body.J_shapedirs[0], v.betas)             # (B, T, 3)

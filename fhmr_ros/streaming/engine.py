@@ -32,8 +32,10 @@ runner (tools/video.py) and the ROS node feed it the same way.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -48,6 +50,7 @@ from ..model.pipeline import FactorizedHMR, Prediction, check_mode, joint_source
 from ..model.representation import DIM
 from ..model.sequence import crossfade
 from ..model.world import predict_next_pelvis
+from .floor_scale import FloorConfig, FloorScale
 from .pose_buffer import PoseBuffer
 from .root_alignment import RootAligner, keypoint_pairs
 from .settings import NodeSettings
@@ -80,6 +83,7 @@ class StreamingConfig:
     align_depth_window: int = 30  # grid frames in the running median of the depth scale
     align_shift_window: int = 9   # ... and of the lateral shift
     align_min_confidence: float = 0.5
+    floor: FloorConfig | None = None   # the floor (or a performer's height) sets the scale
 
     def __post_init__(self) -> None:
         check_mode(self.mode)
@@ -210,6 +214,8 @@ class StreamingEngine:
                 track = self.tracks[p.track_id] = TrackStream(
                     p.track_id, self.fps, self.window, self.cfg.max_gap_s, aligner,
                     held=min(self.cfg.known_frames, self.window))
+                if self.cfg.floor is not None:
+                    track.floor = FloorScale(self.cfg.floor, self.model.body)
                 self.stats.tracks_started += 1
             track.add_observation(stamp, p.keypoints, self._bbox(p), K, self._camera_at)
         results = []
@@ -326,9 +332,11 @@ class StreamingEngine:
             first = None if tr.next_pelvis_world is None else tr.next_pelvis_world[None]
             pelvis = (self._aligned_pelvis(tr, frames[lo:hi], xb)
                       if self.cfg.align_root else None)
-            pred = self.model.decode(xb, T_wc[b:b + 1, out_frames],
-                                     None if samples is None else samples[:, b:b + 1, out_frames],
-                                     first, pelvis)
+            decode = functools.partial(
+                self.model.decode, xb, T_wc[b:b + 1, out_frames],
+                None if samples is None else samples[:, b:b + 1, out_frames], first, pelvis)
+            pred = (decode() if tr.floor is None else
+                    self._to_scale(tr.floor, decode, T_wc[b, out_frames]))
             tr.next_pelvis_world = predict_next_pelvis(
                 pred.pelvis_world[0, -1], axis_angle_to_matrix(pred.global_orient_world[0, -1]),
                 pred.root_velocity[0, -1], self.fps)
@@ -336,6 +344,20 @@ class StreamingEngine:
             results += self._frame_results(tr, frames[lo:hi], pred, tr.num_emitted)
             tr.num_emitted = stop
         return results
+
+    @staticmethod
+    def _to_scale(floor: FloorScale, decode: Callable[..., Prediction], T_wc: Tensor
+                  ) -> Prediction:
+        """Decode at the track's scale, update it from these frames (camera poses T_wc
+        (T, 4, 4)), and decode again when they moved it (streaming/floor_scale.py)."""
+        applied = floor.scale
+        pred = decode(body_scale=torch.tensor([applied]))
+        numpy = lambda t: t.cpu().double().numpy()  # noqa: E731
+        floor.observe(numpy(pred.joints_camera[0]), numpy(pred.contact[0]), numpy(T_wc),
+                      numpy(pred.betas[0]), applied)
+        if abs(math.log(floor.scale / applied)) > floor.cfg.redo_log:
+            pred = decode(body_scale=torch.tensor([floor.scale]))
+        return pred
 
     def _aligned_pelvis(self, tr: TrackStream, frames: list[GridFrame], x: Tensor) -> Tensor:
         """(1, T, 3) camera-frame pelvis fitted to the keypoints (streaming/root_alignment)."""

@@ -14,14 +14,17 @@ import numpy as np
 import torch
 
 from ..body.body_model import BodyModel
+from ..body.rest_measures import sole_clearance, stature
 from ..body.standin_model import ensure_standin_model
 from ..model.checkpoint import default_checkpoint, load_checkpoint
+from ..model.kinematics import BodyGeometry
 from ..model.pipeline import FactorizedHMR
 from ..perception.detection import make_stream_detector
 from ..perception.onnx_session import default_threads
 from ..perception.tracker import MultiPersonTracker, TrackerConfig
 from .camera_pose import CameraPoses, pose_from_xyz_quaternion, static_world_camera
 from .engine import StreamingConfig, StreamingEngine
+from .floor_scale import FloorConfig
 from .human_pipeline import EXTRA_DETECTIONS, HumanPipeline
 from .settings import NodeSettings
 from .output_stage import OutputSink
@@ -32,6 +35,8 @@ class StartupError(RuntimeError):
     """A file or package the runtime needs is missing; the message names it and how to get
     it."""
 
+
+ADULT_STATURE_M = (1.45, 2.05)      # the floor scale keeps people within this
 
 @dataclass
 class RuntimeParts:
@@ -93,15 +98,33 @@ def load_body(settings: NodeSettings) -> BodyModel:
     return BodyModel(path)
 
 
+def floor_config(settings: NodeSettings, body: BodyModel) -> FloorConfig | None:
+    """The floor scale's settings (streaming/floor_scale.py), with the adult stature range
+    and the performer's height turned into skeleton heights of the body model (the ratio
+    of its rest head-over-ankles height to its stature, at the mean shape); None when
+    neither the floor nor a height sets the scale."""
+    if not settings.floor_constraint and settings.subject_height_m <= 0:
+        return None
+    mean = np.zeros(10, np.float32)
+    skeleton = float(BodyGeometry(body.J_template, body.J_shapedirs).skeleton_height(
+        torch.from_numpy(mean)))
+    ratio = skeleton / stature(body, mean)
+    return FloorConfig(floor_z=settings.floor_height_m, clearance_m=sole_clearance(body, mean),
+                       skeleton_range_m=(ratio * ADULT_STATURE_M[0], ratio * ADULT_STATURE_M[1]),
+                       subject_skeleton_m=ratio * settings.subject_height_m,
+                       use_floor=settings.floor_constraint)
+
+
 def build_pipeline(settings: NodeSettings, model: FactorizedHMR, detector_threads: int,
-                   first_id: int = 1) -> HumanPipeline:
+                   first_id: int = 1, body: BodyModel | None = None) -> HumanPipeline:
     """Detector (none when another node's keypoints come in), tracker (ids from
-    ``first_id``) and engine."""
+    ``first_id``) and engine (with ``body``, the body model, for the floor scale)."""
     engine = StreamingEngine(model, StreamingConfig(
         window=settings.window or None, stride=settings.stride, lag=settings.lag,
         steps=settings.steps or None, known_frames=settings.known_frames,
         hypotheses=settings.hypotheses, max_gap_s=settings.max_gap_s,
-        align_root=settings.align_root), settings.device)
+        align_root=settings.align_root,
+        floor=None if body is None else floor_config(settings, body)), settings.device)
     detector = None
     if settings.input == "image":
         try:
@@ -134,7 +157,7 @@ def build_parts(settings: NodeSettings, first_id: int = 1) -> RuntimeParts:
     model = load_model(settings)
     body = load_body(settings)
     threads = share_threads(settings.threads or default_threads())
-    return RuntimeParts(model, body, build_pipeline(settings, model, threads, first_id),
+    return RuntimeParts(model, body, build_pipeline(settings, model, threads, first_id, body),
                         camera_poses(settings))
 
 

@@ -158,6 +158,16 @@ class NodeSettings:
     align_root: bool = _setting(
         True, "move each pelvis so that the skeleton projects onto the keypoints",
         "detection, tracking, streaming")
+    floor_constraint: bool = _setting(
+        True, "scale each person so that the feet Stage 2 says are in contact stand on the "
+        "floor (z = floor_height_m in the world frame): fixes monocular depth and size "
+        "within the adult range", "detection, tracking, streaming")
+    floor_height_m: float = _setting(
+        0.0, "the floor's height in the world frame (odometry's frame: 0 where the base "
+        "stands on it)", "detection, tracking, streaming", unit="m")
+    subject_height_m: float = _setting(
+        0.0, "a known performer's height: every person is scaled to it (0: unknown)",
+        "detection, tracking, streaming", unit="m", at_least=0.0)
     # outputs
     publish_tf: bool = _setting(True, "publish a body_<id> TF frame per person", "outputs")
     publish_joint_frames: bool = _setting(

@@ -62,6 +62,7 @@ class TrackStream:
         self.next_pelvis_world: Tensor | None = None          # (3,) world filter prediction
         self.last_heading: tuple[float, float] | None = None  # (stamp, heading yaw) published
         self.aligner = aligner
+        self.floor = None           # FloorScale, when the floor (or a height) sets the scale
         self._last: tuple[float, np.ndarray, np.ndarray] | None = None  # t, kp, bbox
 
     def stamp_of(self, n: int) -> float:

@@ -33,6 +33,8 @@ from ..evaluation.metrics import format_table
 from ..model.checkpoint import default_checkpoint, load_checkpoint
 from ..model.pipeline import MODES
 from ..streaming.engine import StreamingConfig
+from ..streaming.runtime_builder import floor_config
+from ..streaming.settings import settings_from_overrides
 
 
 # the observation patterns fhmr-eval can switch on: flag -> what happens in a sequence
@@ -92,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="streaming: observe only the keypoints a detector of this format "
                          "gives (e.g. coco17, as from another node's detector with "
                          "input:=keypoints); the rest are unseen")
+    ap.add_argument("--floor", action="store_true",
+                    help="streaming: the floor (world z = 0) sets each person's scale "
+                         "(floor_constraint)")
     ap.add_argument("--no-pve", action="store_true",
                     help="skip the meshes (no PVE column; about 40 %% faster)")
     for flag, what in STRESS_TESTS.items():
@@ -107,8 +112,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
-    if args.observed_format is not None and not args.streaming:
-        ap.error("--observed-format needs --streaming")
+    if (args.observed_format is not None or args.floor) and not args.streaming:
+        ap.error("--observed-format and --floor need --streaming")
     modes = [m for m in args.modes.split(",") if m]
     if any(m not in MODES for m in modes):
         ap.error(f"modes must be among {MODES}")
@@ -145,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
                                  guidance_until=opts.guidance_until,
                                  temperature=opts.temperature,
                                  blend_frames=opts.blend_frames, hypotheses=opts.hypotheses,
-                                 known_frames=args.known_frames,
-                                 seed=args.seed) if args.streaming else None)
+                                 known_frames=args.known_frames, seed=args.seed,
+                                 floor=floor_config(settings_from_overrides(
+                                     {"floor_constraint": args.floor}), body))
+                 if args.streaming else None)
     tic = time.perf_counter()
     rows = evaluate(model, body, seqs, modes, opts, streaming, args.observed_format,
                     vertices=not args.no_pve)
@@ -159,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                 "stride": streaming.stride if streaming else model.cfg.window // 2,
                 "world_velocity_weight": model.cfg.world_velocity_weight,
                 "world_depth_velocity_weight": model.cfg.world_depth_velocity_weight,
-                "observed_format": args.observed_format,
+                "observed_format": args.observed_format, "floor": args.floor,
                 "part_occlusion": args.part_occlusion, "furniture": args.furniture,
                 "long_dropouts": args.long_dropouts, "close_range": args.close_range,
                 "seconds": round(time.perf_counter() - tic, 1)}
