@@ -26,7 +26,7 @@ demo: setup
 	  fhmr-video $${FHMR_FOOTAGE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/fhmr_ros/footage}/vtest.avi \
 	    --out artifacts/demo/video $(DEMO_VIDEO_ARGS) && \
 	  python -m fhmr_ros.tools.node_demo --out artifacts/demo/node && \
-	  fhmr-export artifacts/demo/video/results.npz --out artifacts/demo/export/video && \
+	  fhmr-export artifacts/demo/video/results.npz --out artifacts/demo/export/video --robot g1 && \
 	  fhmr-export artifacts/demo/node/recording.mcap --out artifacts/demo/export/node
 
 # The lite checkpoint's recipe: stage 1 (20000 steps), stage 2 (stage 1 frozen; 90 % of its

@@ -268,13 +268,44 @@ def test_exports_carry_the_foot_contacts_and_both_rate_keys(tmp_path, walk, body
 
 
 def test_fhmr_infer_predictions_export_as_one_person(tmp_path, walk):
-    """fhmr-export PRED.npz: the one person at the rate the file gives; a PRED.npz without
-    a rate needs --obs."""
+    """fhmr-export PRED.npz --robot g1: the one person at the rate the file gives, also on
+    the G1 with its picture; a PRED.npz without a rate needs --obs."""
     pred = dict(betas=walk.betas[0], global_orient_world=walk.global_orient,
                 body_pose=walk.body_pose, transl_world=walk.transl)
     np.savez(tmp_path / "pred.npz", **pred, fps=np.float32(FPS))
-    assert export_main([str(tmp_path / "pred.npz"), "--out", str(tmp_path / "out")]) == 0
+    assert export_main([str(tmp_path / "pred.npz"), "--out", str(tmp_path / "out"),
+                        "--robot", "g1"]) == 0
     (entry,) = json.loads((tmp_path / "out" / "summary.json").read_text())["exports"]
     assert entry["name"] == "body_b0" and entry["fps"] == FPS and entry["frames"] == 120
+    assert {"body_b0_g1.npz", "body_b0_g1.csv", "body_b0_g1.png"} <= set(entry["files"])
+    assert entry["g1"]["limit_violations"] == 0 and entry["g1"]["feet_within_5cm"] > 0.8
     np.savez(tmp_path / "old.npz", **pred)
     assert export_main([str(tmp_path / "old.npz"), "--out", str(tmp_path / "old")]) == 2
+
+
+def test_a_walk_retargeted_onto_the_g1_keeps_limits_floor_and_scaled_steps(tmp_path, walk,
+                                                                           body_model):
+    """The held-out walk on the Unitree G1 (mink IK): no joint outside its range, no foot
+    below the floor, the feet within 5 cm of the stature-scaled human's in most frames, and
+    the distance walked scaled by the statures' ratio (within 5 %); the files as written."""
+    from fhmr_ros.body.rest_measures import stature
+    from fhmr_ros.export.humanoid_retarget import G1_STATURE_M, retarget_g1
+
+    (segment,) = clean_up(walk, body_model)
+    motion = retarget_g1(segment.track, body_model, FPS, segment.contacts)
+    report = motion.report()
+    print(report)
+    assert motion.dof_pos.shape == (120, 29) and len(motion.joint_names) == 29
+    assert report["limit_violations"] == 0 and report["lowest_foot_m"] > -1e-6
+    assert report["feet_within_5cm"] > 0.8
+    scale = G1_STATURE_M / stature(body_model, walk.betas[0])
+    human = world_joints(segment.track, body_model)[:, 0, :2]
+    walked = lambda p: np.linalg.norm(p[-1] - p[0])  # noqa: E731
+    assert walked(motion.root_pos[:, :2]) == pytest.approx(scale * walked(human), rel=0.05)
+    np.testing.assert_allclose(np.linalg.norm(motion.root_rot, axis=1), 1.0, atol=1e-9)
+    npz, csv = motion.save(tmp_path / "walk_g1")
+    rows = np.loadtxt(csv, delimiter=",")
+    assert rows.shape == (120, 3 + 4 + 29)
+    np.testing.assert_allclose(rows[:, 7:], motion.dof_pos, atol=1e-5)
+    with np.load(npz) as z:
+        assert list(z["joint_names"])[:2] == ["left_hip_pitch_joint", "left_hip_roll_joint"]

@@ -168,14 +168,22 @@ def forward_kinematics(rest: Tensor, rotations: Tensor) -> Tensor:
     joint j with parent p are
         G_j = G_p R_j,   P_j = P_p + G_p (J_j - J_p),   P_0 = J_0.
     """
-    rot = [rotations[..., 0, :, :]]
+    rot = global_rotations(rotations)                                      # (..., 22, 3, 3)
     pos = [rest[..., 0, :]]
     for j in range(1, NUM_BODY_JOINTS):
         p = BODY_PARENTS[j]
         bone = (rest[..., j, :] - rest[..., p, :])[..., None]              # (..., 3, 1)
-        pos.append(pos[p] + (rot[p] @ bone)[..., 0])
-        rot.append(rot[p] @ rotations[..., j, :, :])
+        pos.append(pos[p] + (rot[..., p, :, :] @ bone)[..., 0])
     return torch.stack(pos, dim=-2)
+
+
+def global_rotations(rotations: Tensor) -> Tensor:
+    """(..., 22, 3, 3) each body joint's rotation in the root's frame of reference,
+    G_j = G_p R_j, from [root (global), joints 1..21 (local)] (..., 22, 3, 3)."""
+    rot = [rotations[..., 0, :, :]]
+    for j in range(1, NUM_BODY_JOINTS):
+        rot.append(rot[BODY_PARENTS[j]] @ rotations[..., j, :, :])
+    return torch.stack(rot, dim=-3)
 
 
 def transform_smplx_root(rotation: Tensor, translation: Tensor, global_orient: Tensor,

@@ -33,7 +33,8 @@ import numpy as np
 import torch
 
 from ..geometry.rotations import axis_angle_to_matrix
-from .skeleton import BODY_JOINT_NAMES, BODY_PARENTS
+from .body_model import global_rotations
+from .skeleton import BODY_JOINT_NAMES
 
 JOINT_NAMES = (
     "waist", "r_head", "y_head", "p_head",
@@ -127,15 +128,8 @@ def human_model_angles(joints: np.ndarray, R_head: np.ndarray) -> np.ndarray:
 
 def head_rotation(global_orient: np.ndarray, body_pose: np.ndarray) -> np.ndarray:
     """The head's orientation (3, 3) in REP-103 axes, in the frame of ``global_orient``
-    (3,), from SMPL-X's axis-angle ``body_pose`` (63,): the product of the local rotations
-    from the pelvis down the chain to the head, times SMPLX_TO_REP."""
+    (3,), from SMPL-X's axis-angle ``body_pose`` (63,): the head joint's global rotation,
+    times SMPLX_TO_REP."""
     local = axis_angle_to_matrix(torch.from_numpy(np.concatenate(
         [np.ravel(global_orient), np.ravel(body_pose)]).astype(np.float64).reshape(22, 3)))
-    chain, joint = [], _J["head"]
-    while joint >= 0:
-        chain.append(joint)
-        joint = BODY_PARENTS[joint]
-    R = np.eye(3)
-    for joint in reversed(chain):
-        R = R @ local[joint].numpy()
-    return R @ SMPLX_TO_REP
+    return global_rotations(local)[_J["head"]].numpy() @ SMPLX_TO_REP

@@ -3,7 +3,7 @@
     fhmr-export INPUT --out DIR [--formats amass,bvh,tables] [--body-model SMPLX.npz]
                 [--fps F] [--max-gap-s 0.5] [--no-fill-gaps] [--no-constant-betas]
                 [--no-smooth] [--no-foot-contact] [--no-floor] [--topic /ns/fhmr_node/humans]
-                [--obs OBS.npz]
+                [--obs OBS.npz] [--robot g1]
 
 INPUT: an MCAP recording of fhmr_node's ``~/humans`` (``ros2 bag record`` or the demo's
 recording.mcap), fhmr-video's ``results.npz``, fhmr-infer's ``PRED.npz`` (one person;
@@ -14,7 +14,9 @@ split by a long gap goes on as ``body_<id>_part2``, ...):
 - ``body_<id>.npz``: AMASS-style SMPL-X (fhmr_ros/export/amass_writer.py);
 - ``body_<id>.bvh``: BVH of the SMPL-X body skeleton, y up, centimetres (bvh_writer.py);
 - ``body_<id>_joints.csv`` / ``.npz``: joint angles, world joint positions and per-foot
-  contact labels (joint_tables.py).
+  contact labels (joint_tables.py);
+- with ``--robot g1``: ``body_<id>_g1.npz`` / ``.csv`` / ``.png``, the motion on the
+  Unitree G1 (export/humanoid_retarget.py) and a picture of both.
 
 The clean-up steps (fhmr_ros/export/clean_up.py) are on by default; each has a switch.
 ``summary.json`` lists every export with its frames, rate and what the clean-up changed
@@ -40,9 +42,13 @@ from ..export.amass_writer import write_amass
 from ..export.bvh_writer import write_bvh
 from ..export.clean_up import CleanUpConfig, clean_up, world_joints
 from ..export.joint_tables import write_tables
+from ..export.humanoid_retarget import retarget_g1
 from ..export.person_track import ExportInputError, PersonTrack, tracks_from_npz
+from ..visualization.retarget_preview import draw_retarget
 
 FORMATS = ("amass", "bvh", "tables")
+ROBOTS = ("g1",)
+PREVIEW_FRAMES = 4
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
 
 
@@ -76,8 +82,9 @@ def _observation_rate(obs: Path) -> float:
 
 
 def export(tracks: list[PersonTrack], out: Path, body: BodyModel, cfg: CleanUpConfig,
-           formats: tuple[str, ...]) -> list[dict]:
-    """Clean up and write every track; one summary entry per written segment."""
+           formats: tuple[str, ...], robot_name: str | None = None) -> list[dict]:
+    """Clean up and write every track (and, with ``robot_name``, its retargeting onto
+    that robot); one summary entry per written segment."""
     summary = []
     for track in tracks:
         if track.num_frames < 2:
@@ -96,12 +103,30 @@ def export(tracks: list[PersonTrack], out: Path, body: BodyModel, cfg: CleanUpCo
                 written.append(write_bvh(stem.with_suffix(".bvh"), part, segment.fps, body))
             if "tables" in formats:
                 written += write_tables(stem, part, joints, segment.fps, segment.contacts)
+            robot = {}
+            if robot_name is not None:
+                files, robot[robot_name] = retarget_files(stem, segment, body)
+                written += files
             effect = _clean_up_effect(before_joints, track, joints, segment)
             summary.append({"name": stem.name, "frames": part.num_frames,
                             "fps": round(segment.fps, 3), "files": [p.name for p in written],
                             **{k: None if not np.isfinite(v) else round(v, 4)  # JSON: no NaN
-                               for k, v in effect.items()}})
+                               for k, v in effect.items()}, **robot})
     return summary
+
+
+def retarget_files(stem: Path, segment, body: BodyModel) -> tuple[list[Path], dict]:
+    """``<stem>_g1.npz``, ``.csv`` and ``.png`` of the segment on the Unitree G1, and what
+    the summary says about it."""
+    motion = retarget_g1(segment.track, body, segment.fps, segment.contacts)
+    robot_stem = stem.with_name(stem.name + "_g1")
+    T = segment.track.num_frames
+    frames = sorted({int(round(k * (T - 1) / (PREVIEW_FRAMES - 1)))
+                     for k in range(PREVIEW_FRAMES)})
+    preview = draw_retarget(robot_stem.with_suffix(".png"), motion.human_joints,
+                            motion.body_positions, motion.body_parents, frames,
+                            f"{stem.name} on the Unitree G1")
+    return motion.save(robot_stem) + [preview], motion.report()
 
 
 def _clean_up_effect(before: np.ndarray, track: PersonTrack, after: np.ndarray,
@@ -147,6 +172,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--body-model", type=Path, default=None,
                     help="SMPLX_NEUTRAL.npz for the BVH offsets and joints (default: the "
                          "generated stand-in)")
+    ap.add_argument("--robot", choices=ROBOTS, default=None,
+                    help="also retarget each motion onto this humanoid (g1: the Unitree G1, "
+                         "29 joints): <name>_g1.npz, .csv and a preview .png")
     ap.add_argument("--topic", default=None, help="MCAP: the HumanStateArray topic, when "
                     "the recording has more than one")
     ap.add_argument("--fps", type=float, default=None,
@@ -180,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             raise PermissionError(f"cannot write into {args.out}")
         tracks = read_tracks(args.input, args.out, args.topic, args.obs)
         body = BodyModel(args.body_model or ensure_standin_model())
-        summary = export(tracks, args.out, body, cfg, args.formats)
+        summary = export(tracks, args.out, body, cfg, args.formats, args.robot)
     except (ExportInputError, OSError, ValueError) as e:
         print(f"fhmr-export: error: {e}", file=sys.stderr)
         return 2
