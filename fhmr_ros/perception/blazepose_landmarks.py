@@ -48,6 +48,8 @@ class LandmarkConfig:
 class Landmarks:
     keypoints: np.ndarray    # (N, 33, 3) float32 u, v image pixels and confidence
     pose_flag: np.ndarray    # (N,) float32 in [0, 1]
+    regions: np.ndarray      # (N, 4) float32 xyxy: where to look for the person next
+    #                          (the whole body, out of view too; see ``landmarks``)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -86,22 +88,31 @@ class BlazePoseLandmarks:
 
     def landmarks(self, image_rgb: np.ndarray, boxes: np.ndarray) -> Landmarks:
         """Landmarks of the person in a crop around each of (N, 4) xyxy ``boxes`` of a
-        (H, W, 3) uint8 RGB image."""
+        (H, W, 3) uint8 RGB image; and where to look next: two of the auxiliary points are
+        BlazePose's own alignment pair (the hips' centre c and a point s on the circle
+        that holds the whole body), so the body's region is the square of half side
+        |s − c| around c, wherever the limbs are (a person cut by the image border keeps
+        the region of their whole body, as MediaPipe's pose tracking does)."""
         H, W = image_rgb.shape[:2]
         n = len(boxes)
         if n == 0:
-            return Landmarks(np.zeros((0, NUM_LANDMARKS, 3), np.float32), np.zeros(0, np.float32))
+            return Landmarks(np.zeros((0, NUM_LANDMARKS, 3), np.float32), np.zeros(0, np.float32),
+                             np.zeros((0, 4), np.float32))
         crops, frames = self.crops(image_rgb, boxes)
         raw, flags = [], []
         for start in range(0, n, self.config.max_batch):
             batch = crops[start:start + self.config.max_batch]
             out = self.session.run([self._landmarks, self._flag], {self._input: batch})
-            raw.append(out[0].reshape(-1, 39, 5)[:, :NUM_LANDMARKS])
+            raw.append(out[0].reshape(-1, 39, 5)[:, :NUM_LANDMARKS + 2])
             flags.append(out[1].reshape(-1))
-        raw = np.concatenate(raw)                                        # (N, 33, 5)
+        raw = np.concatenate(raw)                                        # (N, 35, 5)
         left_top, a = frames[:, None, :2], frames[:, None, 2:]
-        uv = raw[..., :2] / a + left_top                                 # (N, 33, 2)
+        everything = raw[..., :2] / a + left_top                         # (N, 35, 2)
+        uv, raw = everything[:, :NUM_LANDMARKS], raw[:, :NUM_LANDMARKS]  # (N, 33, 2)
+        centre, edge = everything[:, NUM_LANDMARKS], everything[:, NUM_LANDMARKS + 1]
+        radius = np.linalg.norm(edge - centre, axis=-1, keepdims=True)   # (N, 1)
+        regions = np.concatenate([centre - radius, centre + radius], -1).astype(np.float32)
         inside = ((uv >= -0.5) & (uv <= [W - 0.5, H - 0.5])).all(-1)
         conf = np.where(inside, _sigmoid(raw[..., 3]), 0.0)
         keypoints = np.concatenate([uv, conf[..., None]], -1).astype(np.float32)
-        return Landmarks(keypoints, np.concatenate(flags).astype(np.float32))
+        return Landmarks(keypoints, np.concatenate(flags).astype(np.float32), regions)

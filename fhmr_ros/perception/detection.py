@@ -30,6 +30,8 @@ class PersonDetection:
     keypoint_format: str     # a name from fhmr_ros.body.keypoints.KEYPOINT_FORMATS
     source_id: int | None = None   # the detector's own track id, if it has one: the tracker
                                    # keeps each such id on one track
+    region: np.ndarray | None = None   # (4,) xyxy where a region-following detector should
+                                   # look next: the whole body, also what is out of view
 
 
 @runtime_checkable

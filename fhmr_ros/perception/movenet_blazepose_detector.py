@@ -108,8 +108,8 @@ class MoveNetBlazePoseDetector:
         self.dropped["regions_over_crop_limit"] += len(candidates) - len(crops)
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         marks = self.landmarker.landmarks(rgb, crops)
-        people = [landmark_person(kp, W, H, cfg.person, float(flag))
-                  for kp, flag in zip(marks.keypoints, marks.pose_flag)
+        people = [landmark_person(kp, W, H, cfg.person, float(flag), region)
+                  for kp, flag, region in zip(marks.keypoints, marks.pose_flag, marks.regions)
                   if flag >= cfg.min_pose_flag]
         people = deduplicate([p for p in people if p is not None], cfg.dedup_iou)
         self.dropped["people_over_detector_limit"] += max(0, len(people) - cfg.max_people)

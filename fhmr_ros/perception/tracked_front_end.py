@@ -82,10 +82,13 @@ class TrackedFrontEnd:
             return FrontEndOutput(image_bgr.detections, tracks, True, 0.0, 1e3 * (t1 - t0))
         if self.detector is None:
             raise DetectorError("no detector: this stream takes keypoints, not images")
-        regions = self.tracker.predicted_boxes(stamp) if self.search_predicted_tracks else None
+        follows = getattr(self.detector, "tracks_regions", False)
+        regions = (None if not self.search_predicted_tracks else
+                   self.tracker.predicted_regions(stamp) if follows else
+                   self.tracker.predicted_boxes(stamp))
         searched = True
         try:
-            if getattr(self.detector, "tracks_regions", False) and regions is not None:
+            if follows and regions is not None:
                 searched = self.schedule.due(len(regions))
                 detections = self.detector.detect(image_bgr, K, regions, search=searched)
             else:

@@ -193,6 +193,26 @@ class MultiPersonTracker:
                  if stamp - t.last_hit_stamp <= self.config.max_lost_s]
         return np.asarray(boxes, dtype=np.float32).reshape(-1, 4)           # (R, 4) xyxy
 
+    def predicted_regions(self, stamp: float) -> np.ndarray:
+        """(R, 4) where a region-following detector should look for each live track, in
+        the order of ``predicted_boxes``: the latest detection's region (PersonDetection.
+        region, else its box) moved as far as the box's centre is predicted to have moved
+        since that detection, its size kept (a size trend extrapolated from landmarks of
+        shrinking crops shrinks them further)."""
+        stamp = self._check_stamp(stamp)
+        if self._stamp is None:
+            return np.zeros((0, 4), dtype=np.float32)
+        dt = stamp - self._stamp
+        regions = []
+        for t in self._tracks:
+            if stamp - t.last_hit_stamp > self.config.max_lost_s:
+                continue
+            region = t.detection.region if t.detection.region is not None else t.detection.bbox
+            box = t.filter.predicted_box(dt)
+            shift = 0.5 * (box[:2] + box[2:]) - t.anchor[:2]        # since that detection
+            regions.append(np.asarray(region, np.float64) + np.tile(shift, 2))
+        return np.asarray(regions, dtype=np.float32).reshape(-1, 4)
+
     def update(self, detections: list[PersonDetection], stamp: float) -> list[TrackedPerson]:
         """Advance to ``stamp`` (seconds, not earlier than the previous call's) with this
         frame's detections; returns every live track (tentative, confirmed and lost) in
