@@ -34,7 +34,8 @@ demo: setup
 # baseline without temporal losses (20000 steps); on procedural motion plus the mocap
 # train subjects (ReActIdle and CMU, each clip also mirrored; a CMU clip's windows drawn
 # twice, ReActIdle's half as often as a procedural clip's of the same length) and the robot
-# observation patterns (docs/training.md); network snapshots every 2500 steps (learning
+# observation patterns and elevated views (docs/training.md; the run of 2026-12-07 added
+# the elevated views at stage 1's step ~17000); network snapshots every 2500 steps (learning
 # curves); resumable (re-run continues from artifacts/train/lite/*_state.pt;
 # TRAIN_LIMIT="--max-minutes N" stops and saves after N minutes); two processes, one thread
 # each (DistributedDataParallel on gloo: both cores).
@@ -42,7 +43,7 @@ TRAIN := OMP_NUM_THREADS=1 torchrun --standalone --nproc_per_node 2 -m fhmr_ros.
   --preset lite --out artifacts/train/lite --steps 20000 --threads 1 --snapshot-every 2500 \
   --mocap-sets reactidle,cmu --mirror-mocap --mocap-weight cmu=2,reactidle=0.5 \
   --part-occlusion-prob 0.3 --furniture-prob 0.1 --long-dropout-prob 0.1 \
-  --close-range-prob 0.15 --sparse-keypoints-prob 0.2 $(TRAIN_LIMIT)
+  --close-range-prob 0.15 --elevated-prob 0.15 --sparse-keypoints-prob 0.2 $(TRAIN_LIMIT)
 train: setup
 	$(RUN) $(TRAIN) --stages stage1,stage2 && \
 	  $(TRAIN) --stages baseline --without temporal --ship models

@@ -165,3 +165,28 @@ def test_close_range_puts_the_camera_near_the_chest(kind):
     near, far = config.close_range_m
     assert near * 0.5 <= np.median(distances) <= far + 0.5, distances
     assert np.mean(feet_out) > 0.3, feet_out
+
+
+@pytest.mark.parametrize("kind", RIG_KINDS)
+def test_elevated_cameras_look_down_from_a_building(kind):
+    """elevated_prob 1: a static or panning camera (whatever kind was asked) 3-8 m up and
+    4-15 m away, pitched down at the person, who stays in view."""
+    rng = np.random.default_rng(4)
+    config = replace(CONFIG, elevated_prob=1.0)
+    for _ in range(8):
+        pelvis = _pelvis_paths(rng)[1]
+        rig = sample_camera_rig(rng, pelvis, FPS, kind, config)
+        assert rig.kind in ("static", "panning")
+        height = rig.T_world_camera[:, 2, 3]
+        assert (config.elevated_height_m[0] <= height).all()
+        assert (height <= config.elevated_height_m[1]).all()
+        distance = np.median(np.linalg.norm(pelvis[:, :2] - rig.T_world_camera[:, :2, 3], axis=1))
+        assert 0.5 * config.elevated_distance_m[0] <= distance <= config.elevated_distance_m[1] + 5
+        optical_z = rig.T_world_camera[:, :3, 2]                    # the viewing direction
+        assert np.median(np.degrees(np.arcsin(-optical_z[:, 2]))) > 5.0     # pitched down
+        p = _pelvis_in_camera(rig, pelvis)
+        u = p[:, 0] / p[:, 2] * rig.K[0, 0] + rig.K[0, 2]
+        v = p[:, 1] / p[:, 2] * rig.K[1, 1] + rig.K[1, 2]
+        inside = (p[:, 2] > 0) & (u >= 0) & (u < rig.image_size[0]) & (v >= 0) & (
+            v < rig.image_size[1])
+        assert inside.mean() > 0.7

@@ -72,6 +72,13 @@ class CameraRigConfig:
     close_range_prob: float = 0.0
     close_range_m: tuple[float, float] = (0.8, 2.5)
     close_range_aim_m: tuple[float, float] = (0.2, 0.6)   # aim point above the pelvis
+    # Elevated (a camera on a building or a pole, looking down at people 4-15 m away, as
+    # in surveillance footage): per clip, a static or panning camera 3-8 m up. Off by
+    # default.
+    elevated_prob: float = 0.0
+    elevated_height_m: tuple[float, float] = (3.0, 8.0)
+    elevated_distance_m: tuple[float, float] = (4.0, 15.0)
+    elevated_max_pitch_deg: float = 75.0
     static_height_m: tuple[float, float] = (0.5, 2.0)
     panning_height_m: tuple[float, float] = (0.8, 2.0)
     mobile_height_m: tuple[float, float] = (0.3, 1.5)
@@ -154,6 +161,9 @@ def sample_camera_rig(rng: np.random.Generator, pelvis_world: np.ndarray, fps: f
         raise ValueError(f"unknown camera rig kind {kind!r}; known: {RIG_KINDS}")
     if config.close_range_prob > 0 and rng.random() < config.close_range_prob:
         config = close_range(config)
+    elif config.elevated_prob > 0 and rng.random() < config.elevated_prob:
+        config = elevated(config)
+        kind = kind if kind in ("static", "panning") else "static"
     pelvis = np.asarray(pelvis_world, dtype=np.float64)                      # (T, 3)
     K, image_size, hfov = _sample_intrinsics(rng, config)
     motion = {"static": _static_motion, "panning": _panning_motion,
@@ -180,6 +190,16 @@ def close_range(config: CameraRigConfig) -> CameraRigConfig:
     near, far = config.close_range_m
     return replace(config, placement_distance_m=(near, far), distance_m=(0.5 * near, far + 1.0),
                    stop_distance_m=(near, far), aim_height_m=config.close_range_aim_m)
+
+
+def elevated(config: CameraRigConfig) -> CameraRigConfig:
+    """The rig sampler placing a static or panning camera elevated_height_m up and
+    elevated_distance_m from the person, free to pitch down steeply."""
+    near, far = config.elevated_distance_m
+    return replace(config, static_height_m=config.elevated_height_m,
+                   panning_height_m=config.elevated_height_m,
+                   placement_distance_m=(near, far), distance_m=(0.5 * near, far + 5.0),
+                   pitch_limits_deg=(config.pitch_limits_deg[0], config.elevated_max_pitch_deg))
 
 
 # --- intrinsics and orientation -------------------------------------------------------------

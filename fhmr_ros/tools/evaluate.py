@@ -44,7 +44,8 @@ STRESS_TESTS = {
     "furniture": "a table-like obstacle hides the body below a height between hips and ankles",
     "long-dropouts": "the detector loses the person for 20-90 frames",
     "close-range": "the camera is 0.8-2.5 m from the person, aimed at the chest (legs or more "
-                   "out of view)"}
+                   "out of view)",
+    "elevated": "a static or panning camera 3-8 m up looks down at the person 4-15 m away"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         noise_cfg=DetectorNoiseConfig(part_occlusion_prob=args.part_occlusion,
                                       furniture_prob=args.furniture,
                                       long_miss_prob=args.long_dropouts),
-        rig_cfg=CameraRigConfig(close_range_prob=args.close_range))
+        rig_cfg=CameraRigConfig(close_range_prob=args.close_range,
+                                elevated_prob=args.elevated))
     opts = model.default_sampling(steps=args.steps, guidance=args.cfg, solver=args.solver,
                                   guidance_until=args.guidance_until,
                                   blend_frames=args.blend_frames,
@@ -169,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 "observed_format": args.observed_format, "floor": args.floor,
                 "part_occlusion": args.part_occlusion, "furniture": args.furniture,
                 "long_dropouts": args.long_dropouts, "close_range": args.close_range,
+                "elevated": args.elevated,
                 "seconds": round(time.perf_counter() - tic, 1)}
     table = format_table(rows, {k: v for k, v in COLUMNS.items()     # e.g. Spread: hypotheses > 1
                                 if any(k in r for r in rows.values())})

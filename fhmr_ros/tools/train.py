@@ -140,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="share of the training clips behind a table-like obstacle")
     ap.add_argument("--long-dropout-prob", type=float, default=0.0, metavar="P",
                     help="share of the training clips with one 20-90 frame detector drop-out")
+    ap.add_argument("--elevated-prob", type=float, default=0.0, metavar="P",
+                    help="share of the training clips seen by a static or panning camera "
+                         "3-8 m up, 4-15 m away (surveillance-like views)")
     ap.add_argument("--close-range-prob", type=float, default=0.0, metavar="P",
                     help="share of the training clips seen from 0.8-2.5 m, aimed at the chest")
     ap.add_argument("--estimation-share", type=float, default=TrainConfig.estimation_share,
@@ -228,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"training on {world} process(es) x {torch.get_num_threads()} thread(s), global "
         f"batch {args.batch_size}")
     sampler = WindowSampler(clips, cfg.window, keypoint_format(cfg.inputs.keypoint_format),
-                            rig_cfg=CameraRigConfig(close_range_prob=args.close_range_prob),
+                            rig_cfg=CameraRigConfig(close_range_prob=args.close_range_prob,
+                                                    elevated_prob=args.elevated_prob),
                             noise_cfg=DetectorNoiseConfig(
                                 sparse_format_prob=args.sparse_keypoints_prob,
                                 part_occlusion_prob=args.part_occlusion_prob,
@@ -269,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
                                         "part_occlusion_prob": args.part_occlusion_prob,
                                         "furniture_prob": args.furniture_prob,
                                         "long_dropout_prob": args.long_dropout_prob,
-                                        "close_range_prob": args.close_range_prob},
+                                        "close_range_prob": args.close_range_prob,
+                                        "elevated_prob": args.elevated_prob},
                        "without": without, "init": None if args.init is None else str(args.init)}
         finished = bool(hist) and hist[-1]["step"] == stage_cfg.steps
         if rank == 0:
