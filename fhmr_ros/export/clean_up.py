@@ -11,18 +11,20 @@ may look ahead, unlike the live node. Each step can be switched off (CleanUpConf
    renormalised).
 4. Foot contact. World joints come from the body model; ground: z = 0 of the world frame.
    - A foot (ankle and foot joints) is in contact while its lowest joint is within
-     ``contact_height_m`` of the track's lowest foot height and it moves slower than
-     ``contact_speed_mps``.
+     ``contact_height_m`` of the lowest foot joint's minimum over the surrounding
+     ``floor_window_s`` and it moves slower than ``contact_speed_mps``.
    - During each contact the foot is pinned where the contact began. The root takes the
      horizontal offset d_t = pin − foot_t (the mean over the feet in contact). Between
      contacts d_t is interpolated linearly, so nothing jumps.
    - Then the body is raised wherever a foot joint would be below the ground:
      transl_z += max(0, −min_j z_j).
 5. The floor. A standing person's soles are on the floor: the track is moved vertically
-   so that, over the frames with a foot in contact, the median height of the lowest foot
-   joint is that joint's height above the sole (``sole_clearance``, from the body at rest),
-   i.e. the floor is z = 0 under the feet in contact, however high the estimate put them
-   (an uncalibrated camera lifts people). A track without contact is left where it is.
+   so that at its contact frames the lowest foot joint is that joint's height above the
+   sole (``sole_clearance``, from the body at rest; a running median over half a second of
+   contact frames, linear in between), i.e. the floor is z = 0 under the feet in contact,
+   however high the estimate put them and however that drifts (an uncalibrated or
+   elevated camera lifts people); then, as after step 4, no foot joint below z = 0. A
+   track without contact is left where it is.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
-from scipy.ndimage import gaussian_filter1d
+from scipy.ndimage import gaussian_filter1d, median_filter, minimum_filter1d
 
 from ..body.body_model import BodyModel
 from ..body.rest_measures import sole_clearance
@@ -55,6 +57,7 @@ class CleanUpConfig:
     foot_contact: bool = True
     contact_height_m: float = 0.05
     contact_speed_mps: float = 0.25
+    floor_window_s: float = 0.5     # "low": against the lowest foot's minimum over this
     floor: bool = True              # step 5 (needs foot_contact)
 
 
@@ -90,7 +93,8 @@ def clean_up(track: PersonTrack, body: BodyModel, cfg: CleanUpConfig = CleanUpCo
         if cfg.foot_contact:
             part, contacts = fix_feet(part, body, fps, cfg)
             if cfg.floor:
-                part, shift = put_on_floor(part, body, contacts)
+                part, shift = put_on_floor(part, body, contacts, fps)
+                part = above_ground(part, body)
         segments.append(Segment(part, fps, contacts, shift))
     return segments
 
@@ -145,12 +149,17 @@ def world_joints(track: PersonTrack, body: BodyModel) -> np.ndarray:
 
 
 def foot_contacts(joints: np.ndarray, fps: float, cfg: CleanUpConfig) -> np.ndarray:
-    """(T, 2) bool: each foot low and slow (module doc, step 4)."""
+    """(T, 2) bool: each foot low and slow (module doc, step 4); "low" against the
+    lowest foot joint's running minimum over ``floor_window_s``, so that a track whose
+    height drifts keeps its contacts."""
     out = np.zeros((len(joints), 2), bool)
+    size = max(1, int(round(cfg.floor_window_s * fps))) | 1                   # odd
+    floor = minimum_filter1d(joints[:, list(FOOT_JOINTS), 2].min(axis=1), size,
+                             mode="nearest")                                  # (T,)
     for f, foot in enumerate(FEET):
         low = joints[:, foot, 2].min(axis=1)                             # (T,)
         speed = np.linalg.norm(np.gradient(joints[:, foot[1], :2], axis=0), axis=-1) * fps
-        out[:, f] = (low <= low.min() + cfg.contact_height_m) & (speed < cfg.contact_speed_mps)
+        out[:, f] = (low <= floor + cfg.contact_height_m) & (speed < cfg.contact_speed_mps)
     return out
 
 
@@ -174,24 +183,36 @@ def fix_feet(track: PersonTrack, body: BodyModel, fps: float, cfg: CleanUpConfig
         offsets = np.stack([np.interp(t, t[known], mean[:, k]) for k in range(2)], -1)
     transl = track.transl.copy()
     transl[:, :2] += offsets
-    track = replace(track, transl=transl)
-    lowest = world_joints(track, body)[:, list(FOOT_JOINTS), 2].min(axis=1)
+    return above_ground(replace(track, transl=transl), body), contacts
+
+
+def above_ground(track: PersonTrack, body: BodyModel) -> PersonTrack:
+    """The body raised wherever a foot joint would be below the ground z = 0."""
+    lowest = world_joints(track, body)[:, list(FOOT_JOINTS), 2].min(axis=1)   # (T,)
+    transl = track.transl.copy()
     transl[:, 2] += np.maximum(0.0, -lowest)
-    return replace(track, transl=transl), contacts
+    return replace(track, transl=transl)
 
 
-def put_on_floor(track: PersonTrack, body: BodyModel, contacts: np.ndarray
-                 ) -> tuple[PersonTrack, float]:
-    """The track moved vertically onto the floor z = 0 (module doc, step 5); and how far
-    it went down (m; negative: up). Without any contact it stays."""
-    in_contact = contacts.any(axis=1)
-    if not in_contact.any():
+def put_on_floor(track: PersonTrack, body: BodyModel, contacts: np.ndarray, fps: float,
+                 window_s: float = 0.5) -> tuple[PersonTrack, float]:
+    """The track moved vertically onto the floor z = 0 (module doc, step 5); and the
+    median of how far it went down (m; negative: up). The shift follows the contacts: at
+    each contact frame the running median (over ``window_s`` of contact frames) of the
+    lowest foot joint's height above its sole height, linear between contacts and held
+    at the ends, so a track whose height drifts (depth errors as a person walks away from
+    an elevated camera) has every contact on the floor. Without any contact it stays."""
+    frames = np.flatnonzero(contacts.any(axis=1))
+    if not len(frames):
         return track, 0.0
     lowest = world_joints(track, body)[:, list(FOOT_JOINTS), 2].min(axis=1)   # (T,)
-    shift = float(np.median(lowest[in_contact])) - sole_clearance(body, track.betas[0])
+    above = lowest[frames] - sole_clearance(body, track.betas[0])
+    size = max(1, min(len(frames), int(round(window_s * fps))) | 1)           # odd
+    above = median_filter(above, size=size, mode="nearest")
+    shift = np.interp(np.arange(track.num_frames), frames, above)             # (T,)
     transl = track.transl.copy()
     transl[:, 2] -= shift
-    return replace(track, transl=transl), shift
+    return replace(track, transl=transl), float(np.median(shift))
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
