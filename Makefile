@@ -18,7 +18,7 @@ test: setup
 # Debian's opencv-doc at set-up), then fhmr_node live on the same stream (player -> node ->
 # recording + overlay), after the quick body-model and model demos; then both runs' people
 # exported as AMASS npz, BVH and joint tables (fhmr-export).
-DEMO_VIDEO_ARGS ?= --max-frames 150 --camera-pitch 25 --camera-height 6
+DEMO_VIDEO_ARGS ?= --max-frames 150
 
 demo: setup
 	$(RUN) python -m fhmr_ros.tools.foundation_demo --out artifacts/demo && \

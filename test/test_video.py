@@ -25,7 +25,7 @@ def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("video")
     argv = [str(footage_path("vtest.avi")), "--out", str(out), "--start", str(START),
             "--max-frames", str(FRAMES), "--pngs", "2", "--camera-pitch", "25",
-            "--camera-height", "6"]
+            "--camera-height", "6", "--calibration-frames", str(FRAMES)]
     assert video.main(argv) == 0
     return out
 

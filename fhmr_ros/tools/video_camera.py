@@ -82,13 +82,12 @@ def video_camera(args, parts: RuntimeParts, size: tuple[int, int], fps: float
 
 def tracked_people(args, parts: RuntimeParts, K: np.ndarray, fps: float
                    ) -> list[tuple[int, np.ndarray]]:
-    """[(track id, keypoints (K, 3))] of the confirmed tracks in the calibration frames;
+    """[(track id, keypoints (K, 3))] of the confirmed tracks in the calibration frames
+    (the first ``--calibration-frames`` from ``--start``, however many are recovered);
     the front end (detector and tracker) starts afresh afterwards."""
-    count = args.calibration_frames if args.max_frames is None else min(
-        args.calibration_frames, args.max_frames)
     people = []
     try:
-        for i, frame in video_frames(args.video, args.start, count):
+        for i, frame in video_frames(args.video, args.start, args.calibration_frames):
             for t in parts.pipeline.perceive(frame, i / fps, K).tracks:
                 if t.detection is not None and t.state == TrackState.CONFIRMED:
                     people.append((t.track_id, np.asarray(t.detection.keypoints)))
