@@ -406,8 +406,9 @@ def test_bad_input_is_counted_and_the_node_keeps_answering(harness):
         h.pub_odom.publish(nan_odom)
         h.spin(0.2)
     h.send(0, t + 1.0)                                  # a good image ...
-    for _ in range(8):          # odometry older than the newest (best effort: send several)
-        h.pub_odom.publish(odometry_msg(sec_to_stamp(t + 0.95), yaw_pose(0.0), "odom",
+    for _ in range(3):      # odometry older than both of the image's samples (best effort:
+        # either may be lost, and a repeat of the newest stamp is not out of order)
+        h.pub_odom.publish(odometry_msg(sec_to_stamp(t + 0.5), yaw_pose(0.0), "odom",
                                         "base_link"))
         h.spin(0.1)
     blank = np.full((H, W, 3), 128, np.uint8)           # ... nobody in view
