@@ -31,6 +31,8 @@ from ..body.body_model import BodyModel, global_rotations
 from ..body.human_model_joints import SMPLX_TO_REP
 from ..body.rest_measures import stature
 from ..geometry.rotations import axis_angle_to_matrix
+from .clean_up import world_joints
+from .joint_tables import joint_angles
 from .person_track import PersonTrack
 
 G1_MJCF = Path(__file__).resolve().parents[1] / "robots" / "unitree_g1" / "g1_kinematics.xml"
@@ -88,14 +90,9 @@ def human_targets(track: PersonTrack, body: BodyModel, scale: float
                   ) -> tuple[np.ndarray, np.ndarray]:
     """(T, 22, 3) scaled world joints and (T, 22, 3, 3) world joint rotations in the
     G1's axes."""
-    with torch.no_grad():
-        t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).float()  # noqa: E731
-        joints = body.body_joints(t(track.betas), t(track.global_orient), t(track.body_pose),
-                                  t(track.transl)).double().numpy()
-        local = axis_angle_to_matrix(torch.cat([t(track.global_orient)[:, None],
-                                                t(track.body_pose).reshape(-1, 21, 3)], 1))
-        rotations = global_rotations(local.double()).numpy() @ SMPLX_TO_REP
-    return scale * joints, rotations
+    local = axis_angle_to_matrix(torch.from_numpy(joint_angles(track)).double())
+    rotations = global_rotations(local).numpy() @ SMPLX_TO_REP           # (T, 22, 3, 3)
+    return scale * world_joints(track, body), rotations
 
 
 def retarget_g1(track: PersonTrack, body: BodyModel, fps: float,

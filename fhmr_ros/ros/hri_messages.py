@@ -42,10 +42,6 @@ def body_topic(bid: str, name: str) -> str:
     return f"/humans/bodies/{bid}/{name}"
 
 
-def is_hri_topic(topic: str) -> bool:
-    return topic.startswith("/humans/")
-
-
 def tracked_msg(track_ids, header) -> IdsList:
     return IdsList(header=header, ids=[body_id(t) for t in sorted(track_ids)])
 
