@@ -113,6 +113,7 @@ class Harness:
                                       self.diagnostics.append, 100)
         self.photo = read_image("basketball2.png")             # (480, 640, 3), two players
         self.hri_tracked, self.hri = [], {}               # ROS4HRI: topic -> messages
+        self.g1: dict[str, list] = {}                     # publish_g1: body id -> messages
         self.node.create_subscription(IdsList, "/humans/bodies/tracked", self._on_tracked, 10)
 
     def _on_tracked(self, msg) -> None:
@@ -125,6 +126,9 @@ class Harness:
                 topic = f"/humans/bodies/{bid}/{name}"
                 self.hri[topic] = []
                 self.node.create_subscription(msg_type, topic, self.hri[topic].append, qos)
+            self.g1[bid] = []
+            self.node.create_subscription(JointState, f"{NS}/fhmr_node/g1/{bid}/joint_states",
+                                          self.g1[bid].append, 10)
 
     def spin(self, seconds: float, until=lambda: False) -> None:
         end = time.monotonic() + seconds
@@ -224,7 +228,7 @@ class Harness:
 def harness():
     rclpy.init()
     h = Harness()
-    proc = start_node()
+    proc = start_node("publish_g1:=true")
     try:
         h.wait_for_node(proc)
         h.lead_in(T0 + 0.05, 0)
@@ -728,3 +732,26 @@ def test_a_missing_pose_network_stops_the_node_with_a_clear_message(tmp_path):
     assert proc.returncode == 1, out
     assert "movenet_multipose.onnx not found" in out and "convert_pose_models.sh" in out
     assert "Traceback" not in out
+
+
+def test_the_live_g1_follows_each_body_within_its_joint_ranges(harness):
+    """publish_g1: per body of /humans/bodies/tracked, ~/g1/<id>/joint_states carries the
+    G1's 29 joints by their MJCF names, stamped as the person's ~/humans, every angle
+    inside the joint's range, and the robot moves (not a constant pose)."""
+    import mujoco
+
+    from fhmr_ros.export.humanoid_retarget import G1_MJCF, g1_joint_names
+
+    ranges = mujoco.MjModel.from_xml_path(str(G1_MJCF)).jnt_range[1:]
+    humans = {(round(stamp_to_sec(m.header.stamp), 6), h.id)
+              for m in harness.humans for h in m.humans}
+    main = max(harness.g1, key=lambda bid: len(harness.g1[bid]))
+    assert len(harness.g1[main]) >= FRAMES // 2
+    for bid, msgs in harness.g1.items():
+        for m in msgs:
+            assert tuple(m.name) == g1_joint_names()
+            assert (round(stamp_to_sec(m.header.stamp), 6), f"body_{bid}") in humans
+            q = np.asarray(m.position)
+            assert ((q >= ranges[:, 0] - 1e-6) & (q <= ranges[:, 1] + 1e-6)).all()
+    q = np.array([m.position for m in harness.g1[main]])
+    assert np.ptp(q, axis=0).max() > 0.05

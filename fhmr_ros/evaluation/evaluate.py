@@ -26,11 +26,13 @@ import numpy as np
 import torch
 
 from ..body.body_model import BodyModel, transform_smplx_root
-from ..body.keypoints import body_joint_visibility, convert_keypoints, keypoint_format
+from ..body.keypoints import (body_joint_confidence, body_joint_visibility, convert_keypoints,
+                              keypoint_format)
 from ..body.skeleton import BODY_JOINT_NAMES, NON_TORSO_JOINTS, NUM_BODY_JOINTS, TORSO_JOINTS
 from ..data.camera_rigs import CameraRigConfig
 from ..data.observations import DetectorNoiseConfig
 from ..data.windows import Batch, ClipGeometry, make_batch
+from ..model.joint_uncertainty import JointUncertainty, model_uncertainty
 from ..model.pipeline import FactorizedHMR, Prediction, SamplingOptions
 from ..model.sequence import infer_sequence
 from ..model.world import camera_to_world
@@ -52,6 +54,9 @@ COLUMNS = {
     "arm_angle": "Arms °", "leg_angle": "Legs °",
     "spread": "Spread", "spread/visible": "Spread visible", "spread/occluded": "Spread occluded",
     "spread_error_r": "Spread–error r",
+    "sigma": "σ", "sigma/visible": "σ visible", "sigma/occluded": "σ occluded",
+    "coverage/visible": "Within σ visible %", "coverage/occluded": "Within σ occluded %",
+    "sigma_error_r": "σ–error r",
 }
 
 
@@ -95,12 +100,22 @@ def _truth_vertices(body: BodyModel, seq: HeldOutSequence) -> torch.Tensor:
                 return_vertices=True).vertices
 
 
+def truth_joints_camera(seq: HeldOutSequence) -> torch.Tensor:
+    """(T, 22, 3) the true joints in the camera frame, m."""
+    truth = seq.batch.truth
+    return (truth.pelvis_camera[..., None, :] + truth.joints_rel)[0]
+
+
 def sequence_errors(body: BodyModel, seq: HeldOutSequence, pred: Prediction, fps: float,
-                    gt_vertices: torch.Tensor | None, fmt) -> tuple[dict, dict]:
+                    gt_vertices: torch.Tensor | None, fmt,
+                    uncertainty: JointUncertainty | None = None,
+                    seen: np.ndarray | None = None) -> tuple[dict, dict]:
     """Per-frame error arrays and the (T, 22) masks they can be split by (no PVE without
-    ``gt_vertices``)."""
+    ``gt_vertices``). With the checkpoint's ``uncertainty`` table and the (T, K, 3)
+    keypoints the model was given (``seen``): the published radius sigma (mm), the share
+    of joints within it ("coverage", %) and its correlation with the error."""
     b = seq.batch
-    gt_cam = (b.truth.pelvis_camera[..., None, :] + b.truth.joints_rel)[0]      # (T, 22, 3)
+    gt_cam = truth_joints_camera(seq)                                          # (T, 22, 3)
     pj = pred.joints_camera[0]
     gt_world = torch.from_numpy(seq.clip.joints_world)
     pw = pred.joints_world[0]
@@ -125,6 +140,13 @@ def sequence_errors(body: BodyModel, seq: HeldOutSequence, pred: Prediction, fps
     masks = {"torso": M.joint_mask(TORSO_JOINTS, NUM_BODY_JOINTS),
              "non_torso": M.joint_mask(NON_TORSO_JOINTS, NUM_BODY_JOINTS),
              "visible": vis, "occluded": ~vis}
+    if uncertainty is not None and seen is not None:
+        confidence = body_joint_confidence(fmt, torch.from_numpy(seen[..., 2])).numpy()
+        sigma = M.M_TO_MM * uncertainty.sigma(confidence, pj[:, 0, 2].numpy())  # (T, 22)
+        absolute = M.mpjpe(pj, gt_cam, root=None)
+        errors["sigma"] = sigma
+        errors["coverage"] = 100.0 * (absolute <= sigma)
+        errors["sigma_error_r"] = M.spread_error_correlation(sigma, absolute)
     if pred.joints_camera_samples is not None:      # calibration, judged per joint
         errors["spread"] = M.hypothesis_spread(pred.joints_camera_samples[:, 0])
         errors["spread_error_r"] = M.spread_error_correlation(errors["spread"], errors["mpjpe"])
@@ -141,6 +163,28 @@ def per_joint_calibration(row: dict[str, float]) -> dict[str, dict[str, float]]:
             if f"spread/joint:{name}" in row}
 
 
+def seen_keypoints(model: FactorizedHMR, seq: HeldOutSequence,
+                   observed_format: str | None = None) -> np.ndarray:
+    """(T, K, 3) the sequence's detections in the model's format; with ``observed_format``
+    only the keypoints a detector of that format gives (converted as the node converts
+    another node's keypoints)."""
+    model_format = keypoint_format(model.cfg.inputs.keypoint_format)
+    observed = keypoint_format(observed_format or model_format.name)
+    return np.stack([convert_keypoints(convert_keypoints(k, model_format, observed),
+                                       observed, model_format)
+                     for k in seq.batch.keypoints[0].numpy()])
+
+
+def predict_sequence(model: FactorizedHMR, seq: HeldOutSequence, mode: str,
+                     opts: SamplingOptions, streaming: StreamingConfig | None = None,
+                     observed_format: str | None = None) -> Prediction:
+    """Offline sliding windows, or with ``streaming`` the node's path (stream_sequence)."""
+    b = seq.batch
+    if streaming is None:
+        return infer_sequence(model, b.inputs, b.T_world_camera, mode, opts)
+    return stream_sequence(model, seq, replace(streaming, mode=mode), observed_format)
+
+
 def stream_sequence(model: FactorizedHMR, seq: HeldOutSequence, cfg: StreamingConfig,
                     observed_format: str | None = None) -> Prediction:
     """The node's path on one sequence: each frame's detections, intrinsics and believed
@@ -151,14 +195,11 @@ def stream_sequence(model: FactorizedHMR, seq: HeldOutSequence, cfg: StreamingCo
     b = seq.batch
     engine = StreamingEngine(model, cfg)
     K = b.K[0].numpy()
-    model_format = keypoint_format(model.cfg.inputs.keypoint_format)
-    observed = keypoint_format(observed_format or model_format.name)
+    seen = seen_keypoints(model, seq, observed_format)                          # (T, K, 3)
     results = []
-    for t in range(b.keypoints.shape[1]):
-        keypoints = convert_keypoints(convert_keypoints(         # (K, 3) what is seen
-            b.keypoints[0, t].numpy(), model_format, observed), observed, model_format)
+    for t in range(len(seen)):
         results += engine.update(t / model.cfg.fps, b.T_world_camera[0, t].numpy(), K,
-                                 [PersonObservation(0, keypoints, None)])
+                                 [PersonObservation(0, seen[t], None)])
     results = sorted(results + engine.flush(), key=lambda r: r.frame)
     if [r.frame for r in results] != list(range(b.keypoints.shape[1])):
         raise RuntimeError("the streaming engine did not publish every frame once")
@@ -194,13 +235,12 @@ def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[HeldOutSeque
     rows = {}
     for mode in modes:
         per_seq: dict[str, list[float]] = {}
+        uncertainty = model_uncertainty(getattr(model, "meta", {}), mode)
         for seq, gv in zip(sequences, gt_verts):
-            b = seq.batch
-            pred = (infer_sequence(model, b.inputs, b.T_world_camera, mode, opts)
-                    if streaming is None else
-                    stream_sequence(model, seq, replace(streaming, mode=mode),
-                                    observed_format))
-            errors, masks = sequence_errors(body, seq, pred, model.cfg.fps, gv, fmt)
+            pred = predict_sequence(model, seq, mode, opts, streaming, observed_format)
+            errors, masks = sequence_errors(
+                body, seq, pred, model.cfg.fps, gv, fmt, uncertainty,
+                seen_keypoints(model, seq, observed_format if streaming else None))
             for k, v in M.summarize(errors, masks).items():
                 per_seq.setdefault(k, []).append(v)
         for suffix, chosen in groups.items():

@@ -21,6 +21,7 @@ z up) through SMPLX_TO_REP.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,70 +87,108 @@ class RobotMotion:
         return [npz, csv]
 
 
+def target_rotations(axis_angles: np.ndarray) -> np.ndarray:
+    """(..., 22, 3) axis-angles (the root in the world, then joints 1..21) -> (..., 22, 3, 3)
+    world joint rotations in the G1's axes."""
+    local = axis_angle_to_matrix(torch.from_numpy(np.asarray(axis_angles)).double())
+    return global_rotations(local).numpy() @ SMPLX_TO_REP
+
+
 def human_targets(track: PersonTrack, body: BodyModel, scale: float
                   ) -> tuple[np.ndarray, np.ndarray]:
     """(T, 22, 3) scaled world joints and (T, 22, 3, 3) world joint rotations in the
     G1's axes."""
-    local = axis_angle_to_matrix(torch.from_numpy(joint_angles(track)).double())
-    rotations = global_rotations(local).numpy() @ SMPLX_TO_REP           # (T, 22, 3, 3)
-    return scale * world_joints(track, body), rotations
+    return scale * world_joints(track, body), target_rotations(joint_angles(track))
+
+
+@functools.lru_cache(maxsize=1)
+def g1_joint_names() -> tuple[str, ...]:
+    """The G1's 29 actuated joints, MJCF order (after the floating root)."""
+    import mujoco
+    model = mujoco.MjModel.from_xml_path(str(G1_MJCF))
+    return tuple(model.joint(j).name for j in range(1, model.njnt))
+
+
+class G1Solver:
+    """The G1 following one person frame by frame (steps 2-4 of the module doc): each
+    ``solve`` starts from the last solution (the first from the stand keyframe, moved under
+    the pelvis target)."""
+
+    def __init__(self, iterations: int = 12) -> None:
+        import mink
+        import mujoco
+
+        self.iterations = iterations
+        self.model = mujoco.MjModel.from_xml_path(str(G1_MJCF))
+        self.config = mink.Configuration(self.model)
+        self.config.update_from_keyframe("stand")
+        self.sites = {name: mink.FrameTask(name, "site", position_cost=cost,
+                                           orientation_cost=0.0)
+                      for name, _, cost in SITE_TARGETS}
+        self.pelvis = mink.FrameTask("pelvis", "body", position_cost=0.0, orientation_cost=5.0)
+        self.torso = mink.FrameTask("torso_link", "body", position_cost=0.0,
+                                    orientation_cost=2.0)
+        posture = mink.PostureTask(self.model, cost=1e-2)
+        posture.set_target(self.config.q.copy())
+        self.tasks = [*self.sites.values(), self.pelvis, self.torso, posture]
+        self.limits = [mink.ConfigurationLimit(self.model)]
+        self.ankle_height = {n: self._site(n)[2] for n in ENDS[:2]}
+        self.started = False
+
+    def _site(self, name: str) -> np.ndarray:
+        return self.config.get_transform_frame_to_world(name, "site").translation()
+
+    def solve(self, joints: np.ndarray, rotations: np.ndarray, contacts: np.ndarray | None,
+              dt: float) -> tuple[np.ndarray, np.ndarray]:
+        """Scaled world joints (22, 3), their G1-axes rotations (22, 3, 3) and the feet in
+        contact (2,) bool or None -> the configuration q (nq,) (root xyz, root wxyz, 29
+        joints) and the distances (4,) m of ENDS from their targets."""
+        import mink
+
+        targets = {}
+        for name, index, _ in SITE_TARGETS:
+            p = joints[list(index)].mean(axis=0)
+            side = ENDS[:2].index(name) if name in ENDS[:2] else None
+            if side is not None and contacts is not None and contacts[side]:
+                p = np.array([p[0], p[1], self.ankle_height[name]])
+            targets[name] = p
+            self.sites[name].set_target(mink.SE3.from_translation(p))
+        self.pelvis.set_target(mink.SE3.from_rotation(mink.SO3.from_matrix(rotations[PELVIS])))
+        self.torso.set_target(mink.SE3.from_rotation(mink.SO3.from_matrix(rotations[TORSO])))
+        iterations = self.iterations
+        if not self.started:                 # start under the pelvis target
+            q = self.config.q
+            q[:3] += targets["BODY_25:MidHip"] - self._site("BODY_25:MidHip")
+            self.config.update(q)
+            iterations, self.started = 4 * iterations, True
+        for _ in range(iterations):
+            velocity = mink.solve_ik(self.config, self.tasks, dt, "daqp", 1e-3,
+                                     limits=self.limits)
+            self.config.integrate_inplace(velocity, dt)
+        _lift_feet(self.config, self.model)
+        errors = np.array([np.linalg.norm(self._site(n) - targets[n]) for n in ENDS])
+        return self.config.q.copy(), errors
 
 
 def retarget_g1(track: PersonTrack, body: BodyModel, fps: float,
                 contacts: np.ndarray | None = None, iterations: int = 12) -> RobotMotion:
     """The track on the G1 (module doc); ``contacts`` (T, 2) bool, left and right foot."""
-    import mink
-    import mujoco
-
-    model = mujoco.MjModel.from_xml_path(str(G1_MJCF))
-    config = mink.Configuration(model)
-    config.update_from_keyframe("stand")
-    stand = config.q.copy()
+    solver = G1Solver(iterations)
+    model = solver.model
     scale = G1_STATURE_M / stature(body, np.median(track.betas, axis=0))
     joints, rotations = human_targets(track, body, scale)
-    sites = {name: mink.FrameTask(name, "site", position_cost=cost, orientation_cost=0.0)
-             for name, _, cost in SITE_TARGETS}
-    pelvis = mink.FrameTask("pelvis", "body", position_cost=0.0, orientation_cost=5.0)
-    torso = mink.FrameTask("torso_link", "body", position_cost=0.0, orientation_cost=2.0)
-    posture = mink.PostureTask(model, cost=1e-2)
-    posture.set_target(stand)
-    tasks = [*sites.values(), pelvis, torso, posture]
-    limits = [mink.ConfigurationLimit(model)]
-    ankle_height = {n: config.get_transform_frame_to_world(n, "site").translation()[2]
-                    for n in ENDS[:2]}
     T = len(joints)
     qs, errors = np.zeros((T, model.nq)), np.zeros((T, len(ENDS)))
     for t in range(T):
-        targets = {}
-        for name, index, _ in SITE_TARGETS:
-            p = joints[t, list(index)].mean(axis=0)
-            side = ENDS[:2].index(name) if name in ENDS[:2] else None
-            if side is not None and contacts is not None and contacts[t, side]:
-                p = np.array([p[0], p[1], ankle_height[name]])
-            targets[name] = p
-            sites[name].set_target(mink.SE3.from_translation(p))
-        pelvis.set_target(mink.SE3.from_rotation(mink.SO3.from_matrix(rotations[t, PELVIS])))
-        torso.set_target(mink.SE3.from_rotation(mink.SO3.from_matrix(rotations[t, TORSO])))
-        if t == 0:                           # start under the pelvis target
-            q = config.q
-            q[:3] += targets["BODY_25:MidHip"] - config.get_transform_frame_to_world(
-                "BODY_25:MidHip", "site").translation()
-            config.update(q)
-        for _ in range(iterations * (4 if t == 0 else 1)):
-            velocity = mink.solve_ik(config, tasks, 1.0 / fps, "daqp", 1e-3, limits=limits)
-            config.integrate_inplace(velocity, 1.0 / fps)
-        _lift_feet(config, model)
-        qs[t] = config.q
-        errors[t] = [np.linalg.norm(config.get_transform_frame_to_world(n, "site")
-                                    .translation() - targets[n]) for n in ENDS]
+        qs[t], errors[t] = solver.solve(joints[t], rotations[t],
+                                        None if contacts is None else contacts[t], 1.0 / fps)
     lowest, bodies = _posed(model, qs)
-    names = [model.joint(j).name for j in range(1, model.njnt)]
     ranges = model.jnt_range[1:]
     dof = qs[:, 7:]
     violations = int(((dof < ranges[:, 0] - 1e-6) | (dof > ranges[:, 1] + 1e-6)).sum())
     parents = [int(p) - 1 for p in model.body_parentid[1:]]     # without the world body
-    return RobotMotion(fps, names, qs[:, :3], qs[:, [4, 5, 6, 3]], dof, errors, violations,
-                       lowest, scale, joints, bodies[:, 1:], parents)
+    return RobotMotion(fps, list(g1_joint_names()), qs[:, :3], qs[:, [4, 5, 6, 3]], dof, errors,
+                       violations, lowest, scale, joints, bodies[:, 1:], parents)
 
 
 def _foot_spheres(model, data) -> np.ndarray:

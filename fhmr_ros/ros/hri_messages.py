@@ -29,7 +29,8 @@ from fhmr_ros.body.keypoints import KeypointFormat
 from fhmr_ros.body.person_ids import body_id, person_frame
 from fhmr_ros.streaming.engine import FrameResult
 
-TRACKED_TOPIC = "/humans/bodies/tracked"
+HRI_PREFIX = "/humans/"
+TRACKED_TOPIC = f"{HRI_PREFIX}bodies/tracked"
 BODY_TOPICS = {"roi": NormalizedRegionOfInterest2D, "skeleton2d": Skeleton2D,
                "position": PointStamped, "velocity": TwistStamped, "joint_states": JointState}
 # Skeleton2D's point names (its constants), in message order; NECK is not a detector point

@@ -57,6 +57,8 @@ from fhmr_ros.streaming.stream_runtime import StreamRuntime
 
 from .diagnostics import runtime_diagnostics
 from .following_subscription import FollowingSubscription
+from .g1_messages import G1_PREFIX
+from .hri_messages import HRI_PREFIX
 from .input_adapters import (TF_TOPICS, feed_camera_info, feed_image, feed_odometry,
                              feed_transforms)
 from .node_parameters import declare_parameters, read_settings
@@ -111,7 +113,7 @@ class FhmrNode(LifecycleNode):
         self.messages: OutputMessages | None = None
         self.configure_error = ""
         self.publishers_by_output: dict[str, Publisher] = {}
-        self.per_body = TopicPublishers(self)      # ROS4HRI's /humans/bodies/...
+        self.per_body = TopicPublishers(self)      # /humans/bodies/..., ~/g1/...
         self._inputs: list = []
         self._following: list[FollowingSubscription] = []      # odom
         self._refresh_timer = None
@@ -331,15 +333,16 @@ class FhmrNode(LifecycleNode):
         for output, msg in self.messages.frame_messages(frame, image, self._subscribed):
             if output in self.publishers_by_output:
                 self.publishers_by_output[output].publish(msg)
-            else:                                   # a ROS4HRI topic
+            else:                                   # a per-body topic (ROS4HRI, G1)
                 self.per_body.publish(output, msg)
 
     def forget(self, live_tracks: set[int]) -> None:
         self.messages.forget(live_tracks)
-        if self.cfg.publish_hri:
-            self.per_body.keep_bodies(live_tracks)
-        else:
-            self.per_body.close()
+        self.per_body.keep_bodies(live_tracks)
+        if not self.cfg.publish_hri:
+            self.per_body.close_family(HRI_PREFIX)
+        if not self.cfg.publish_g1:
+            self.per_body.close_family(G1_PREFIX)
 
     def reset(self, stamp: float) -> None:
         if not self.context.ok():           # shutting down: nobody to tell

@@ -25,7 +25,7 @@ def build_node_runtime(cfg: NodeSettings, make_sink: Callable[[OutputMessages], 
     around them. ``make_sink`` gets the message builder and returns where complete images
     go. Raises StartupError naming the problem and its fix."""
     parts = build_parts(cfg, first_id)
-    messages = OutputMessages(cfg, parts.keypoint_format,
+    messages = OutputMessages(cfg, parts.keypoint_format, parts.body,
                               DecimatedBody(parts.body) if cfg.mesh_markers else None)
     model_format = parts.model.cfg.inputs.keypoint_format
     decode = (decode_image(cfg.max_image_pixels) if cfg.input == "image" else

@@ -1,7 +1,8 @@
 """Every message one released image produces — ~/humans, ~/trajectories, /tf, ~/markers,
-~/debug_image and ROS4HRI's /humans/bodies/... — built once, whoever sends them: the node
-publishes them, fhmr-bag records them with the image's stamp. Each comes keyed by its
-output's name (OUTPUT_TOPICS) or, for ROS4HRI's per-body topics, by its topic."""
+~/debug_image, ROS4HRI's /humans/bodies/... and the live G1's ~/g1/... — built once,
+whoever sends them: the node publishes them, fhmr-bag records them with the image's stamp.
+Each comes keyed by its output's name (OUTPUT_TOPICS) or, for the per-body topics, by its
+topic."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from collections.abc import Callable
 import numpy as np
 from std_msgs.msg import Header
 
+from fhmr_ros.body.body_model import BodyModel
 from fhmr_ros.body.decimated_mesh import DecimatedBody
+from fhmr_ros.export.g1_followers import G1Followers
+from fhmr_ros.export.humanoid_retarget import g1_joint_names
 from fhmr_ros.streaming.frame_assembler import ImageFrame
 from fhmr_ros.streaming.settings import NodeSettings
 from fhmr_ros.visualization.overlay import RenderedPerson, render_people
 
+from .g1_messages import g1_joint_state_msg, g1_topic
 from .hri_messages import TRACKED_TOPIC, body_messages, tracked_msg
 from .human_outputs import HumanOutputs
 from .image_conversion import bgr_to_image_msg
@@ -32,11 +37,13 @@ DEFAULT_CAMERA_FRAME = "camera_optical_frame"
 
 
 class OutputMessages:
-    def __init__(self, cfg: NodeSettings, keypoint_format: str,
+    def __init__(self, cfg: NodeSettings, keypoint_format: str, body: BodyModel,
                  mesh: DecimatedBody | None) -> None:
         self.cfg = cfg
         self.outputs = HumanOutputs(keypoint_format, cfg.trajectory_length)
+        self.body = body
         self.mesh = mesh
+        self.g1: G1Followers | None = None          # made when publish_g1 is first on
 
     def camera_frame(self, frame: ImageFrame) -> str:
         """The ``camera_frame`` parameter, else the image's own frame_id."""
@@ -72,6 +79,8 @@ class OutputMessages:
             out.append(("tf", tf_message(transforms)))
         if cfg.publish_hri:
             out += self._hri_messages(frame, results, bodies, camera_frame)
+        if cfg.publish_g1:
+            out += self._g1_messages(frame, results)
         if cfg.publish_markers and wanted("markers"):
             out.append(("markers", human_markers(
                 [self._marker_person(r) for r in results], cfg.world_frame, stamp,
@@ -96,6 +105,16 @@ class OutputMessages:
                                  self.outputs.fmt, frame.size, camera, world)
         return out
 
+    def _g1_messages(self, frame: ImageFrame, results) -> list[tuple[str, object]]:
+        """Each person's live G1 joint positions (ros/g1_messages.py), keyed by topic."""
+        if self.g1 is None:
+            self.g1 = G1Followers(self.body, self.cfg.floor_height_m)
+        header = Header(stamp=sec_to_stamp(frame.stamp))
+        return [(g1_topic(r.track_id), g1_joint_state_msg(g1_joint_names(), self.g1.step(
+                    r.track_id, r.joints_world, r.global_orient_world, r.body_pose, r.betas,
+                    r.contact), header))
+                for r in results]
+
     def _marker_person(self, r) -> MarkerPerson:
         vertices = None
         if self.mesh is not None:
@@ -108,6 +127,8 @@ class OutputMessages:
 
     def forget(self, live_tracks: set[int]) -> None:
         self.outputs.forget(live_tracks)
+        if self.g1 is not None:
+            self.g1.forget(live_tracks)
 
     def reset_messages(self, stamp: float) -> list[tuple[str, object]]:
         """Time went back: every person's trajectory is forgotten and RViz clears them."""

@@ -1,6 +1,6 @@
 """The runtime's sink for fhmr-bag: every output the node would publish, written into an
-MCAP recording under the node's topic names (ROS4HRI's under their own), stamped with its
-image's stamp."""
+MCAP recording under the node's topic names (ROS4HRI's under their own; ~ is /fhmr_node),
+stamped with its image's stamp."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ class RecordingSink:
 
     def _write(self, pairs, stamp: float) -> None:
         for output, msg in pairs:
-            self.recorder.write(TOPICS.get(output, output), msg, int(round(stamp * 1e9)))
+            topic = TOPICS.get(output, output).replace("~", NODE, 1)   # per-body: its topic
+            self.recorder.write(topic, msg, int(round(stamp * 1e9)))
 
     def publish(self, frame: ImageFrame, image) -> None:
         self._write(self.messages.frame_messages(frame, image, lambda output: True),

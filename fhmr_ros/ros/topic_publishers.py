@@ -1,6 +1,6 @@
-"""Publishers made when their topic first has a message: ROS4HRI's per-body topics
-(/humans/bodies/<id>/...) come and go with the people, so a body's publishers are
-destroyed once it is no longer tracked (``keep_bodies``)."""
+"""Publishers made when their topic first has a message: the per-body topics (ROS4HRI's
+/humans/bodies/<id>/..., the live G1's ~/g1/<id>/...) come and go with the people, so a
+body's publishers are destroyed once it is no longer tracked (``keep_bodies``)."""
 
 from __future__ import annotations
 
@@ -36,10 +36,19 @@ class TopicPublishers:
         pub.publish(msg)
 
     def keep_bodies(self, track_ids: set[int]) -> None:
-        """Destroy the per-body publishers of every body not among ``track_ids``."""
-        keep = {f"/humans/bodies/{body_id(t)}/" for t in track_ids}
-        for topic in [t for t in self._publishers if t != TRACKED_TOPIC
-                      and not any(t.startswith(k) for k in keep)]:
+        """Destroy the per-body publishers (a ``/<body id>/`` in the topic) of every body
+        not among ``track_ids``."""
+        keep = {f"/{body_id(t)}/" for t in track_ids}
+        self._destroy([t for t in self._publishers if t != TRACKED_TOPIC
+                       and not any(k in t for k in keep)])
+
+    def close_family(self, prefix: str) -> None:
+        """Destroy every publisher whose topic starts with ``prefix`` (an output switched
+        off)."""
+        self._destroy([t for t in self._publishers if t.startswith(prefix)])
+
+    def _destroy(self, topics: list[str]) -> None:
+        for topic in topics:
             self.node.destroy_publisher(self._publishers.pop(topic))
 
     def close(self) -> None:

@@ -42,11 +42,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..body.keypoints import keypoint_format
+from ..body.keypoints import body_joint_confidence, keypoint_format
 from ..geometry.gravity_view import heading_yaw
 from ..geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, rotation_about_axis
 from ..model.inputs import bbox_from_keypoints, build_inputs
-from ..model.pipeline import FactorizedHMR, Prediction, check_mode, joint_source
+from ..model.joint_uncertainty import model_uncertainty, published_uncertainty
+from ..model.pipeline import MODES, FactorizedHMR, Prediction, check_mode, joint_source
 from ..model.representation import DIM
 from ..model.sequence import crossfade
 from ..model.world import predict_next_pelvis
@@ -130,7 +131,7 @@ class FrameResult:
     joint_source: np.ndarray        # (22,) uint8: 0 anchor, 1 completed
     R_world_root: np.ndarray        # (3, 3) the world root orientation's matrix
     velocity_world: np.ndarray      # (6,) pelvis: linear m/s, then angular rad/s (yaw rate)
-    joint_uncertainty: np.ndarray | None = None  # (22,) m, with hypotheses > 1
+    joint_uncertainty: np.ndarray | None = None  # (22,) m: _joint_uncertainty
 
     def seen_from(self, T_world_camera: np.ndarray) -> FrameResult:
         """The same person with the camera-frame fields expressed in the camera at pose
@@ -185,7 +186,9 @@ class StreamingEngine:
         self.tracks: dict[int, TrackStream] = {}
         self.stats = EngineStats()
         self._source = joint_source().numpy()
-        self._align_pairs = keypoint_pairs(keypoint_format(model.cfg.inputs.keypoint_format))
+        self._format = keypoint_format(model.cfg.inputs.keypoint_format)
+        self._align_pairs = keypoint_pairs(self._format)
+        self._uncertainty = {m: model_uncertainty(getattr(model, "meta", {}), m) for m in MODES}
 
     def set_hypotheses(self, n: int) -> None:
         """Stage-2 samples per window from the next run on (a live parameter)."""
@@ -373,10 +376,7 @@ class StreamingEngine:
                        first_index: int) -> list[FrameResult]:
         p = {k: v[0].cpu().numpy().astype(np.float32) for k, v in vars(pred).items()
              if v is not None and k != "joints_camera_samples"}
-        spread = None
-        if pred.joints_camera_samples is not None:   # (N, 1, T, 22, 3)
-            s = pred.joints_camera_samples[:, 0]
-            spread = s.std(0).norm(dim=-1).cpu().numpy().astype(np.float32)   # (T, 22)
+        uncertainty = self._joint_uncertainty(frames, pred)                  # (T, 22) or None
         velocity = self._world_velocity(tr, [f.stamp for f in frames], pred)   # (T, 6)
         out = []
         for i, f in enumerate(frames):
@@ -392,8 +392,19 @@ class StreamingEngine:
                 pelvis_world=p["pelvis_world"][i], root_velocity=p["root_velocity"][i],
                 contact=p["contact"][i], joint_source=self._source,
                 R_world_root=p["R_world_root"][i], velocity_world=velocity[i],
-                joint_uncertainty=None if spread is None else spread[i]))
+                joint_uncertainty=None if uncertainty is None else uncertainty[i]))
         return out
+
+    def _joint_uncertainty(self, frames: list[GridFrame], pred: Prediction
+                           ) -> np.ndarray | None:
+        """(T, 22) m: model/joint_uncertainty.published_uncertainty for these frames."""
+        confidence = body_joint_confidence(self._format, torch.from_numpy(
+            np.stack([f.keypoints[:, 2] for f in frames]))).numpy()           # (T, 22)
+        samples = pred.joints_camera_samples                                  # (N, 1, T, 22, 3)
+        return published_uncertainty(
+            self._uncertainty.get(self.cfg.mode), confidence,
+            pred.joints_camera[0].cpu().numpy(),
+            None if samples is None else samples[:, 0].cpu().numpy())
 
     @staticmethod
     def _world_velocity(tr: TrackStream, stamps: list[float], pred: Prediction) -> np.ndarray:

@@ -177,6 +177,10 @@ class NodeSettings:
         True, "publish ROS4HRI's (REP-155) /humans/bodies/tracked and, per body, "
         "/humans/bodies/<id>/{roi,skeleton2d,position,velocity,joint_states}", "outputs",
         live=True)
+    publish_g1: bool = _setting(
+        False, "publish ~/g1/<id>/joint_states (sensor_msgs/JointState): each person "
+        "retargeted live onto the Unitree G1's 29 joints (mink IK, about 2-3 ms per person "
+        "and image on 2 cores)", "outputs", live=True)
     mesh_markers: bool = _setting(
         True, "include a decimated body mesh per person in the markers", "outputs")
     marker_lifetime_s: float = _setting(

@@ -14,9 +14,11 @@ import numpy as np
 import torch
 
 from ..body.body_model import BodyModel
+from ..body.keypoints import body_joint_confidence, keypoint_format
 from ..data.files import ObservationFileError, Observations, load_observations
 from ..model.checkpoint import default_checkpoint, load_checkpoint
 from ..model.inputs import build_inputs
+from ..model.joint_uncertainty import model_uncertainty, published_uncertainty
 from ..model.pipeline import MODES, FactorizedHMR, Prediction, SamplingOptions, joint_source
 from ..model.sequence import infer_sequence
 
@@ -34,9 +36,11 @@ def predict_observations(model: FactorizedHMR, obs: Observations, mode: str = "t
     return infer_sequence(model, inputs, t(obs.T_world_camera), mode, opts)
 
 
-def prediction_arrays(pred: Prediction, body: BodyModel | None = None) -> dict[str, np.ndarray]:
-    """PRED.npz arrays for batch element 0. With ``body`` (the user's SMPL-X file) joints and
-    transl are recomputed on that body so that its mesh sits where the model put the pelvis."""
+def prediction_arrays(pred: Prediction, body: BodyModel | None = None,
+                      uncertainty: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """PRED.npz arrays for batch element 0 (and ``uncertainty`` (T, 22) as
+    joint_uncertainty). With ``body`` (the user's SMPL-X file) joints and transl are
+    recomputed on that body so that its mesh sits where the model put the pelvis."""
     p = {k: v[0] for k, v in vars(pred).items()
          if v is not None and k not in ("joints_camera_samples", "R_world_root")}
     if body is not None:
@@ -53,7 +57,20 @@ def prediction_arrays(pred: Prediction, body: BodyModel | None = None) -> dict[s
     out["joint_source"] = joint_source().numpy()
     if pred.joints_camera_samples is not None:
         out["joints_camera_samples"] = pred.joints_camera_samples[:, 0].cpu().numpy()
+    if uncertainty is not None:
+        out["joint_uncertainty"] = uncertainty.astype(np.float32)
     return out
+
+
+def observation_uncertainty(model: FactorizedHMR, obs: Observations, mode: str,
+                            pred: Prediction) -> np.ndarray | None:
+    """(T, 22) m, the published joint uncertainty of ``pred`` (model/joint_uncertainty.py)."""
+    confidence = body_joint_confidence(keypoint_format(obs.keypoint_format),
+                                       torch.from_numpy(obs.keypoints[..., 2])).numpy()
+    samples = pred.joints_camera_samples
+    return published_uncertainty(model_uncertainty(model.meta, mode), confidence,
+                                 pred.joints_camera[0].cpu().numpy(),
+                                 None if samples is None else samples[:, 0].cpu().numpy())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fhmr-infer: error: {e}", file=sys.stderr)
         return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, **prediction_arrays(pred, body), fps=np.float32(obs.fps))
+    np.savez_compressed(args.out, **prediction_arrays(
+        pred, body, observation_uncertainty(model, obs, args.mode, pred)),
+        fps=np.float32(obs.fps))
     world = "odometry" if obs.has_odometry else "static camera levelled by gravity"
     print(f"fhmr-infer: {obs.num_frames} frames -> {args.out} (mode {args.mode}, world: {world})")
     return 0
