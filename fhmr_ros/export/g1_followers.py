@@ -19,7 +19,7 @@ from .humanoid_retarget import G1_STATURE_M, G1Solver, target_rotations
 
 RESHAPE = 0.05          # a betas change that makes the stature be measured again
 CONTACT_PROBABILITY = 0.5
-LIVE_ITERATIONS = 6     # IK steps per frame: warm-started at 30 fps, as close as 12 (docs/export.md)
+LIVE_ITERATIONS = 6     # IK steps a frame: warm-started, as close as 12 (fhmr-bench g1)
 DT = 1.0 / 30.0         # the IK's step (its velocity is integrated over it: the update is dt-free)
 
 

@@ -179,8 +179,8 @@ class NodeSettings:
         live=True)
     publish_g1: bool = _setting(
         False, "publish ~/g1/<id>/joint_states (sensor_msgs/JointState): each person "
-        "retargeted live onto the Unitree G1's 29 joints (mink IK, about 2-3 ms per person "
-        "and image on 2 cores)", "outputs", live=True)
+        "retargeted live onto the Unitree G1's 29 joints (mink IK, about 4 ms per person "
+        "and image on 2 cores: fhmr-bench g1)", "outputs", live=True)
     mesh_markers: bool = _setting(
         True, "include a decimated body mesh per person in the markers", "outputs")
     marker_lifetime_s: float = _setting(

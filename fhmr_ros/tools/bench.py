@@ -8,6 +8,7 @@
     fhmr-bench soak [--minutes 30] [-p name:=value ...]
     fhmr-bench account [--seconds 40] [--queues 2 100] [-p name:=value ...]
     fhmr-bench odom-bursts [--rate 3] [--seconds 15] [--scenes crowd] [-p name:=value ...]
+    fhmr-bench g1 [--iterations 3 6 12]
 
 `model`: Stage 1 and Stage 2 latency per window on random inputs, sweeping one setting at
 a time around each preset's default (window length, ODE steps, classifier-free guidance
@@ -37,6 +38,11 @@ their camera joints mapped through odometry and the camera mount (the worst gap 
 odometry (12 Hz, reliable) sent in a burst right before each image; how many images are
 answered, with the node's defaults and with the odometry subscribed best effort and no gap
 bridging (the node before odom_reliability and odom_extrapolate_s).
+
+`g1`: the live G1 retargeting (the node's publish_g1) on a held-out procedural walk (4 s at
+30 fps, cleaned up as fhmr-export does), frame by frame, warm-started: milliseconds per
+person and frame (p50, p95) and the share of frames with the feet and the hands within 5 cm
+of their stature-scaled targets, per number of IK steps a frame.
 """
 
 from __future__ import annotations
@@ -217,6 +223,45 @@ def bench_detector(args) -> int:
     return 0
 
 
+def bench_g1(args) -> int:
+    """Live G1 retargeting cost and reach per IK steps a frame (module doc)."""
+    from ..body.body_model import BodyModel
+    from ..body.rest_measures import stature
+    from ..body.standin_model import ensure_standin_model
+    from ..data.procedural import procedural_clips
+    from ..export.clean_up import clean_up
+    from ..export.humanoid_retarget import G1_STATURE_M, REACH_M, G1Solver, human_targets
+    from ..export.person_track import PersonTrack
+
+    body = BodyModel(ensure_standin_model())
+    fps = 30.0
+    clip = procedural_clips(1, seed=3, split="test", body_model=body)[0].resample(fps)
+    clip = clip.slice(0, 120)
+    T = clip.num_frames
+    track = PersonTrack(1, np.arange(T) / fps, np.tile(clip.betas, (T, 1)),
+                        clip.global_orient, clip.body_pose.reshape(T, 63), clip.transl)
+    (segment,) = clean_up(track, body)
+    joints, rotations = human_targets(segment.track, body,
+                                      G1_STATURE_M / stature(body, clip.betas))
+    print(f"# fhmr-bench g1: {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores; held-out procedural walk, {T} frames at {fps:g} fps")
+    print("| IK steps a frame | ms p50 | p95 | feet within 5 cm | hands within 5 cm |")
+    print("|---:|---:|---:|---:|---:|")
+    for iterations in args.iterations:
+        solver = G1Solver(iterations)
+        times, errors = [], []
+        for t in range(T):
+            tic = time.perf_counter()
+            errors.append(solver.solve(joints[t], rotations[t], segment.contacts[t],
+                                       1.0 / fps)[1])
+            times.append(1000 * (time.perf_counter() - tic))
+        reached = np.array(errors) < REACH_M                      # (T, 4): feet, hands
+        p50, p95 = np.percentile(times[1:], [50, 95])             # the first starts cold
+        print(f"| {iterations} | {p50:.1f} | {p95:.1f} | {reached[:, :2].mean():.0%} | "
+              f"{reached[:, 2:].mean():.0%} |", flush=True)
+    return 0
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="fhmr-bench", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="what", required=True)
@@ -275,6 +320,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     o.add_argument("--device", default=NodeSettings.device)
     o.add_argument("-p", "--param", action="append", default=[],
                    help="a node parameter, name:=value (repeatable)")
+    g = sub.add_parser("g1", help="live G1 retargeting: ms per person and frame, reach")
+    g.add_argument("--iterations", type=int, nargs="+", default=[3, 6, 12],
+                   help="IK steps a frame to compare (the node uses 6)")
     return ap.parse_args(argv)
 
 
@@ -282,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.what == "detector":
         return bench_detector(args)
+    if args.what == "g1":
+        return bench_g1(args)
     if args.what == "node":
         from .node_bench import bench_node   # rclpy: only for this subcommand
         return bench_node(args)
