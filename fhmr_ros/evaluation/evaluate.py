@@ -15,7 +15,10 @@ cam" the jitter of the camera-frame joints (as "Jitter", which is of the world j
 "Arms °"/"Legs °" are bone-direction errors of the upper and lower arms and legs. With
 several hypotheses (offline), "Spread" is how far they lie apart (mm, root-relative) and
 "Spread–error r" the per-joint correlation over frames of that spread with the error
-(calibration: does the model know where it is wrong?).
+(calibration: does the model know where it is wrong?). With a calibrated checkpoint
+(tools/calibrate.py), "σ" is the published joint uncertainty (mm, a radius meant to hold
+the true joint in 68 % of cases), "Within σ" how often it does (%), "σ–error r" its
+per-joint correlation with the camera-frame error.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ COLUMNS = {
     "spread": "Spread", "spread/visible": "Spread visible", "spread/occluded": "Spread occluded",
     "spread_error_r": "Spread–error r",
     "sigma": "σ", "sigma/visible": "σ visible", "sigma/occluded": "σ occluded",
-    "coverage/visible": "Within σ visible %", "coverage/occluded": "Within σ occluded %",
+    "coverage": "Within σ %", "coverage/visible": "Within σ visible %", "coverage/occluded": "Within σ occluded %",
     "sigma_error_r": "σ–error r",
 }
 
