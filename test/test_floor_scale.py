@@ -65,6 +65,16 @@ def test_feet_on_a_known_floor_give_the_true_scale_within_the_adult_range(model)
     floor.observe(np.stack([small] * 5), np.stack([contact] * 5), np.stack([T] * 5),
                   model.body.scaled_betas(torch.zeros(10), torch.tensor(1 / 1.4)).numpy(), 1.0)
     assert floor.scale == pytest.approx(1.4, rel=0.02)
+    # the same scene in a world whose origin is 0.9 m up (a humanoid's odometry at its
+    # pelvis): told where the floor is, the same scale; left at z = 0, another one
+    raised = T.copy()
+    raised[2, 3] -= 0.9
+    for floor_z, same in ((-0.9, True), (None, False)):
+        moved = FloorScale(cfg, model.body)
+        moved.observe(np.stack([small] * 5), np.stack([contact] * 5), np.stack([raised] * 5),
+                      model.body.scaled_betas(torch.zeros(10), torch.tensor(1 / 1.4)).numpy(),
+                      1.0, floor_z)
+        assert (moved.scale == pytest.approx(floor.scale, rel=1e-9)) == same
     tall = FloorScale(FloorConfig(use_floor=False, skeleton_range_m=(1.6, 1.8)), model.body)
     tall.observe(small[None], contact[None], T[None], betas, 1.0)
     skeleton = float(model.body.skeleton_height(torch.zeros(10)))     # 1.46 m: too short

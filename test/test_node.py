@@ -330,6 +330,8 @@ def test_tf_markers_and_diagnostics_arrive(harness):
     assert {"skeleton", "id", "trajectory"} <= namespaces
     values = harness.diagnostic_values()
     assert float(values["output_rate_hz"]) >= 0 and values["model_device"] == "cpu"
+    # no base_footprint in the harness's TF: the floor is the configured world height
+    assert values["floor"] == "world z = 0 m (floor_height_m)"
 
 
 def test_ros4hri_bodies_are_the_people_of_humans_at_the_same_places(harness):

@@ -418,6 +418,28 @@ def test_transform_tree_composes_static_and_stamped_links_as_tf_does():
         tree.lookup("base", "camera", 9.0)
 
 
+def test_the_floor_is_z_0_of_the_floor_frame_where_tf_has_it():
+    """floor_frame (REP-120's base_footprint): its origin in the world at the image stamp,
+    through the odometry of base_frame; until TF has it, the configured floor_height_m; an
+    image past the odometry keeps the last height found."""
+    from fhmr_ros.streaming.camera_pose import CameraPoses, static_world_camera
+
+    poses = CameraPoses(np.eye(4), static_world_camera(0.0, 1.5), use_odometry=True,
+                        base_frame="base_link", floor_frame="base_footprint", floor_z=0.25)
+    assert poses.needs_transforms                       # for the floor, not the extrinsics
+    poses.add_odometry(1.0, pose(0.0, [0.0, 0.0, 0.0]))  # a world whose origin is the pelvis
+    poses.add_odometry(2.0, pose(0.3, [1.0, 0.0, 0.0]))
+    assert poses.floor_height(1.5) == 0.25 and "floor_height_m" in poses.floor_source
+    poses.add_transform("base_footprint", "base_link", 0.0, pose(0.0, [0.0, 0.0, 0.93]),
+                        static=True)
+    assert poses.floor_height(1.5) == pytest.approx(-0.93)
+    assert poses.floor_source == "base_footprint (TF)"
+    assert poses.floor_height(2.5) == pytest.approx(-0.93)        # beyond the odometry
+    level = CameraPoses(np.eye(4), static_world_camera(0.0, 1.5), use_odometry=True,
+                        floor_frame="")
+    assert not level.needs_transforms and level.floor_height(1.0) == 0.0
+
+
 def test_camera_poses_take_the_extrinsics_from_tf_and_say_what_is_missing():
     from fhmr_ros.streaming.camera_pose import (CameraPoseError, CameraPoses, MissingInput,
                                                 pose_from_xyz_quaternion, static_world_camera)

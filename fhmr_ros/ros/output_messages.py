@@ -108,11 +108,11 @@ class OutputMessages:
     def _g1_messages(self, frame: ImageFrame, results) -> list[tuple[str, object]]:
         """Each person's live G1 joint positions (ros/g1_messages.py), keyed by topic."""
         if self.g1 is None:
-            self.g1 = G1Followers(self.body, self.cfg.floor_height_m)
+            self.g1 = G1Followers(self.body)
         header = Header(stamp=sec_to_stamp(frame.stamp))
         return [(g1_topic(r.track_id), g1_joint_state_msg(g1_joint_names(), self.g1.step(
                     r.track_id, r.joints_world, r.global_orient_world, r.body_pose, r.betas,
-                    r.contact), header))
+                    r.contact, frame.floor_z), header))
                 for r in results]
 
     def _marker_person(self, r) -> MarkerPerson:

@@ -69,23 +69,45 @@ def pose_from_xyz_quaternion(values) -> np.ndarray:
 class CameraPoses:
     """Camera poses at image stamps from odometry and extrinsics, or the static pose
     without odometry. ``T_base_camera`` None: extrinsics from the transforms added with
-    ``add_transform``, from ``base_frame`` to the image's frame."""
+    ``add_transform``, from ``base_frame`` to the image's frame. The floor: z = 0 of
+    ``floor_frame`` where the transforms have it, else ``floor_z`` in the world frame."""
 
     def __init__(self, T_base_camera: np.ndarray | None, static_T_world_camera: np.ndarray,
                  use_odometry: bool, base_frame: str = "base_link",
-                 max_age_s: float = 10.0) -> None:
+                 max_age_s: float = 10.0, floor_frame: str = "", floor_z: float = 0.0
+                 ) -> None:
         self.T_base_camera = T_base_camera
         self.static = static_T_world_camera
         self.use_odometry = use_odometry
         self.base_frame = base_frame
+        self.floor_frame = floor_frame
+        self.floor_z = floor_z
+        self.floor_source = f"world z = {floor_z:g} m (floor_height_m)"
+        self._floor_from_tf: float | None = None
         self.odometry = PoseBuffer(max_age_s=max_age_s)
         self.newest_twist: np.ndarray | None = None          # (6,) of the newest odometry
         self.transforms = TransformTree(max_age_s=max_age_s)
 
     @property
     def needs_transforms(self) -> bool:
-        """Extrinsics come from /tf_static and /tf."""
-        return self.use_odometry and self.T_base_camera is None
+        """Extrinsics (or the floor frame) come from /tf_static and /tf."""
+        return self.use_odometry and (self.T_base_camera is None or bool(self.floor_frame))
+
+    def floor_height(self, stamp: float) -> float:
+        """The floor's world z at ``stamp``: the origin of ``floor_frame``,
+        T_world_base(stamp) · T_base_floor, where odometry and the transforms have it (REP-120:
+        base_footprint lies on the floor under the base), else the last height found so
+        (an image placed beyond the odometry), else ``floor_z``; ``floor_source`` says
+        which."""
+        if self.use_odometry and self.floor_frame:
+            try:
+                T_base_floor = (np.eye(4) if self.floor_frame == self.base_frame else
+                                self.transforms.lookup(self.base_frame, self.floor_frame, stamp))
+                self._floor_from_tf = float((self.odometry.at(stamp) @ T_base_floor)[2, 3])
+                self.floor_source = f"{self.floor_frame} (TF)"
+            except LookupError:
+                pass
+        return self.floor_z if self._floor_from_tf is None else self._floor_from_tf
 
     def add_odometry(self, stamp: float, T_world_base: np.ndarray,
                      twist: np.ndarray | None = None) -> None:

@@ -186,9 +186,15 @@ class StreamingEngine:
         self.tracks: dict[int, TrackStream] = {}
         self.stats = EngineStats()
         self._source = joint_source().numpy()
+        self.floor_z = self.cfg.floor.floor_z if self.cfg.floor is not None else 0.0
         self._format = keypoint_format(model.cfg.inputs.keypoint_format)
         self._align_pairs = keypoint_pairs(self._format)
         self._uncertainty = {m: model_uncertainty(getattr(model, "meta", {}), m) for m in MODES}
+
+    def set_floor_height(self, z: float) -> None:
+        """The floor's height in the world frame from now on (the node: z = 0 of its
+        floor_frame at the newest image; else the floor config's)."""
+        self.floor_z = float(z)
 
     def set_hypotheses(self, n: int) -> None:
         """Stage-2 samples per window from the next run on (a live parameter)."""
@@ -339,7 +345,7 @@ class StreamingEngine:
                 self.model.decode, xb, T_wc[b:b + 1, out_frames],
                 None if samples is None else samples[:, b:b + 1, out_frames], first, pelvis)
             pred = (decode() if tr.floor is None else
-                    self._to_scale(tr.floor, decode, T_wc[b, out_frames]))
+                    self._to_scale(tr.floor, decode, T_wc[b, out_frames], self.floor_z))
             tr.next_pelvis_world = predict_next_pelvis(
                 pred.pelvis_world[0, -1], axis_angle_to_matrix(pred.global_orient_world[0, -1]),
                 pred.root_velocity[0, -1], self.fps)
@@ -349,15 +355,16 @@ class StreamingEngine:
         return results
 
     @staticmethod
-    def _to_scale(floor: FloorScale, decode: Callable[..., Prediction], T_wc: Tensor
-                  ) -> Prediction:
+    def _to_scale(floor: FloorScale, decode: Callable[..., Prediction], T_wc: Tensor,
+                  floor_z: float) -> Prediction:
         """Decode at the track's scale, update it from these frames (camera poses T_wc
-        (T, 4, 4)), and decode again when they moved it (streaming/floor_scale.py)."""
+        (T, 4, 4), the floor at world height floor_z), and decode again when they moved it
+        (streaming/floor_scale.py)."""
         applied = floor.scale
         pred = decode(body_scale=torch.tensor([applied]))
         numpy = lambda t: t.cpu().double().numpy()  # noqa: E731
         floor.observe(numpy(pred.joints_camera[0]), numpy(pred.contact[0]), numpy(T_wc),
-                      numpy(pred.betas[0]), applied)
+                      numpy(pred.betas[0]), applied, floor_z)
         if abs(math.log(floor.scale / applied)) > floor.cfg.redo_log:
             pred = decode(body_scale=torch.tensor([floor.scale]))
         return pred

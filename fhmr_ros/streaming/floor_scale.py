@@ -34,7 +34,8 @@ CONTACT = 0.5                             # Stage 2's foot contact above this: i
 
 @dataclass(frozen=True)
 class FloorConfig:
-    floor_z: float = 0.0                  # the floor's height in the world frame (m)
+    floor_z: float = 0.0                  # the floor's height in the world frame (m), unless
+                                          # the engine is told another (set_floor_height)
     clearance_m: float = 0.03             # the balls of the feet above the soles (m)
     skeleton_range_m: tuple[float, float] = (1.15, 1.65)   # adults' rest head-over-ankles
     subject_skeleton_m: float = 0.0       # a known performer's (0: unknown)
@@ -54,12 +55,15 @@ class FloorScale:
         self.scale = 1.0                  # what the next run applies
 
     def observe(self, joints_camera: np.ndarray, contact: np.ndarray,
-                T_world_camera: np.ndarray, betas: np.ndarray, applied: float) -> None:
+                T_world_camera: np.ndarray, betas: np.ndarray, applied: float,
+                floor_z: float | None = None) -> None:
         """Learn from a run's frames (joints (T, 22, 3) in the camera frame, Stage 2's
         contact (T, 4), camera poses (T, 4, 4), the shape (10,)), decoded at scale
-        ``applied``; then set ``scale``."""
+        ``applied``, the floor at world height ``floor_z`` (None: the config's); then set
+        ``scale``."""
+        floor_z = self.cfg.floor_z if floor_z is None else floor_z
         for frame in zip(joints_camera, contact, T_world_camera) if self.cfg.use_floor else ():
-            estimate = self._estimate(*frame)
+            estimate = self._estimate(*frame, floor_z)
             if estimate is not None:
                 self.log_scales.append(math.log(applied * estimate))
         skeleton = float(self.body.skeleton_height(
@@ -72,11 +76,11 @@ class FloorScale:
         else:
             self.scale = float(np.clip(1.0, lo, hi))
 
-    def _estimate(self, joints: np.ndarray, contact: np.ndarray, T: np.ndarray
-                  ) -> float | None:
+    def _estimate(self, joints: np.ndarray, contact: np.ndarray, T: np.ndarray,
+                  floor_z: float) -> float | None:
         """s of one frame (module doc), from its lowest foot in contact; None without one."""
         T = np.asarray(T, np.float64)
-        h = T[2, 3] - self.cfg.floor_z
+        h = T[2, 3] - floor_z
         if h < self.cfg.min_camera_height_m:
             return None
         n = T[2, :3]                                           # world z in the camera frame

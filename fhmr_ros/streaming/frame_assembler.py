@@ -35,6 +35,7 @@ class ImageFrame:
     T_world_camera: np.ndarray              # (4, 4)
     K: np.ndarray                           # (3, 3)
     expected: dict[int, dict]               # track id -> tracker info (state, score, ...)
+    floor_z: float = 0.0                    # the floor's world height at the stamp (m)
     results: dict[int, FrameResult] = field(default_factory=dict)
     incomplete: bool = False                # released on timeout without every track
     frame_id: str = ""                      # the image's optical frame, where it has one

@@ -76,11 +76,11 @@ class HumanPipeline:
         return self.front_end.process(image_bgr, stamp, K)
 
     def estimate(self, front: FrontEndOutput, stamp: float, K: np.ndarray,
-                 T_world_camera: np.ndarray, distortion: LensDistortion | None = None
-                 ) -> PipelineOutput:
+                 T_world_camera: np.ndarray, distortion: LensDistortion | None = None,
+                 floor_z: float | None = None) -> PipelineOutput:
         """The streaming engine on a perceived image (touches the engine's state only).
         With ``distortion``, keypoints and boxes are undistorted first (the model assumes
-        a pinhole camera with intrinsics K). A track the tracker has deleted (a tentative
+        a pinhole camera with intrinsics K); ``floor_z``: the floor's world height now. A track the tracker has deleted (a tentative
         one that missed, a lost one past its time) is finished at once: images that list
         it need not wait for the engine's own idle time to learn it will say no more."""
         timings = StageTimings(front.detector_ms, front.tracker_ms)
@@ -90,6 +90,8 @@ class HumanPipeline:
                    for r in self.engine.finish(tid)]
         people = [self._observation(tr, K, distortion)
                   for tr in front.tracks if tr.detection is not None]
+        if floor_z is not None:
+            self.engine.set_floor_height(floor_z)
         results += self.engine.update(stamp, T_world_camera, K, people)
         timings.model = 1000 * (time.perf_counter() - t)
         return PipelineOutput(front.detections, front.tracks, results, timings, front.searched)

@@ -148,7 +148,8 @@ def camera_poses(settings: NodeSettings) -> CameraPoses:
         raise StartupError(f"invalid parameter camera_extrinsics: {e}") from e
     return CameraPoses(extrinsics, static_world_camera(settings.static_camera_pitch_deg,
                                                        settings.static_camera_height_m),
-                       settings.use_odometry, settings.base_frame)
+                       settings.use_odometry, settings.base_frame,
+                       floor_frame=settings.floor_frame, floor_z=settings.floor_height_m)
 
 
 def build_parts(settings: NodeSettings, first_id: int = 1) -> RuntimeParts:

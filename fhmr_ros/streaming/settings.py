@@ -160,11 +160,16 @@ class NodeSettings:
         "detection, tracking, streaming")
     floor_constraint: bool = _setting(
         True, "scale each person so that the feet Stage 2 says are in contact stand on the "
-        "floor (z = floor_height_m in the world frame): fixes monocular depth and size "
+        "floor (floor_frame, or floor_height_m): fixes monocular depth and size "
         "within the adult range", "detection, tracking, streaming")
+    floor_frame: str = _setting(
+        "base_footprint", "the floor is z = 0 of this TF frame (REP-120's base_footprint, "
+        "under the base on the floor), looked up from base_frame at each image; where TF "
+        "does not have it (or it is empty): floor_height_m", "detection, tracking, streaming")
     floor_height_m: float = _setting(
-        0.0, "the floor's height in the world frame (odometry's frame: 0 where the base "
-        "stands on it)", "detection, tracking, streaming", unit="m")
+        0.0, "the floor's height in the world frame where floor_frame is not in TF "
+        "(odometry's frame: 0 where the base stands on it)", "detection, tracking, streaming",
+        unit="m")
     subject_height_m: float = _setting(
         0.0, "a known performer's height: every person is scaled to it (0: unknown)",
         "detection, tracking, streaming", unit="m", at_least=0.0)

@@ -74,6 +74,7 @@ class _Perceived:
     received: float
     camera: CameraInfo
     T_world_camera: np.ndarray   # (4, 4)
+    floor_z: float               # the floor's world height at the stamp
     front: FrontEndOutput
     image: np.ndarray | None     # only when the sink wants it
 
@@ -249,8 +250,10 @@ class StreamRuntime:
             self.counters.warn("detector_errors", f"{e}: image dropped")
             return None
         keep = isinstance(image, np.ndarray) and self.sink.wants_image()
-        return _Perceived(item.stamp, item.frame_id, item.received, camera, T_wc, front,
-                          image if keep else None)
+        with self._lock:                      # odometry and TF arrive on other threads
+            floor_z = self.poses.floor_height(item.stamp)
+        return _Perceived(item.stamp, item.frame_id, item.received, camera, T_wc, floor_z,
+                          front, image if keep else None)
 
     def _hand_over(self, item) -> None:
         """Give the model thread one item, waiting while it still has one (so the image
@@ -295,14 +298,15 @@ class StreamRuntime:
     def _estimate(self, p: _Perceived) -> None:
         """The streaming engine on a perceived image, then hand over the images now final."""
         out = self.pipeline.estimate(p.front, p.stamp, p.camera.K, p.T_world_camera,
-                                     p.camera.distortion)
+                                     p.camera.distortion, p.floor_z)
         for stage in ("detector", "tracker", "model"):
             self.meters.stage_ms[stage].add(getattr(out.timings, stage))
         expected = {t.track_id: {"state": t.state.value, "score": t.detection.score,
                                  "bbox": t.bbox}
                     for t in out.tracks if t.detection is not None}
         self.output.register(ImageFrame(
-            p.stamp, p.T_world_camera, p.camera.K, expected, frame_id=p.frame_id,
+            p.stamp, p.T_world_camera, p.camera.K, expected, floor_z=p.floor_z,
+            frame_id=p.frame_id,
             size=p.camera.size,
             detections=out.detections, timings=out.timings, received=p.received,
             image=p.image))
@@ -322,6 +326,7 @@ class StreamRuntime:
     def values(self) -> dict[str, object]:
         """Everything /diagnostics reports, by name."""
         return {**self.meters.values(), "queue_length": self.queue.images_queued(),
+                "floor": self.poses.floor_source,
                 **self.pipeline.counts(),
                 "images_released_incomplete": self.output.released_incomplete,
                 **self.counters.snapshot()}
