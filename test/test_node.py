@@ -372,7 +372,7 @@ def test_trajectories_hold_each_persons_published_world_pelvis_oldest_first(harn
     pelvis_pose_world of every person, after the person's earlier samples."""
     humans = {round(stamp_to_sec(m.header.stamp), 6): m for m in harness.humans}
     # each image's trajectories follow its humans: the fixture waited for the humans only
-    harness.spin(5.0, until=lambda: len(harness.trajectories) >= len(humans))
+    harness.spin(30.0, until=lambda: len(harness.trajectories) >= len(humans))
     checked = 0
     for arr in harness.trajectories:
         m = humans[round(stamp_to_sec(arr.header.stamp), 6)]
