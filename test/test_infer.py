@@ -58,6 +58,12 @@ def test_infer_round_trip(tmp_path, sequence, capsys):
     world = np.linalg.norm(pred["joints_world"][:, 0] - sequence.world.pelvis_world[0].numpy(),
                            axis=-1)
     assert world.mean() < 0.5, f"world pelvis error {world.mean():.2f} m"
+    # the shipped checkpoint is calibrated: a radius per joint and frame, at ~5 m some
+    # tenths of a metre, at least the hypotheses' spread
+    sigma = pred["joint_uncertainty"]
+    spread = np.linalg.norm(pred["joints_camera_samples"].std(0), axis=-1)
+    assert sigma.shape == (T, 22) and (sigma >= spread).all()
+    assert 0.05 < np.median(sigma) < 1.0
 
 
 def test_infer_with_user_body_model_keeps_the_pelvis(tmp_path, sequence, standin_path):
