@@ -65,7 +65,10 @@ def test_calibrating_a_checkpoint_makes_the_engine_publish_the_radius(tmp_path, 
                            "--max-clips", "2", "--modes", "two_stage"]) == 0
     model = load_checkpoint(out)
     table = model_uncertainty(model.meta, "two_stage")
-    assert table is not None and model_uncertainty(model.meta, "no_such_mode") is None
+    offline = model_uncertainty(model.meta, "two_stage", "offline")
+    assert table is not None and offline is not None
+    assert table.depth_ratio != offline.depth_ratio      # the node's root alignment differs
+    assert model_uncertainty(model.meta, "no_such_mode") is None
     assert model.meta["uncertainty_fit"]["sequences"] == 2
 
     clip = procedural_clips(1, seed=5, split="test", body_model=body_model)[0].slice(0, 90)

@@ -238,7 +238,8 @@ def evaluate(model: FactorizedHMR, body: BodyModel, sequences: list[HeldOutSeque
     rows = {}
     for mode in modes:
         per_seq: dict[str, list[float]] = {}
-        uncertainty = model_uncertainty(getattr(model, "meta", {}), mode)
+        uncertainty = model_uncertainty(getattr(model, "meta", {}), mode,
+                                        "offline" if streaming is None else "streaming")
         for seq, gv in zip(sequences, gt_verts):
             pred = predict_sequence(model, seq, mode, opts, streaming, observed_format)
             errors, masks = sequence_errors(

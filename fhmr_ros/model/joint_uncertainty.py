@@ -64,10 +64,15 @@ class JointUncertainty:
         return cls(relative, float(d["depth_ratio"]), float(d["scale"]), float(d["coverage"]))
 
 
-def model_uncertainty(meta: dict, mode: str) -> JointUncertainty | None:
-    """The checkpoint's table for ``mode`` (its meta["uncertainty"][mode]); None when the
-    checkpoint was never calibrated (fhmr-calibrate)."""
-    table = meta.get("uncertainty", {}).get(mode)
+PATHS = ("streaming", "offline")   # the node's engine (root alignment, floor), offline windows
+
+
+def model_uncertainty(meta: dict, mode: str, path: str = "streaming"
+                      ) -> JointUncertainty | None:
+    """The checkpoint's table for ``mode`` run on ``path`` (one of PATHS: their pelvis
+    errors differ) (meta["uncertainty"][path][mode]); None when the checkpoint was never
+    calibrated (tools/calibrate.py)."""
+    table = meta.get("uncertainty", {}).get(path, {}).get(mode)
     return None if table is None else JointUncertainty.from_dict(table)
 
 

@@ -1,11 +1,12 @@
 """Calibrate a checkpoint's per-joint uncertainty on validation and store it in the checkpoint.
 
     python -m fhmr_ros.tools.calibrate CHECKPOINT [--out FILE.pt] [--modes two_stage,stage1,baseline]
-        [--split validation] [--mocap-sets reactidle,cmu] [--max-clips N]
+        [--paths streaming,offline] [--split validation] [--mocap-sets reactidle,cmu]
+        [--max-clips N]
 
 Each mode is run as the node runs it (the streaming engine with the node's default
-settings, the floor scale included) over the validation split (procedural and the mocap
-sets' validation subjects); the fitted table (model/joint_uncertainty.py) goes into the
+settings, the floor scale included) and as fhmr-infer runs it (offline windows) over the
+validation split; the two fitted tables (model/joint_uncertainty.py) go into the
 checkpoint's meta, and from then on the node, fhmr-video and fhmr-infer publish
 ``joint_uncertainty``: a radius (m) that holds the true joint with probability 0.68.
 Prints the table's summary; ``fhmr-eval`` then reports how well it holds on the test set.
@@ -26,7 +27,7 @@ from ..data.clip_sets import VALIDATION_SPLITS, DataConfig, clip_set
 from ..evaluation.evaluate import held_out_sequences
 from ..evaluation.uncertainty_fit import fit_uncertainty
 from ..model.checkpoint import load_checkpoint, save_checkpoint
-from ..model.joint_uncertainty import CONFIDENCE_BINS, JointUncertainty
+from ..model.joint_uncertainty import CONFIDENCE_BINS, PATHS, JointUncertainty
 from ..model.pipeline import MODES
 from ..streaming.engine import StreamingConfig
 from ..streaming.runtime_builder import floor_config
@@ -41,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="write the calibrated checkpoint here (default: in place)")
     ap.add_argument("--modes", default="two_stage,stage1,baseline",
                     help="modes to calibrate (those the checkpoint has networks for)")
+    ap.add_argument("--paths", default=",".join(PATHS),
+                    help="which ways of running to calibrate: streaming (the node, "
+                    "fhmr-video), offline (fhmr-infer)")
     ap.add_argument("--split", choices=VALIDATION_SPLITS, default="validation")
     ap.add_argument("--mocap-sets", default="reactidle,cmu",
                     help="motion-capture sets whose validation subjects take part")
@@ -83,16 +87,21 @@ def main(argv: list[str] | None = None) -> int:
     seqs = held_out_sequences(clips, model.cfg.inputs.keypoint_format)
     settings = NodeSettings()
     streaming = StreamingConfig(floor=floor_config(settings, body))
-    tables = dict(model.meta.get("uncertainty", {}))
-    for mode in modes:
-        table = fit_uncertainty(model, seqs, mode, model.default_sampling(), streaming)
-        tables[mode] = table.to_dict()
-        print(describe(mode, table))
+    tables = {path: dict(t) for path, t in model.meta.get("uncertainty", {}).items()}
+    paths = [p for p in args.paths.split(",") if p]
+    if any(p not in PATHS for p in paths):
+        ap.error(f"paths must be among {PATHS}")
+    for path, how in zip(PATHS, (streaming, None)):
+        for mode in modes if path in paths else ():
+            table = fit_uncertainty(model, seqs, mode, model.default_sampling(), how)
+            tables.setdefault(path, {})[mode] = table.to_dict()
+            print(describe(f"{mode}, {path}", table))
     out = args.out or args.checkpoint
     save_checkpoint(model, out, {**model.meta, "uncertainty": tables,
                                  "uncertainty_fit": {"split": args.split,
                                                      "sequences": len(seqs)}})
-    print(f"calibrated {', '.join(modes)} on {len(seqs)} {args.split} sequences -> {out}")
+    print(f"calibrated {', '.join(modes)} ({', '.join(paths)}) on {len(seqs)} {args.split} "
+          f"sequences -> {out}")
     return 0
 
 

@@ -68,7 +68,7 @@ def observation_uncertainty(model: FactorizedHMR, obs: Observations, mode: str,
     confidence = body_joint_confidence(keypoint_format(obs.keypoint_format),
                                        torch.from_numpy(obs.keypoints[..., 2])).numpy()
     samples = pred.joints_camera_samples
-    return published_uncertainty(model_uncertainty(model.meta, mode), confidence,
+    return published_uncertainty(model_uncertainty(model.meta, mode, "offline"), confidence,
                                  pred.joints_camera[0].cpu().numpy(),
                                  None if samples is None else samples[:, 0].cpu().numpy())
 
