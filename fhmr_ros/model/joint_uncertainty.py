@@ -3,7 +3,7 @@ true one.
 
 The hypotheses of Stage 2 spread far less than the error (docs/evaluation.md), so the
 published uncertainty is a table fitted on validation (evaluation/uncertainty_fit.py) and
-stored in the checkpoint, one per mode. For joint j in a frame whose detector confidence of
+stored in the checkpoint, one per mode and way of running (PATHS). For joint j in a frame whose detector confidence of
 that joint falls in bin b (unreported, doubtful, seen: CONFIDENCE_EDGES) and whose pelvis
 lies at depth z in the camera,
 
@@ -28,6 +28,7 @@ from ..body.skeleton import NUM_BODY_JOINTS
 COVERAGE = 0.68
 CONFIDENCE_EDGES = (0.0, 0.5)      # bins: c == 0 unreported, 0 < c < 0.5 doubtful, c >= 0.5 seen
 CONFIDENCE_BINS = ("unreported", "doubtful", "seen")
+PATHS = ("streaming", "offline")   # the node's engine (root alignment, floor), offline windows
 
 
 def confidence_bin(confidence: np.ndarray) -> np.ndarray:
@@ -62,9 +63,6 @@ class JointUncertainty:
             raise ValueError(f"uncertainty table of shape {relative.shape}, expected "
                              f"({len(CONFIDENCE_BINS)}, {NUM_BODY_JOINTS})")
         return cls(relative, float(d["depth_ratio"]), float(d["scale"]), float(d["coverage"]))
-
-
-PATHS = ("streaming", "offline")   # the node's engine (root alignment, floor), offline windows
 
 
 def model_uncertainty(meta: dict, mode: str, path: str = "streaming"
