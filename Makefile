@@ -39,7 +39,8 @@ demo: setup
 # curves); resumable (re-run continues from artifacts/train/lite/*_state.pt;
 # TRAIN_LIMIT="--max-minutes N" stops and saves after N minutes); two processes, one thread
 # each (DistributedDataParallel on gloo: both cores). Once all three are done, the joint
-# uncertainty is calibrated on validation (fhmr_ros/tools/calibrate.py) into the shipped copy.
+# uncertainty is calibrated on validation (fhmr_ros/tools/calibrate.py) in the run's
+# checkpoint; it is shipped by copying it to models/ once fhmr-eval says it is better.
 TRAIN := OMP_NUM_THREADS=1 torchrun --standalone --nproc_per_node 2 -m fhmr_ros.tools.train \
   --preset lite --out artifacts/train/lite --steps 20000 --threads 1 --snapshot-every 2500 \
   --mocap-sets reactidle,cmu --mirror-mocap --mocap-weight cmu=2,reactidle=0.5 \
@@ -48,7 +49,7 @@ TRAIN := OMP_NUM_THREADS=1 torchrun --standalone --nproc_per_node 2 -m fhmr_ros.
 train: setup
 	$(RUN) $(TRAIN) --stages stage1,stage2 && \
 	  $(TRAIN) --stages baseline --without temporal && \
-	  python -m fhmr_ros.tools.calibrate artifacts/train/lite/fhmr_lite.pt --out models/fhmr_lite.pt
+	  python -m fhmr_ros.tools.calibrate artifacts/train/lite/fhmr_lite.pt
 
 eval: setup
 	$(RUN) fhmr-eval --out artifacts/eval
