@@ -58,7 +58,8 @@ COLUMNS = {
     "spread": "Spread", "spread/visible": "Spread visible", "spread/occluded": "Spread occluded",
     "spread_error_r": "Spread–error r",
     "sigma": "σ", "sigma/visible": "σ visible", "sigma/occluded": "σ occluded",
-    "coverage": "Within σ %", "coverage/visible": "Within σ visible %", "coverage/occluded": "Within σ occluded %",
+    "coverage": "Within σ %", "coverage/visible": "Within σ visible %",
+    "coverage/occluded": "Within σ occluded %",
     "sigma_error_r": "σ–error r",
 }
 

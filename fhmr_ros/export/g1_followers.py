@@ -3,8 +3,9 @@ teleoperation): one G1Solver (export/humanoid_retarget.py) per track, fed each p
 frame as it comes, warm-started from the track's last solution.
 
 Per frame: the world joints with the floor at z = 0 (``floor_z`` is the floor's height in
-the world frame at that image) scaled by s = G1_STATURE_M / stature(betas) (the stature is recomputed
-only when the shape moved by more than RESHAPE in any coefficient), the joint rotations,
+the world frame at that image) scaled by s = G1_STATURE_M / stature(betas) (the stature is
+recomputed only when the shape moved by more than RESHAPE in any coefficient), the joint
+rotations,
 and Stage 2's foot contacts (probability > 0.5) pinning an ankle to the G1's standing
 ankle height.
 """

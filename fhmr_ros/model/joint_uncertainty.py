@@ -3,9 +3,9 @@ true one.
 
 The hypotheses of Stage 2 spread far less than the error (docs/evaluation.md), so the
 published uncertainty is a table fitted on validation (evaluation/uncertainty_fit.py) and
-stored in the checkpoint, one per mode and way of running (PATHS). For joint j in a frame whose detector confidence of
-that joint falls in bin b (unreported, doubtful, seen: CONFIDENCE_EDGES) and whose pelvis
-lies at depth z in the camera,
+stored in the checkpoint, one per mode and way of running (PATHS). For joint j in a frame
+whose detector confidence of that joint falls in bin b (unreported, doubtful, seen:
+CONFIDENCE_EDGES) and whose pelvis lies at depth z in the camera,
 
     sigma_j = c * sqrt(a_{b,j}^2 + (rho * z)^2)
 

@@ -80,9 +80,10 @@ class HumanPipeline:
                  floor_z: float | None = None) -> PipelineOutput:
         """The streaming engine on a perceived image (touches the engine's state only).
         With ``distortion``, keypoints and boxes are undistorted first (the model assumes
-        a pinhole camera with intrinsics K); ``floor_z``: the floor's world height now. A track the tracker has deleted (a tentative
-        one that missed, a lost one past its time) is finished at once: images that list
-        it need not wait for the engine's own idle time to learn it will say no more."""
+        a pinhole camera with intrinsics K); ``floor_z``: the floor's world height now. A
+        track the tracker has deleted (a tentative one that missed, a lost one past its
+        time) is finished at once: images that list it need not wait for the engine's own
+        idle time to learn it will say no more."""
         timings = StageTimings(front.detector_ms, front.tracker_ms)
         t = time.perf_counter()
         live = {tr.track_id for tr in front.tracks}

@@ -1,6 +1,7 @@
 """Calibrate a checkpoint's per-joint uncertainty on validation and store it in the checkpoint.
 
-    python -m fhmr_ros.tools.calibrate CHECKPOINT [--out FILE.pt] [--modes two_stage,stage1,baseline]
+    python -m fhmr_ros.tools.calibrate CHECKPOINT [--out FILE.pt]
+        [--modes two_stage,stage1,baseline]
         [--paths streaming,offline] [--split validation] [--mocap-sets reactidle,cmu]
         [--max-clips N]
 
